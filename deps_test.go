@@ -1,0 +1,31 @@
+package restore_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestLeanImportGraph checks that a program importing gen or api links no
+// OpenAPI tooling and no YAML parser: those belong to spec, the slicer and
+// the fake server, which consumers import only on purpose.
+func TestLeanImportGraph(t *testing.T) {
+	forbidden := []string{"kin-openapi", "yaml", "oapi-codegen/v2"}
+	for _, pkg := range []string{"./gen", "./api"} {
+		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
+		if err != nil {
+			if strings.Contains(string(out), "no Go files") || strings.Contains(string(out), "cannot find") {
+				t.Logf("%s: not present yet", pkg)
+				continue
+			}
+			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			for _, bad := range forbidden {
+				if strings.Contains(dep, bad) {
+					t.Errorf("%s links %s", pkg, dep)
+				}
+			}
+		}
+	}
+}
