@@ -50,10 +50,10 @@ func TestSliceFixtureKeepsExactClosure(t *testing.T) {
 	got := decodeJSON(t, out)
 
 	wantComponents := map[string][]string{
-		"parameters": {"id", "page"},         // path-level and operation-level
-		"responses":  {"not_found"},          // shared by both operations
-		"headers":    {"x-id"},               // reached through a response
-		"examples":   {"nf"},                 // reached through a response
+		"parameters": {"id", "page"},                      // path-level and operation-level
+		"responses":  {"not_found"},                       // shared by both operations
+		"headers":    {"x-id"},                            // reached through a response
+		"examples":   {"nf"},                              // reached through a response
 		"schemas":    {"a.leaf", "error", "leaf", "node"}, // nested, cyclic, escaped name; not "unused"
 	}
 	comps := section(got, "components")

@@ -1,0 +1,224 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ghpackages/restore/gen"
+)
+
+// Client calls GitHub Packages' REST API for an organization's packages. It
+// is safe for concurrent use; mutating calls are paced and sent one at a
+// time (see WithWritePacing).
+type Client struct {
+	base      *url.URL
+	hc        *http.Client
+	gen       *gen.Client
+	clock     Clock
+	logger    *slog.Logger
+	kind      TokenKind // of a static token; TokenUnknown with a token source
+	maxBody   int64
+	transport *pacer
+}
+
+// New returns a Client. Every option is checked; the first bad one's error is
+// returned. Without options it talks to api.github.com (or GITHUB_API_URL)
+// with the token from GH_TOKEN or GITHUB_TOKEN, retries as GitHub
+// recommends and paces writes one second apart.
+func New(opts ...Option) (*Client, error) {
+	cfg := config{
+		apiVersion:   DefaultAPIVersion,
+		userAgent:    DefaultUserAgent,
+		logger:       slog.New(slog.DiscardHandler),
+		clock:        realClock{},
+		getenv:       os.Getenv,
+		retry:        DefaultRetryPolicy(),
+		pacing:       time.Second,
+		maxBodyBytes: 32 << 20,
+	}
+	for _, o := range opts {
+		if o == nil {
+			return nil, errors.New("restore: New: nil option")
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	if !cfg.tokenSet {
+		for _, name := range []string{"GH_TOKEN", "GITHUB_TOKEN"} {
+			if v := strings.TrimSpace(cfg.getenv(name)); v != "" {
+				if err := checkHeaderValue(v); err != nil {
+					return nil, fmt.Errorf("restore: %s %w", name, err)
+				}
+				cfg.token = secret(v)
+				break
+			}
+		}
+	}
+	raw := cfg.baseURL
+	if !cfg.baseSet {
+		raw = DefaultBaseURL
+		if v := strings.TrimSpace(cfg.getenv("GITHUB_API_URL")); v != "" {
+			raw = v
+		}
+	}
+	base, err := ParseBaseURL(raw, cfg.allowHTTP)
+	if err != nil {
+		return nil, err
+	}
+
+	var bottom http.RoundTripper
+	hc := &http.Client{}
+	switch {
+	case cfg.transport != nil:
+		bottom = cfg.transport
+	case cfg.httpClient != nil:
+		*hc = *cfg.httpClient // a copy: the caller's client is not modified
+		bottom = cfg.httpClient.Transport
+	}
+	if bottom == nil {
+		bottom = defaultTransport()
+	}
+	ht := &headerTransport{
+		next:        bottom,
+		scheme:      base.Scheme,
+		host:        base.Host,
+		accept:      []string{"application/vnd.github+json"},
+		apiVersion:  []string{cfg.apiVersion},
+		userAgent:   []string{cfg.userAgent},
+		tokenSource: cfg.tokenSource,
+		kind:        TokenNone,
+	}
+	c := &Client{base: base, clock: cfg.clock, logger: cfg.logger, maxBody: cfg.maxBodyBytes, kind: TokenNone}
+	switch {
+	case cfg.token != "":
+		ht.auth = []string{"Bearer " + string(cfg.token)}
+		ht.kind = KindOf(string(cfg.token))
+		c.kind = ht.kind
+	case cfg.tokenSource != nil:
+		c.kind = TokenUnknown
+	}
+	rt := &retryTransport{next: ht, policy: cfg.retry, clock: cfg.clock, gate: &gate{}, logger: cfg.logger, hook: cfg.retryHook}
+	c.transport = &pacer{next: rt, interval: cfg.pacing, clock: cfg.clock, sem: make(chan struct{}, 1)}
+	hc.Transport = c.transport
+	c.hc = hc
+	c.gen, err = gen.NewClient(base.String(), gen.WithHTTPClient(hc))
+	if err != nil {
+		return nil, fmt.Errorf("restore: %w", err)
+	}
+	return c, nil
+}
+
+// defaultTransport is http.DefaultTransport's configuration with a larger
+// idle pool (Go keeps only 2 idle connections per host by default, which
+// makes concurrent callers open and close connections) and a bound on
+// waiting for response headers.
+func defaultTransport() *http.Transport {
+	return &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   10 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// ParseBaseURL turns what a user gives as the API location into the REST
+// API's base URL, as WithBaseURL documents: GitHub.com, a GitHub Enterprise
+// Server host or URL (…/api/v3), a GHE.com subdomain, or a full URL.
+func ParseBaseURL(raw string, allowHTTP bool) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, errors.New("restore: base URL: empty")
+	}
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url's errors quote the input, which may hold credentials.
+		return nil, errors.New("restore: base URL: not a valid URL")
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http":
+		return nil, fmt.Errorf("restore: base URL: scheme %q; want https (or http for a loopback test server)", u.Scheme)
+	case u.User != nil:
+		return nil, errors.New("restore: base URL: must not contain user information; use WithToken")
+	case u.Host == "":
+		return nil, errors.New("restore: base URL: no host")
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, errors.New("restore: base URL: must not have a query or fragment")
+	}
+	host := strings.ToLower(u.Hostname())
+	if u.Scheme == "http" && !allowHTTP && !isLoopback(host) {
+		return nil, fmt.Errorf("restore: base URL: plain http to %s would send the token unencrypted; use https, or WithInsecureHTTP", host)
+	}
+	path := strings.TrimSuffix(u.Path, "/")
+	if path == "" {
+		switch {
+		case host == "github.com" || host == "api.github.com":
+			return url.Parse(DefaultBaseURL)
+		case strings.HasSuffix(host, ".ghe.com"):
+			if !strings.HasPrefix(host, "api.") {
+				u.Host = "api." + u.Host
+			}
+		case isLoopback(host):
+			// a test server at the root
+		default:
+			path = "/api/v3" // GitHub Enterprise Server
+		}
+	}
+	u.Path, u.RawPath = path, ""
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// BaseURL returns the REST API's base URL, without a trailing slash.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// HTTPClient returns the client's *http.Client, whose transport is the whole
+// stack (write pacing, retries and rate limits, GitHub's headers and the
+// token). Hand it to the generated client for operations the facade does not
+// wrap:
+//
+//	g, err := gen.NewClient(c.BaseURL(), gen.WithHTTPClient(c.HTTPClient()))
+func (c *Client) HTTPClient() *http.Client { return c.hc }
+
+// TokenKind reports the kind of the configured static token (TokenNone
+// without one, TokenUnknown with a token source).
+func (c *Client) TokenKind() TokenKind { return c.kind }
+
+// String describes the client without its token.
+func (c *Client) String() string {
+	return fmt.Sprintf("api.Client{base: %s, token: %s}", c.base, c.kind)
+}
+
+// Format prints String for every verb, so that no form of %v shows a token.
+func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
+
+// Format keeps the pacer's fields, and below them the token, out of %v.
+func (p *pacer) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.transport{}") }
+
+// Format keeps the fields out of %v.
+func (t *retryTransport) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.retryTransport{}") }

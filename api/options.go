@@ -1,0 +1,277 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// ModuleVersion is this module's version, sent in the default User-Agent.
+const ModuleVersion = "v0.1.0"
+
+// DefaultUserAgent is sent unless WithUserAgent says otherwise.
+const DefaultUserAgent = "ghpackages-restore/" + ModuleVersion + " (+https://github.com/ghpackages/restore)"
+
+// DefaultAPIVersion is the X-GitHub-Api-Version sent unless WithAPIVersion
+// says otherwise.
+const DefaultAPIVersion = "2022-11-28"
+
+// DefaultBaseURL is GitHub.com's REST API.
+const DefaultBaseURL = "https://api.github.com"
+
+// An Option configures a Client. Options are checked by New, which returns
+// the first bad one's error.
+type Option func(*config) error
+
+type config struct {
+	token        secret
+	tokenSource  oauth2.TokenSource
+	tokenSet     bool
+	baseURL      string
+	baseSet      bool
+	allowHTTP    bool
+	apiVersion   string
+	userAgent    string
+	httpClient   *http.Client
+	transport    http.RoundTripper
+	logger       *slog.Logger
+	clock        Clock
+	getenv       func(string) string
+	retry        RetryPolicy
+	pacing       time.Duration
+	retryHook    func(RetryEvent)
+	maxBodyBytes int64
+}
+
+// WithToken authenticates with a token: a classic personal access token
+// (ghp_), an OAuth token (gho_) or GitHub Actions' GITHUB_TOKEN. The token is
+// sent only to the configured API host and never appears in errors, logs or
+// formatted values. Without any token option, New reads GH_TOKEN, then
+// GITHUB_TOKEN, from the environment.
+func WithToken(token string) Option {
+	return func(c *config) error {
+		if token == "" {
+			return errors.New("restore: WithToken: the token is empty")
+		}
+		if err := checkHeaderValue(token); err != nil {
+			return fmt.Errorf("restore: WithToken: the token %w", err)
+		}
+		c.token, c.tokenSource, c.tokenSet = secret(token), nil, true
+		return nil
+	}
+}
+
+// WithTokenSource authenticates with tokens from ts, asked before every
+// request (oauth2 token sources cache and refresh as they need).
+func WithTokenSource(ts oauth2.TokenSource) Option {
+	return func(c *config) error {
+		if ts == nil {
+			return errors.New("restore: WithTokenSource: the token source is nil")
+		}
+		c.token, c.tokenSource, c.tokenSet = "", ts, true
+		return nil
+	}
+}
+
+// WithoutToken sends no Authorization header, even when GH_TOKEN or
+// GITHUB_TOKEN is set. GitHub answers 401 to the calls of this API.
+func WithoutToken() Option {
+	return func(c *config) error {
+		c.token, c.tokenSource, c.tokenSet = "", nil, true
+		return nil
+	}
+}
+
+// WithEnv replaces the environment lookup (os.Getenv) used for GH_TOKEN,
+// GITHUB_TOKEN and GITHUB_API_URL.
+func WithEnv(getenv func(string) string) Option {
+	return func(c *config) error {
+		if getenv == nil {
+			return errors.New("restore: WithEnv: the lookup function is nil")
+		}
+		c.getenv = getenv
+		return nil
+	}
+}
+
+// WithBaseURL sets the API's base URL. It accepts:
+//   - "https://api.github.com" (the default) or "github.com";
+//   - a GitHub Enterprise Server host name or URL without a path, such as
+//     "ghes.example.com" or "https://ghes.example.com", which become
+//     "https://ghes.example.com/api/v3";
+//   - a full API URL with its path, kept as it is ("https://ghes.example.com/api/v3");
+//   - a GHE.com subdomain ("octo.ghe.com"), which becomes "https://api.octo.ghe.com".
+//
+// Plain http:// is accepted only for loopback hosts (tests, the fake server)
+// unless WithInsecureHTTP is given too. Without this option, New uses
+// GITHUB_API_URL when it is set (as GitHub Actions does), else api.github.com.
+func WithBaseURL(u string) Option {
+	return func(c *config) error {
+		if u == "" {
+			return errors.New("restore: WithBaseURL: the URL is empty")
+		}
+		c.baseURL, c.baseSet = u, true
+		return nil
+	}
+}
+
+// WithInsecureHTTP allows a plain http:// base URL on a host that is not
+// loopback. The token then crosses the network unencrypted: use it only on a
+// network you trust.
+func WithInsecureHTTP() Option {
+	return func(c *config) error {
+		c.allowHTTP = true
+		return nil
+	}
+}
+
+var apiVersionRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+// WithAPIVersion sets X-GitHub-Api-Version (default 2022-11-28). GitHub
+// answers 400 to a version it does not know and 410 to a retired one.
+func WithAPIVersion(v string) Option {
+	return func(c *config) error {
+		if !apiVersionRE.MatchString(v) {
+			return fmt.Errorf("restore: WithAPIVersion: %q is not a date version such as 2022-11-28", v)
+		}
+		c.apiVersion = v
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent, which GitHub requires. It must not be
+// empty; by default it names this module and its version.
+func WithUserAgent(ua string) Option {
+	return func(c *config) error {
+		if ua == "" {
+			return errors.New("restore: WithUserAgent: GitHub requires a non-empty User-Agent")
+		}
+		if err := checkHeaderValue(ua); err != nil {
+			return fmt.Errorf("restore: WithUserAgent: the value %w", err)
+		}
+		c.userAgent = ua
+		return nil
+	}
+}
+
+// WithHTTPClient uses hc's transport, redirect policy, jar and timeout. Its
+// transport becomes the bottom of the client's stack; hc itself is not
+// modified. Mind that hc.Timeout bounds a whole call, retries and waits
+// included.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("restore: WithHTTPClient: the client is nil")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithTransport uses rt as the bottom of the client's transport stack, under
+// pacing, retries and authentication.
+func WithTransport(rt http.RoundTripper) Option {
+	return func(c *config) error {
+		if rt == nil {
+			return errors.New("restore: WithTransport: the transport is nil")
+		}
+		c.transport = rt
+		return nil
+	}
+}
+
+// WithLogger logs retries, waits and rate limits at Info and each request at
+// Debug. The default logger discards everything. Tokens are never logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("restore: WithLogger: the logger is nil")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithClock replaces the clock behind every wait (retries, rate limits,
+// pacing) and every "now" (restore windows). Tests use a fake clock so that
+// nothing sleeps for real.
+func WithClock(clk Clock) Option {
+	return func(c *config) error {
+		if clk == nil {
+			return errors.New("restore: WithClock: the clock is nil")
+		}
+		c.clock = clk
+		return nil
+	}
+}
+
+// WithRetryPolicy replaces the retry policy (see DefaultRetryPolicy).
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(c *config) error {
+		if err := p.validate(); err != nil {
+			return err
+		}
+		c.retry = p
+		return nil
+	}
+}
+
+// WithoutRetry sends every request once: no retries and no waiting for rate
+// limits; the local primary-limit gate still refuses calls until the reset.
+func WithoutRetry() Option {
+	return func(c *config) error {
+		c.retry = RetryPolicy{MaxAttempts: 1, MaxWait: 0, BaseDelay: time.Second, MaxDelay: time.Second}
+		return nil
+	}
+}
+
+// WithWritePacing sets the least time between two mutating requests (POST,
+// PUT, PATCH, DELETE), which are also sent one at a time. GitHub asks for at
+// least one second (the default); 0 turns pacing off. Reads are never paced.
+func WithWritePacing(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("restore: WithWritePacing: %v is negative", d)
+		}
+		c.pacing = d
+		return nil
+	}
+}
+
+// WithRetryHook calls fn before every wait: a retry, a rate-limit wait, a
+// wait at the local gate. It is called from the goroutine making the call.
+func WithRetryHook(fn func(RetryEvent)) Option {
+	return func(c *config) error {
+		if fn == nil {
+			return errors.New("restore: WithRetryHook: the hook is nil")
+		}
+		c.retryHook = fn
+		return nil
+	}
+}
+
+// WithMaxResponseBytes bounds a successful response body (default 32 MiB).
+// Error bodies are always read up to 1 MiB.
+func WithMaxResponseBytes(n int64) Option {
+	return func(c *config) error {
+		if n < 1024 {
+			return fmt.Errorf("restore: WithMaxResponseBytes: %d is below 1024", n)
+		}
+		c.maxBodyBytes = n
+		return nil
+	}
+}
+
+func checkHeaderValue(v string) error {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b == 0x7f {
+			return errors.New("contains control characters")
+		}
+	}
+	return nil
+}

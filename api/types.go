@@ -1,0 +1,164 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ghpackages/restore/gen"
+)
+
+// PackageType is GitHub's package type, shared with the generated client.
+type PackageType = gen.PackageType
+
+// The package types GitHub Packages knows. Gradle packages have the type
+// maven; images in the Container registry (ghcr.io) have the type container.
+const (
+	PackageTypeNpm       PackageType = gen.PackageTypeNpm
+	PackageTypeMaven     PackageType = gen.PackageTypeMaven
+	PackageTypeRubygems  PackageType = gen.PackageTypeRubygems
+	PackageTypeDocker    PackageType = gen.PackageTypeDocker
+	PackageTypeNuget     PackageType = gen.PackageTypeNuget
+	PackageTypeContainer PackageType = gen.PackageTypeContainer
+)
+
+// RestoreWindow is how long GitHub keeps a deleted package or version
+// restorable.
+const RestoreWindow = 30 * 24 * time.Hour
+
+// Package names one package of an organization. Name may contain "/"
+// (container images such as "repo/image"); it is sent as %2F.
+type Package struct {
+	Org  string      `json:"org"`
+	Type PackageType `json:"package_type"`
+	Name string      `json:"package_name"`
+}
+
+// String returns ORG/TYPE/NAME.
+func (p Package) String() string { return p.Org + "/" + string(p.Type) + "/" + p.Name }
+
+// State selects active or deleted versions when listing.
+type State = gen.PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsState
+
+// The states a version can be listed in.
+const (
+	StateActive  State = gen.PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsStateActive
+	StateDeleted State = gen.PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsStateDeleted
+)
+
+// Version is one version of a package, as GitHub describes it.
+type Version struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+	// Digest is the manifest digest ("sha256:…") of a container or docker
+	// version: GitHub reports it as the version's name.
+	Digest string `json:"digest,omitempty"`
+	// Tags are the container or docker tags GitHub reports for the version.
+	// Whether a deleted version still lists its former tags is not confirmed.
+	Tags           []string   `json:"tags,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	DeletedAt      *time.Time `json:"deleted_at,omitempty"`
+	URL            string     `json:"url"`
+	PackageHTMLURL string     `json:"package_html_url"`
+	HTMLURL        string     `json:"html_url,omitempty"`
+	License        string     `json:"license,omitempty"`
+	Description    string     `json:"description,omitempty"`
+}
+
+// Deleted reports whether the version is deleted (and so may be restorable).
+func (v Version) Deleted() bool { return v.DeletedAt != nil }
+
+// RestorableUntil is the end of GitHub's 30-day restore window, or the zero
+// time for a version that is not deleted.
+func (v Version) RestorableUntil() time.Time {
+	if v.DeletedAt == nil {
+		return time.Time{}
+	}
+	return v.DeletedAt.Add(RestoreWindow)
+}
+
+// DaysLeft is how many whole days of the restore window remain at now: 30
+// right after deletion, 0 on its last day, negative once it has passed.
+// It is 0 for a version that is not deleted.
+func (v Version) DaysLeft(now time.Time) int {
+	if v.DeletedAt == nil {
+		return 0
+	}
+	left := v.RestorableUntil().Sub(now)
+	if left < 0 {
+		return -int((-left + 24*time.Hour - 1) / (24 * time.Hour))
+	}
+	return int(left / (24 * time.Hour))
+}
+
+func versionFrom(g *gen.PackageVersion) Version {
+	v := Version{
+		ID:             int64(g.ID),
+		Name:           g.Name,
+		CreatedAt:      g.CreatedAt,
+		UpdatedAt:      g.UpdatedAt,
+		DeletedAt:      g.DeletedAt,
+		URL:            g.URL,
+		PackageHTMLURL: g.PackageHTMLURL,
+	}
+	if g.HTMLURL != nil {
+		v.HTMLURL = *g.HTMLURL
+	}
+	if g.License != nil {
+		v.License = *g.License
+	}
+	if g.Description != nil {
+		v.Description = *g.Description
+	}
+	if m := g.Metadata; m != nil {
+		switch {
+		case m.Container != nil:
+			v.Tags = m.Container.Tags
+		case m.Docker != nil:
+			v.Tags = m.Docker.Tags
+		}
+		if m.PackageType == PackageTypeContainer || m.PackageType == PackageTypeDocker {
+			if strings.HasPrefix(g.Name, "sha256:") {
+				v.Digest = g.Name
+			}
+		}
+	}
+	return v
+}
+
+// Clock is the source of time behind every wait of the client: retries,
+// rate-limit waits and write pacing. Tests inject a fake one (see
+// api/apitest) so that nothing sleeps for real.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits for d, or until ctx is done, when it returns ctx.Err().
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// realClock is the wall clock.
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// secret holds a token and never formats it.
+type secret string
+
+func (secret) String() string               { return "[REDACTED]" }
+func (secret) GoString() string             { return `"[REDACTED]"` }
+func (s secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, "[REDACTED]") }
