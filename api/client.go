@@ -222,3 +222,7 @@ func (p *pacer) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.transport{}") }
 
 // Format keeps the fields out of %v.
 func (t *retryTransport) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.retryTransport{}") }
+
+// CloseIdleConnections closes the idle connections of the client's
+// transport (see http.Client.CloseIdleConnections).
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
