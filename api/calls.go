@@ -363,8 +363,7 @@ func (c *Client) sendError(op string, err error) error {
 // read up to 1 MiB, whatever it holds; the status is always kept.
 func (c *Client) errorFrom(op string, resp *http.Response, st *callState, typ PackageType) error {
 	defer drainClose(resp.Body)
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	g := parseGitHubError(body)
+	g := parseGitHubError(peekBody(resp))
 	e := &Error{
 		Op:               op,
 		StatusCode:       resp.StatusCode,

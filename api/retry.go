@@ -94,19 +94,29 @@ type answer struct {
 
 const maxErrorBody = 1 << 20
 
+// peekedBody is an error body the retry layer has read the start of: buf,
+// then whatever is left in rest.
+type peekedBody struct {
+	buf  []byte
+	r    io.Reader
+	rest io.ReadCloser
+}
+
+func (p *peekedBody) Read(b []byte) (int, error) { return p.r.Read(b) }
+func (p *peekedBody) Close() error               { return p.rest.Close() }
+
 // peekBody reads up to maxErrorBody of an error body and puts it back, so
-// that the facade can read it again. The rest is left unread.
+// that the facade can read it again (errorBody takes buf without copying).
 func peekBody(resp *http.Response) []byte {
 	if resp.Body == nil || resp.Body == http.NoBody {
 		return nil
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	rest := resp.Body
-	resp.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(b), rest), rest}
-	_ = err // a broken body is reported by the reader that reads it again
+	if p, ok := resp.Body.(*peekedBody); ok {
+		return p.buf
+	}
+	// A read error leaves what was read; the facade reports the status anyway.
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body = &peekedBody{buf: b, r: io.MultiReader(bytes.NewReader(b), resp.Body), rest: resp.Body}
 	return b
 }
 

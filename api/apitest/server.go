@@ -366,10 +366,12 @@ func (s *Server) answer(c *call, fn func(*call) reply) reply {
 		}
 		s.writes = append(s.writes, now)
 	}
-	if t.Kind == FineGrained {
+	// GitHub Packages' REST routes refuse fine-grained and App tokens;
+	// /rate_limit answers any valid token.
+	if t.Kind == FineGrained && c.route != RouteRateLimit {
 		return errReply(http.StatusForbidden, "Resource not accessible by personal access token", docsPackages)
 	}
-	if t.Kind == App {
+	if t.Kind == App && c.route != RouteRateLimit {
 		return errReply(http.StatusForbidden, "Resource not accessible by integration", docsPackages)
 	}
 	if name, ok := c.params["org"]; ok {

@@ -1,0 +1,196 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
+)
+
+// bigBody streams n bytes without holding them.
+type bigBody struct{ n int }
+
+func (b *bigBody) Read(p []byte) (int, error) {
+	if b.n <= 0 {
+		return 0, io.EOF
+	}
+	k := min(len(p), b.n)
+	for i := range p[:k] {
+		p[i] = 'x'
+	}
+	b.n -= k
+	return k, nil
+}
+
+func TestErrorAnswers(t *testing.T) {
+	bodies := []struct {
+		name        string
+		contentType string
+		body        func() io.Reader
+		wantMessage bool
+	}{
+		{"json", "application/json; charset=utf-8", func() io.Reader {
+			return strings.NewReader(`{"message":"Package version not found.","documentation_url":"https://docs.github.com/rest/packages"}`)
+		}, true},
+		{"html", "text/html", func() io.Reader { return strings.NewReader("<html><body>Oops</body></html>") }, false},
+		{"malformed json", "application/json", func() io.Reader { return strings.NewReader(`{"message": "trunc`) }, false},
+		{"empty", "", func() io.Reader { return strings.NewReader("") }, false},
+		{"50 MB", "application/json", func() io.Reader { return &bigBody{n: 50 << 20} }, false},
+	}
+	statuses := []struct {
+		status int
+		is     error
+	}{
+		{400, nil}, {401, api.ErrUnauthorized}, {403, api.ErrForbidden}, {404, api.ErrNotFound},
+		{410, nil}, {422, nil}, {500, nil},
+	}
+	for _, st := range statuses {
+		for _, b := range bodies {
+			t.Run(http.StatusText(st.status)+"/"+b.name, func(t *testing.T) {
+				requests := 0
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					requests++
+					if b.contentType != "" {
+						w.Header().Set("Content-Type", b.contentType)
+					}
+					w.Header().Set("X-GitHub-Request-Id", "ABCD:1234")
+					w.WriteHeader(st.status)
+					_, _ = io.Copy(w, b.body())
+				}))
+				defer srv.Close()
+				c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithoutRetry())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.CloseIdleConnections()
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				_, err = c.GetVersion(context.Background(), api.Package{Org: "o", Type: api.PackageTypeNpm, Name: "p"}, 7)
+				runtime.ReadMemStats(&after)
+				var apiErr *api.Error
+				if !errors.As(err, &apiErr) {
+					t.Fatalf("err = %v (%T), want *api.Error", err, err)
+				}
+				if apiErr.StatusCode != st.status || apiErr.RequestID != "ABCD:1234" || apiErr.Op != api.OpGetVersion {
+					t.Errorf("error = %+v", apiErr)
+				}
+				if apiErr.Method != http.MethodGet || apiErr.Path != "/orgs/o/packages/npm/p/versions/7" {
+					t.Errorf("method/path = %s %s", apiErr.Method, apiErr.Path)
+				}
+				if b.wantMessage && apiErr.Message != "Package version not found." {
+					t.Errorf("message = %q", apiErr.Message)
+				}
+				if !b.wantMessage && apiErr.Message != "" {
+					t.Errorf("message = %q, want none", apiErr.Message)
+				}
+				if st.is != nil && !errors.Is(err, st.is) {
+					t.Errorf("errors.Is(%v) = false", st.is)
+				}
+				if requests != 1 {
+					t.Errorf("%d requests, want 1", requests)
+				}
+				if grew := int64(after.TotalAlloc - before.TotalAlloc); grew > 8<<20 {
+					t.Errorf("allocated %d bytes for one error answer", grew)
+				}
+			})
+		}
+	}
+}
+
+func TestScopeAndTokenHints(t *testing.T) {
+	e := newEnv(t, nil)
+	pkg := api.Package{Org: "o", Type: api.PackageTypeContainer, Name: "app"}
+	id := e.deletedVersion(t, pkg, "sha256:1", nil, 0)
+	e.srv.AddToken(apitest.Token{Value: "ghp_readonly", Kind: apitest.Classic, Scopes: []string{"read:packages"}})
+	e.srv.AddToken(apitest.Token{Value: "github_pat_fine", Kind: apitest.FineGrained})
+	e.srv.AddToken(apitest.Token{Value: "ghs_app", Kind: apitest.App})
+	e.srv.AddToken(apitest.Token{Value: "ghp_otherorg", Kind: apitest.Classic, Scopes: []string{"read:packages", "write:packages"}, Orgs: []string{"elsewhere"}})
+	tests := []struct {
+		token    string
+		status   int
+		is       error
+		hintHas  []string
+		hintNone string
+	}{
+		{"ghp_readonly", 403, api.ErrForbidden, []string{"write:packages", "it has: read:packages"}, "read:packages and"},
+		{"github_pat_fine", 403, api.ErrForbidden, []string{"fine-grained", "classic personal access token"}, ""},
+		{"ghs_app", 403, api.ErrForbidden, []string{"App installation tokens", "classic personal access token"}, ""},
+		{"ghp_otherorg", 404, api.ErrNotFound, []string{"cannot see"}, ""},
+		{"ghp_wrong", 401, api.ErrUnauthorized, []string{"wrong, expired or revoked"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.token, func(t *testing.T) {
+			c, err := api.New(api.WithBaseURL(e.srv.URL), api.WithToken(tt.token), api.WithClock(e.clock))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseIdleConnections()
+			_, err = c.RestoreVersion(context.Background(), pkg, id)
+			var apiErr *api.Error
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != tt.status || !errors.Is(err, tt.is) {
+				t.Fatalf("err = %v, want %d", err, tt.status)
+			}
+			for _, h := range tt.hintHas {
+				if !strings.Contains(apiErr.Hint, h) {
+					t.Errorf("hint %q lacks %q", apiErr.Hint, h)
+				}
+			}
+			if tt.hintNone != "" && strings.Contains(apiErr.Hint, tt.hintNone) {
+				t.Errorf("hint %q names %q, which the token has", apiErr.Hint, tt.hintNone)
+			}
+			if strings.Contains(err.Error(), tt.token) {
+				t.Error("the error shows the token")
+			}
+		})
+	}
+	if v, _ := e.srv.Version("o", pkg.Type, pkg.Name, id); v.DeletedAt == nil {
+		t.Error("a refused restore restored the version")
+	}
+}
+
+func TestPreflight(t *testing.T) {
+	e := newEnv(t, nil)
+	e.srv.AddToken(apitest.Token{Value: "ghp_readonly", Kind: apitest.Classic, Scopes: []string{"read:packages"}})
+	e.srv.AddToken(apitest.Token{Value: "github_pat_fine", Kind: apitest.FineGrained})
+	tests := []struct {
+		token   string
+		ok      bool
+		kind    api.TokenKind
+		missing []string
+	}{
+		{testToken, true, api.TokenClassic, nil},
+		{"ghp_readonly", false, api.TokenClassic, []string{"write:packages"}},
+		{"github_pat_fine", false, api.TokenFineGrained, nil},
+	}
+	for _, tt := range tests {
+		c, err := api.New(api.WithBaseURL(e.srv.URL), api.WithToken(tt.token), api.WithClock(e.clock))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := c.Preflight(context.Background())
+		c.CloseIdleConnections()
+		if err != nil {
+			t.Fatalf("%s: %v", tt.token, err)
+		}
+		if r.OK() != tt.ok || r.TokenKind != tt.kind || strings.Join(r.Missing, ",") != strings.Join(tt.missing, ",") {
+			t.Errorf("%s: report = %+v", tt.token, r)
+		}
+		if r.Core.Limit != 5000 || r.Core.Reset.IsZero() {
+			t.Errorf("%s: core = %+v", tt.token, r.Core)
+		}
+	}
+	// The preflight costs no rate limit.
+	before, _ := e.c.Preflight(context.Background())
+	after, _ := e.c.Preflight(context.Background())
+	if before.Core.Remaining != after.Core.Remaining {
+		t.Errorf("preflight spent rate limit: %d then %d", before.Core.Remaining, after.Core.Remaining)
+	}
+}
