@@ -20,6 +20,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -65,6 +66,10 @@ func WithClock(c NowFunc) Option { return func(s *Server) { s.clock = c } }
 // of the clock. 0 (the default) turns it off.
 func WithSecondaryLimit(n int) Option { return func(s *Server) { s.secondaryPerMinute = n } }
 
+// WithListener serves on l instead of a new loopback port (the standalone
+// command uses it to serve on a chosen address).
+func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
+
 // Request is one request as it came over the wire.
 type Request struct {
 	Method  string
@@ -97,6 +102,7 @@ type Server struct {
 	URL string
 
 	srv                *httptest.Server
+	listener           net.Listener
 	basePath           string
 	clock              NowFunc
 	secondaryPerMinute int
@@ -140,7 +146,12 @@ func NewServer(opts ...Option) *Server {
 			s.routes[op.OperationID] = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: op}
 		}
 	}
-	s.srv = httptest.NewServer(s.handler())
+	s.srv = httptest.NewUnstartedServer(s.handler())
+	if s.listener != nil {
+		s.srv.Listener.Close()
+		s.srv.Listener = s.listener
+	}
+	s.srv.Start()
 	s.URL = s.srv.URL + s.basePath
 	if s.basePath == "/" {
 		s.URL = s.srv.URL

@@ -1,0 +1,64 @@
+// Command fakegithub serves the fake GitHub of package apitest on a loopback
+// port, seeded with apitest.SeedDemo, until interrupted. Point the restore
+// tool or your own program at it:
+//
+//	go run ./api/apitest/cmd/fakegithub -addr 127.0.0.1:8787
+//	GH_TOKEN=<printed token> go run ./examples/restore --base-url http://127.0.0.1:8787 \
+//	    --org octo-org --type container --package team/app --all-deleted
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/ghpackages/restore/api/apitest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "fakegithub:", err)
+		os.Exit(2)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("fakegithub", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8787", "loopback address to serve on")
+	basePath := fs.String("base-path", "", "serve under this path, e.g. /api/v3 as GitHub Enterprise Server does")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return err
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("-addr %s: the fake serves on loopback addresses only", *addr)
+	}
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	opts := []apitest.Option{apitest.WithListener(l)}
+	if *basePath != "" {
+		opts = append(opts, apitest.WithBasePath(*basePath))
+	}
+	srv := apitest.NewServer(opts...)
+	defer srv.Close()
+	d := apitest.SeedDemo(srv, wall{})
+	fmt.Fprintf(out, "fake GitHub at %s\ntoken: %s\norg: %s\npackages: %s/%s (deleted ids %v), %s/%s (deleted whole)\n",
+		srv.URL, d.Token, d.Org, d.Image.Type, d.Image.Name, d.ImageDeleted, d.Library.Type, d.Library.Name)
+	<-ctx.Done()
+	for _, v := range srv.Violations() {
+		fmt.Fprintln(out, "spec violation:", v)
+	}
+	return nil
+}

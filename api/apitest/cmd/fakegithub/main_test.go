@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestServesUntilCancelled(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := syncBuffer{wrote: make(chan struct{}, 1)}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", addr, "-base-path", "/api/v3"}, &out) }()
+	<-out.wrote // the banner is written once the server listens
+	resp, err := http.Get("http://" + addr + "/api/v3/rate_limit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /rate_limit without a token: %d, want 401", resp.StatusCode)
+	}
+	if !strings.Contains(out.String(), "http://"+addr+"/api/v3") {
+		t.Errorf("output = %q", out.String())
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), []string{"-addr", "0.0.0.0:0"}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("non-loopback address: %v", err)
+	}
+}
+
+type syncBuffer struct {
+	mu    sync.Mutex
+	b     bytes.Buffer
+	wrote chan struct{}
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case s.wrote <- struct{}{}:
+	default:
+	}
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,7 @@
+package main
+
+import "time"
+
+type wall struct{}
+
+func (wall) Now() time.Time { return time.Now() }

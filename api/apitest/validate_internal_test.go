@@ -1,0 +1,43 @@
+package apitest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// The response validation catches answers that drift from the description:
+// a missing required field, a wrong type, an undeclared status that GitHub
+// is not known to send, an undeclared status with a body that is not
+// GitHub's basic-error.
+func TestReplyValidationCatchesDrift(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	r := httptest.NewRequest(http.MethodGet, "/orgs/o/packages/npm/p/versions", nil)
+	in := &openapi3filter.RequestValidationInput{Request: r, Route: s.routes[RouteListVersions]}
+	tests := []struct {
+		name string
+		rep  reply
+		want string
+	}{
+		{"missing id", jsonReply(200, []map[string]any{{"name": "1.0.0", "url": "u", "package_html_url": "h", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}}), "id"},
+		{"wrong type", jsonReply(200, []map[string]any{{"id": "one", "name": "1.0.0", "url": "u", "package_html_url": "h", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}}), "id"},
+		{"unknown status", jsonReply(418, map[string]string{"message": "teapot"}), "neither declared nor a known GitHub answer"},
+		{"undeclared status, not JSON", reply{status: 422, header: http.Header{}, body: []byte("<html>")}, "without a JSON error body"},
+	}
+	for _, tt := range tests {
+		s.TakeViolations()
+		s.validateReply(r, in, tt.rep)
+		v := s.TakeViolations()
+		if len(v) != 1 || !v[0].Response || !strings.Contains(v[0].Detail, tt.want) {
+			t.Errorf("%s: violations = %v, want one answer violation mentioning %q", tt.name, v, tt.want)
+		}
+	}
+	s.validateReply(r, in, jsonReply(200, []map[string]any{}))
+	if v := s.TakeViolations(); len(v) != 0 {
+		t.Errorf("a valid answer was flagged: %v", v)
+	}
+}
