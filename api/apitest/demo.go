@@ -1,6 +1,7 @@
 package apitest
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"time"
 
@@ -50,7 +51,7 @@ func SeedDemo(s *Server, clock NowFunc) Demo {
 	}
 	for i, v := range versions {
 		id := s.AddVersion(d.Org, d.Image.Type, d.Image.Name, VersionSeed{
-			Name:      fmt.Sprintf("sha256:%064x", 0xa11ce+i),
+			Name:      fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(fmt.Sprintf("team/app layer %d", i)))),
 			Tags:      v.tags,
 			CreatedAt: now.Add(-time.Duration(20-i) * day),
 		})

@@ -1,0 +1,156 @@
+// Command quickstart shows the SDK end to end with no token and no network:
+// it starts the fake GitHub of api/apitest in this process, seeds an
+// organization whose cleanup deleted container versions (tagged and
+// untagged) and a whole npm package, lists what was deleted, plans and
+// applies the restore while the fake answers a 502 and a secondary rate
+// limit, verifies, and prints a short report.
+//
+//	go run ./examples/quickstart
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
+)
+
+func main() {
+	if err := run(context.Background(), os.Stdout, realClock{}, demoPacing); err != nil {
+		fmt.Fprintln(os.Stderr, "quickstart:", err)
+		os.Exit(1)
+	}
+}
+
+// demoPacing shortens GitHub's one second between writes so the demo ends
+// in seconds; the output says so.
+const demoPacing = 200 * time.Millisecond
+
+// clock is what the quickstart needs of a clock: the client's (api.Clock)
+// and the server's (Now).
+type clock interface {
+	api.Clock
+}
+
+func run(ctx context.Context, w io.Writer, clk clock, pacing time.Duration) error {
+	began := clk.Now()
+	srv := apitest.NewServer(apitest.WithClock(clk))
+	defer srv.Close()
+	demo := apitest.SeedDemo(srv, clk)
+
+	policy := api.DefaultRetryPolicy()
+	policy.BaseDelay = pacing // also shortened for the demo
+	client, err := api.New(
+		api.WithBaseURL(srv.URL),
+		api.WithToken(demo.Token),
+		api.WithClock(clk),
+		api.WithWritePacing(pacing),
+		api.WithRetryPolicy(policy),
+		api.WithRetryHook(func(ev api.RetryEvent) {
+			fmt.Fprintf(w, "   retry: GitHub answered %d (%s); waiting %s before attempt %d\n", ev.Status, ev.Reason, ev.Wait.Round(time.Millisecond), ev.Attempt+1)
+		}),
+	)
+	if err != nil {
+		return err
+	}
+	defer client.CloseIdleConnections()
+
+	fmt.Fprintln(w, "restore quickstart: a fake GitHub in this process; no token, no network.")
+	fmt.Fprintf(w, "Writes are paced %s apart for the demo (GitHub asks for at least 1s; the SDK's default).\n\n", pacing)
+
+	// 1. What did the cleanup delete?
+	fmt.Fprintf(w, "1. Deleted versions of %s:\n", demo.Image)
+	now := clk.Now()
+	for v, err := range client.Versions(ctx, demo.Image, &api.ListOptions{State: api.StateDeleted}) {
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "   %d  %s…  %-16s deleted %s, %d days left to restore\n",
+			v.ID, v.Digest[:19], orNone(v.Tags), v.DeletedAt.Format("2006-01-02"), v.DaysLeft(now))
+	}
+
+	// 2. Plan: every deleted version, and the npm package deleted whole.
+	plan, err := client.MakePlan(ctx, demo.Image, api.Selector{All: true})
+	if err != nil {
+		return err
+	}
+	libPlan, err := client.MakePlan(ctx, demo.Library, api.Selector{All: true})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n2. Plan: restore %d versions of %s; %s is deleted whole, so it is restored as a package.\n",
+		len(plan.Items), demo.Image, demo.Library)
+
+	// 3. Apply, while GitHub misbehaves.
+	srv.Script(apitest.RouteRestoreVersion, apitest.BadGateway)
+	srv.Script(apitest.RouteRestoreVersion, apitest.Fault{}, apitest.SecondaryLimit(403, "1"))
+	fmt.Fprintln(w, "\n3. Apply (the fake answers one 502 and one secondary rate limit on the way):")
+	rep, err := client.Apply(ctx, plan, &api.ApplyOptions{Progress: func(p api.Progress) {
+		fmt.Fprintf(w, "   [%d/%d] %d %s\n", p.Done, p.Total, p.Result.Item.ID, p.Result.Outcome)
+	}})
+	if err != nil {
+		return err
+	}
+	libRep, err := client.Apply(ctx, libPlan, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "   package %s: %s\n", demo.Library, libRep.PackageOutcome)
+
+	// 4. Verify against GitHub's view, and show that re-applying is safe.
+	active := 0
+	for _, it := range plan.Items {
+		v, err := client.GetVersion(ctx, demo.Image, it.ID)
+		if err != nil {
+			return err
+		}
+		if !v.Deleted() {
+			active++
+		}
+	}
+	again, err := client.Apply(ctx, plan, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n4. Verify: %d of %d versions active again; %s lists its versions again: %t.\n",
+		active, len(plan.Items), demo.Library, !srv.PackageDeleted(demo.Library.Org, demo.Library.Type, demo.Library.Name))
+	fmt.Fprintf(w, "   Applying the plan again: %d already active, %d restored, %d failed (a safe no-op).\n",
+		again.AlreadyActive, again.Restored, again.Failed)
+
+	if v := srv.Violations(); len(v) > 0 {
+		return fmt.Errorf("the fake saw %d request(s) or answer(s) outside GitHub's description: %v", len(v), v)
+	}
+	fmt.Fprintf(w, "\nDone: restored %d versions and 1 package in %s; every request and answer matched GitHub's OpenAPI description.\n",
+		rep.Restored, clk.Now().Sub(began).Round(100*time.Millisecond))
+	if !rep.OK() || active != len(plan.Items) {
+		return fmt.Errorf("not everything was restored: %+v", rep)
+	}
+	return nil
+}
+
+func orNone(tags []string) string {
+	if len(tags) == 0 {
+		return "(untagged)"
+	}
+	return strings.Join(tags, ",")
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
