@@ -59,8 +59,8 @@ func (c *Client) RestoreVersion(ctx context.Context, pkg Package, id int64) (Out
 	if err := validateVersionID(id); err != nil {
 		return "", err
 	}
-	st := &callState{}
-	resp, err := c.gen.PackagesRestorePackageVersionForOrg(withCallState(ctx, st), pkg.Org, pkg.Type, pkg.Name, int(id))
+	cctx, st := newCall(ctx)
+	resp, err := c.gen.PackagesRestorePackageVersionForOrg(cctx, pkg.Org, pkg.Type, pkg.Name, int(id))
 	if err != nil {
 		return "", c.sendError(OpRestoreVersion, err)
 	}
@@ -93,8 +93,8 @@ func (c *Client) RestorePackage(ctx context.Context, pkg Package) (Outcome, erro
 	if err := pkg.Validate(); err != nil {
 		return "", err
 	}
-	st := &callState{}
-	resp, err := c.gen.PackagesRestorePackageForOrg(withCallState(ctx, st), pkg.Org, pkg.Type, pkg.Name, nil)
+	cctx, st := newCall(ctx)
+	resp, err := c.gen.PackagesRestorePackageForOrg(cctx, pkg.Org, pkg.Type, pkg.Name, nil)
 	if err != nil {
 		return "", c.sendError(OpRestorePackage, err)
 	}
@@ -129,8 +129,8 @@ func (c *Client) GetVersion(ctx context.Context, pkg Package, id int64) (Version
 	if err := validateVersionID(id); err != nil {
 		return Version{}, err
 	}
-	st := &callState{}
-	resp, err := c.gen.PackagesGetPackageVersionForOrganization(withCallState(ctx, st), pkg.Org, pkg.Type, pkg.Name, int(id))
+	cctx, st := newCall(ctx)
+	resp, err := c.gen.PackagesGetPackageVersionForOrganization(cctx, pkg.Org, pkg.Type, pkg.Name, int(id))
 	if err != nil {
 		return Version{}, c.sendError(OpGetVersion, err)
 	}
@@ -186,8 +186,7 @@ func (c *Client) Versions(ctx context.Context, pkg Package, opts *ListOptions) i
 			yield(Version{}, &ValidationError{Field: "per_page", Value: fmt.Sprint(o.PerPage), Reason: "must be between 1 and 100"})
 			return
 		}
-		st := &callState{}
-		cctx := withCallState(ctx, st)
+		cctx, st := newCall(ctx)
 		state, perPage := o.State, o.PerPage
 		resp, err := c.gen.PackagesGetAllPackageVersionsForPackageOwnedByOrg(cctx, pkg.Org, pkg.Type, pkg.Name,
 			&gen.PackagesGetAllPackageVersionsForPackageOwnedByOrgParams{PerPage: &perPage, State: &state})
@@ -298,8 +297,8 @@ var restoreScopes = []string{"read:packages", "write:packages"}
 // GET /rate_limit
 // (https://docs.github.com/rest/rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user)
 func (c *Client) Preflight(ctx context.Context) (PreflightReport, error) {
-	st := &callState{}
-	resp, err := c.gen.RateLimitGet(withCallState(ctx, st))
+	cctx, st := newCall(ctx)
+	resp, err := c.gen.RateLimitGet(cctx)
 	if err != nil {
 		return PreflightReport{}, c.sendError(OpRateLimit, err)
 	}

@@ -25,8 +25,24 @@ type callState struct {
 
 type callStateKey struct{}
 
-func withCallState(ctx context.Context, st *callState) context.Context {
-	return context.WithValue(ctx, callStateKey{}, st)
+// callContext carries a callState: one allocation per call instead of a
+// context.WithValue and a state.
+type callContext struct {
+	context.Context
+	st callState
+}
+
+func (c *callContext) Value(key any) any {
+	if key == (callStateKey{}) {
+		return &c.st
+	}
+	return c.Context.Value(key)
+}
+
+// newCall returns a context for one facade call and its state.
+func newCall(ctx context.Context) (context.Context, *callState) {
+	c := &callContext{Context: ctx}
+	return c, &c.st
 }
 
 func callStateFrom(ctx context.Context) *callState {
@@ -55,17 +71,23 @@ func (t *headerTransport) Format(f fmt.State, _ rune) {
 }
 
 func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	// A shallow copy with a fresh header map: the caller's request is not
-	// modified (http.RoundTripper's contract).
-	r := new(http.Request)
-	*r = *req
-	r.Header = make(http.Header, len(req.Header)+4)
-	for k, v := range req.Header {
-		r.Header[k] = v
+	st := callStateFrom(req.Context())
+	r := req
+	if st == nil {
+		// Someone else's request: a shallow copy with a fresh header map, so
+		// that it is not modified (http.RoundTripper's contract). The
+		// facade's own requests (st != nil) are built for this call and
+		// set in place.
+		r = new(http.Request)
+		*r = *req
+		r.Header = make(http.Header, len(req.Header)+4)
+		for k, v := range req.Header {
+			r.Header[k] = v
+		}
 	}
 	r.Header["Accept"] = t.accept
 	r.Header["X-Github-Api-Version"] = t.apiVersion
-	if _, ok := req.Header["User-Agent"]; !ok {
+	if _, ok := r.Header["User-Agent"]; !ok {
 		r.Header["User-Agent"] = t.userAgent
 	}
 	delete(r.Header, "Authorization")
@@ -87,7 +109,7 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 	}
-	if st := callStateFrom(req.Context()); st != nil {
+	if st != nil {
 		st.tokenKind = kind
 	}
 	return t.next.RoundTrip(r)
@@ -321,7 +343,7 @@ func (p *pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 // drainClose reads a little of what is left of a body, so that the
 // connection can be reused, and closes it.
 func drainClose(body io.ReadCloser) {
-	if body == nil {
+	if body == nil || body == http.NoBody {
 		return
 	}
 	_, _ = io.CopyN(io.Discard, body, 64<<10)
