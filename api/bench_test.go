@@ -6,10 +6,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
 	"github.com/ghpackages/restore/gen"
 )
 
@@ -113,5 +117,169 @@ func BenchmarkRestore(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+// BenchmarkConcurrent: 64 goroutines share one client, pacing off, against a
+// loopback server. Throughput is ns/op (lower is better); new-conns counts
+// the TCP connections the server accepted.
+func BenchmarkConcurrent(b *testing.B) {
+	ctx := context.Background()
+	run := func(b *testing.B, call func() error) {
+		b.Helper()
+		b.ReportAllocs()
+		b.SetParallelism(64 / max(runtime.GOMAXPROCS(0), 1))
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := call(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	b.Run("raw-net-http-default-transport", func(b *testing.B) {
+		srv, conns := noContent(b)
+		hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+		defer hc.CloseIdleConnections()
+		run(b, func() error { return rawRestore(ctx, hc, srv.URL) })
+		b.ReportMetric(float64(conns.Load()), "new-conns")
+	})
+	b.Run("raw-net-http-pool-64", func(b *testing.B) {
+		srv, conns := noContent(b)
+		hc := &http.Client{Transport: tunedTransport()}
+		defer hc.CloseIdleConnections()
+		run(b, func() error { return rawRestore(ctx, hc, srv.URL) })
+		b.ReportMetric(float64(conns.Load()), "new-conns")
+	})
+	b.Run("facade", func(b *testing.B) {
+		srv, conns := noContent(b)
+		c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithWritePacing(0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer c.CloseIdleConnections()
+		run(b, func() error { _, err := c.RestoreVersion(ctx, benchPkg, 45763); return err })
+		b.ReportMetric(float64(conns.Load()), "new-conns")
+	})
+}
+
+// BenchmarkIterate100k lists 100,000 deleted versions (1,000 pages of 100)
+// from the fake and reports the peak growth of the live heap while iterating
+// (sampled after a GC every 10 pages).
+func BenchmarkIterate100k(b *testing.B) {
+	const n = 100_000
+	clock := apitest.NewClock(start)
+	srv := apitest.NewServer(apitest.WithClock(clock))
+	defer srv.Close()
+	srv.AddToken(apitest.Token{Value: testToken, Kind: apitest.Classic, Scopes: []string{"read:packages"}, Budget: 1 << 30})
+	pkg := api.Package{Org: "o", Type: api.PackageTypeContainer, Name: "big"}
+	for i := range n {
+		srv.AddVersion("o", pkg.Type, pkg.Name, apitest.VersionSeed{Name: "sha256:" + strconv.Itoa(i), Tags: []string{"t" + strconv.Itoa(i)}, DeletedAt: start.Add(-time.Hour)})
+	}
+	c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(clock))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	b.ReportAllocs()
+	var peak uint64
+	for b.Loop() {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		base := ms.HeapAlloc
+		count := 0
+		for _, err := range c.Versions(context.Background(), pkg, &api.ListOptions{State: api.StateDeleted}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			count++
+			if count%1000 == 0 {
+				runtime.GC()
+				runtime.ReadMemStats(&ms)
+				if ms.HeapAlloc > base {
+					peak = max(peak, ms.HeapAlloc-base)
+				}
+			}
+		}
+		if count != n {
+			b.Fatalf("iterated %d versions, want %d", count, n)
+		}
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-growth-MiB")
+}
+
+// BenchmarkApply1000 applies a plan of 1,000 versions against the fake.
+// paced: with 1s pacing on the fake clock, fake-s is the total fake time and
+// budget-s is N x p + 1s. unpaced: pacing off, x-per-call is the apply's real
+// time over 1,000 single restores' time measured in the same run.
+func BenchmarkApply1000(b *testing.B) {
+	const n = 1000
+	setup := func(b *testing.B, pacing time.Duration) (*apitest.Server, *api.Client, *apitest.Clock, api.Plan) {
+		b.Helper()
+		clock := apitest.NewClock(start)
+		srv := apitest.NewServer(apitest.WithClock(clock))
+		b.Cleanup(srv.Close)
+		srv.AddToken(apitest.Token{Value: testToken, Kind: apitest.Classic, Scopes: []string{"read:packages", "write:packages"}, Budget: 1 << 30})
+		p := api.Plan{Package: restorePkg, Items: make([]api.PlanItem, 0, n)}
+		for i := range n {
+			id := srv.AddVersion("o", restorePkg.Type, restorePkg.Name, apitest.VersionSeed{Name: "sha256:" + strconv.Itoa(i), DeletedAt: start.Add(-time.Hour)})
+			p.Items = append(p.Items, api.PlanItem{ID: id})
+		}
+		c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(clock), api.WithWritePacing(pacing))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(c.CloseIdleConnections)
+		return srv, c, clock, p
+	}
+	b.Run("paced-1s", func(b *testing.B) {
+		var fake time.Duration
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			_, c, clock, p := setup(b, time.Second)
+			b.StartTimer()
+			began := clock.Now()
+			rep, err := c.Apply(context.Background(), p, nil)
+			if err != nil || rep.Restored != n {
+				b.Fatalf("%+v %v", rep.Restored, err)
+			}
+			fake = clock.Now().Sub(began)
+		}
+		b.ReportMetric(fake.Seconds(), "fake-s")
+		b.ReportMetric(float64(n)*1+1, "budget-s")
+	})
+	b.Run("unpaced", func(b *testing.B) {
+		// Best of three alternating rounds each way, after a GC, so that
+		// neither side pays for the other's garbage.
+		var ratio float64
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			single, applied := time.Duration(1<<62), time.Duration(1<<62)
+			for range 3 {
+				_, c0, _, p0 := setup(b, 0)
+				runtime.GC()
+				t0 := time.Now()
+				for _, it := range p0.Items {
+					if _, err := c0.RestoreVersion(context.Background(), restorePkg, it.ID); err != nil {
+						b.Fatal(err)
+					}
+				}
+				single = min(single, time.Since(t0))
+				_, c, _, p := setup(b, 0)
+				runtime.GC()
+				b.StartTimer()
+				t1 := time.Now()
+				rep, err := c.Apply(context.Background(), p, nil)
+				applied = min(applied, time.Since(t1))
+				b.StopTimer()
+				if err != nil || rep.Restored != n {
+					b.Fatalf("%+v %v", rep.Restored, err)
+				}
+			}
+			ratio = applied.Seconds() / single.Seconds()
+		}
+		b.ReportMetric(ratio, "x-per-call")
 	})
 }

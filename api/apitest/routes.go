@@ -102,20 +102,22 @@ func (s *Server) listVersions(c *call) reply {
 		perPage = min(v, 100)
 	}
 	now := s.clock.Now()
-	var match []*VersionState
+	// One pass, newest first, keeping only the requested page: listing
+	// 100,000 versions page by page must not copy them all per page.
+	from := (page - 1) * perPage
+	out := make([]map[string]any, 0, perPage)
+	total := 0
 	for _, v := range slices.Backward(p.versions) {
 		deleted := v.DeletedAt != nil
-		if (state == "deleted") == deleted && !expired(v.DeletedAt, now) {
-			match = append(match, v)
+		if (state == "deleted") != deleted || expired(v.DeletedAt, now) {
+			continue
 		}
+		if total >= from && total < from+perPage {
+			out = append(out, s.versionJSON(c, p, v))
+		}
+		total++
 	}
-	last := max((len(match)+perPage-1)/perPage, 1)
-	from := min((page-1)*perPage, len(match))
-	to := min(from+perPage, len(match))
-	out := make([]map[string]any, 0, to-from)
-	for _, v := range match[from:to] {
-		out = append(out, s.versionJSON(c, p, v))
-	}
+	last := max((total+perPage-1)/perPage, 1)
 	rep := jsonReply(http.StatusOK, out)
 	if l := linkHeader(c.r, page, last, perPage, state); l != "" {
 		rep.header.Set("Link", l)

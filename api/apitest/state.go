@@ -43,6 +43,9 @@ type VersionSeed struct {
 	Name      string // for containers the manifest digest, "sha256:…"
 	Tags      []string
 	CreatedAt time.Time // default: the clock's now
+	// DeletedAt creates the version already deleted at that time (a plain
+	// soft delete: unlike DeleteVersion it never deletes the package).
+	DeletedAt time.Time
 }
 
 // VersionState is a version as the fake holds it.
@@ -122,7 +125,12 @@ func (s *Server) AddVersion(org string, typ api.PackageType, pkg string, v Versi
 	if created.IsZero() {
 		created = s.clock.Now()
 	}
-	p.versions = append(p.versions, &VersionState{ID: s.nextID, Name: v.Name, Tags: slices.Clone(v.Tags), CreatedAt: created.UTC(), UpdatedAt: created.UTC()})
+	vs := &VersionState{ID: s.nextID, Name: v.Name, Tags: slices.Clone(v.Tags), CreatedAt: created.UTC(), UpdatedAt: created.UTC()}
+	if !v.DeletedAt.IsZero() {
+		at := v.DeletedAt.UTC()
+		vs.DeletedAt, vs.UpdatedAt = &at, at
+	}
+	p.versions = append(p.versions, vs)
 	return s.nextID
 }
 
