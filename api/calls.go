@@ -60,7 +60,7 @@ func (c *Client) RestoreVersion(ctx context.Context, pkg Package, id int64) (Out
 		return "", err
 	}
 	cctx, st := newCall(ctx)
-	resp, err := c.gen.PackagesRestorePackageVersionForOrg(cctx, pkg.Org, pkg.Type, pkg.Name, int(id))
+	resp, err := c.send(cctx, http.MethodPost, c.versionURL(pkg, id, true))
 	if err != nil {
 		return "", c.sendError(OpRestoreVersion, err)
 	}
@@ -94,7 +94,7 @@ func (c *Client) RestorePackage(ctx context.Context, pkg Package) (Outcome, erro
 		return "", err
 	}
 	cctx, st := newCall(ctx)
-	resp, err := c.gen.PackagesRestorePackageForOrg(cctx, pkg.Org, pkg.Type, pkg.Name, nil)
+	resp, err := c.send(cctx, http.MethodPost, c.packageRestoreURL(pkg))
 	if err != nil {
 		return "", c.sendError(OpRestorePackage, err)
 	}
@@ -130,7 +130,7 @@ func (c *Client) GetVersion(ctx context.Context, pkg Package, id int64) (Version
 		return Version{}, err
 	}
 	cctx, st := newCall(ctx)
-	resp, err := c.gen.PackagesGetPackageVersionForOrganization(cctx, pkg.Org, pkg.Type, pkg.Name, int(id))
+	resp, err := c.send(cctx, http.MethodGet, c.versionURL(pkg, id, false))
 	if err != nil {
 		return Version{}, c.sendError(OpGetVersion, err)
 	}
@@ -187,9 +187,7 @@ func (c *Client) Versions(ctx context.Context, pkg Package, opts *ListOptions) i
 			return
 		}
 		cctx, st := newCall(ctx)
-		state, perPage := o.State, o.PerPage
-		resp, err := c.gen.PackagesGetAllPackageVersionsForPackageOwnedByOrg(cctx, pkg.Org, pkg.Type, pkg.Name,
-			&gen.PackagesGetAllPackageVersionsForPackageOwnedByOrgParams{PerPage: &perPage, State: &state})
+		resp, err := c.send(cctx, http.MethodGet, c.versionsURL(pkg, o.State, o.PerPage))
 		for {
 			if err != nil {
 				yield(Version{}, c.sendError(OpListVersions, err))
@@ -298,7 +296,7 @@ var restoreScopes = []string{"read:packages", "write:packages"}
 // (https://docs.github.com/rest/rate-limit/rate-limit#get-rate-limit-status-for-the-authenticated-user)
 func (c *Client) Preflight(ctx context.Context) (PreflightReport, error) {
 	cctx, st := newCall(ctx)
-	resp, err := c.gen.RateLimitGet(cctx)
+	resp, err := c.send(cctx, http.MethodGet, c.rateLimitURL())
 	if err != nil {
 		return PreflightReport{}, c.sendError(OpRateLimit, err)
 	}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ghpackages/restore/gen"
 )
 
 // Client calls GitHub Packages' REST API for an organization's packages. It
@@ -19,8 +18,8 @@ import (
 // time (see WithWritePacing).
 type Client struct {
 	base      *url.URL
+	baseStr   string // base.String(), without a trailing slash
 	hc        *http.Client
-	gen       *gen.Client
 	clock     Clock
 	logger    *slog.Logger
 	kind      TokenKind // of a static token; TokenUnknown with a token source
@@ -109,17 +108,14 @@ func New(opts ...Option) (*Client, error) {
 	c.transport = &pacer{next: rt, interval: cfg.pacing, clock: cfg.clock, sem: make(chan struct{}, 1)}
 	hc.Transport = c.transport
 	c.hc = hc
-	c.gen, err = gen.NewClient(base.String(), gen.WithHTTPClient(hc))
-	if err != nil {
-		return nil, fmt.Errorf("restore: %w", err)
-	}
+	c.baseStr = base.String()
 	return c, nil
 }
 
 // defaultTransport is http.DefaultTransport's configuration with a larger
 // idle pool (Go keeps only 2 idle connections per host by default, which
-// makes concurrent callers open and close connections) and a bound on
-// waiting for response headers.
+// makes concurrent callers open and close connections), at most 64
+// connections per host, and a bound on waiting for response headers.
 func defaultTransport() *http.Transport {
 	return &http.Transport{
 		Proxy: http.ProxyFromEnvironment,
@@ -130,6 +126,7 @@ func defaultTransport() *http.Transport {
 		ForceAttemptHTTP2:     true,
 		MaxIdleConns:          100,
 		MaxIdleConnsPerHost:   64,
+		MaxConnsPerHost:       64, // queue beyond 64 rather than churn (GitHub limits concurrency anyway)
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 60 * time.Second,
