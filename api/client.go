@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 	"time"
-
 )
 
 // Client calls GitHub Packages' REST API for an organization's packages. It
