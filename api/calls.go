@@ -59,25 +59,10 @@ func (c *Client) RestoreVersion(ctx context.Context, pkg Package, id int64) (Out
 	if err := validateVersionID(id); err != nil {
 		return "", err
 	}
-	cctx, st := newCall(ctx)
-	resp, err := c.send(cctx, http.MethodPost, c.versionURL(pkg, id, true))
-	if err != nil {
-		return "", c.sendError(OpRestoreVersion, err)
-	}
-	if resp.StatusCode/100 == 2 {
-		drainClose(resp.Body)
-		return OutcomeRestored, nil
-	}
-	apiErr := c.errorFrom(OpRestoreVersion, resp, st, pkg.Type)
-	if resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusNotFound {
-		if v, gerr := c.GetVersion(ctx, pkg, id); gerr == nil && !v.Deleted() {
-			if st.uncertain {
-				return OutcomeRestored, nil
-			}
-			return OutcomeAlreadyActive, nil
-		}
-	}
-	return "", apiErr
+	return c.restore(ctx, OpRestoreVersion, c.versionURL(pkg, id, true), pkg.Type, func() bool {
+		v, err := c.GetVersion(ctx, pkg, id)
+		return err == nil && !v.Deleted()
+	})
 }
 
 // RestorePackage restores an organization's package that was deleted as a
@@ -93,26 +78,34 @@ func (c *Client) RestorePackage(ctx context.Context, pkg Package) (Outcome, erro
 	if err := pkg.Validate(); err != nil {
 		return "", err
 	}
+	return c.restore(ctx, OpRestorePackage, c.packageRestoreURL(pkg), pkg.Type, func() bool {
+		for _, err := range c.Versions(ctx, pkg, &ListOptions{State: StateActive, PerPage: 1}) {
+			return err == nil
+		}
+		return false
+	})
+}
+
+// restore sends one restore and makes it idempotent for the caller: when
+// GitHub answers 400 or 404, active reports whether the target is active
+// now; if so the restore took effect, in this call (an attempt whose
+// outcome was unknown) or before it.
+func (c *Client) restore(ctx context.Context, op, u string, typ PackageType, active func() bool) (Outcome, error) {
 	cctx, st := newCall(ctx)
-	resp, err := c.send(cctx, http.MethodPost, c.packageRestoreURL(pkg))
+	resp, err := c.send(cctx, http.MethodPost, u)
 	if err != nil {
-		return "", c.sendError(OpRestorePackage, err)
+		return "", c.sendError(op, err)
 	}
 	if resp.StatusCode/100 == 2 {
 		drainClose(resp.Body)
 		return OutcomeRestored, nil
 	}
-	apiErr := c.errorFrom(OpRestorePackage, resp, st, pkg.Type)
-	if resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusNotFound {
-		for _, verr := range c.Versions(ctx, pkg, &ListOptions{State: StateActive, PerPage: 1}) {
-			if verr == nil {
-				if st.uncertain {
-					return OutcomeRestored, nil
-				}
-				return OutcomeAlreadyActive, nil
-			}
-			break
+	apiErr := c.errorFrom(op, resp, st, typ)
+	if (resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusNotFound) && active() {
+		if st.uncertain {
+			return OutcomeRestored, nil
 		}
+		return OutcomeAlreadyActive, nil
 	}
 	return "", apiErr
 }

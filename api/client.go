@@ -35,7 +35,7 @@ func New(opts ...Option) (*Client, error) {
 		apiVersion:   DefaultAPIVersion,
 		userAgent:    DefaultUserAgent,
 		logger:       slog.New(slog.DiscardHandler),
-		clock:        realClock{},
+		clock:        SystemClock{},
 		getenv:       os.Getenv,
 		retry:        DefaultRetryPolicy(),
 		pacing:       time.Second,

@@ -38,6 +38,7 @@ type ValidationError struct {
 	Reason string
 }
 
+// Error names the field, the value and what is wrong with it.
 func (e *ValidationError) Error() string {
 	return fmt.Sprintf("restore: invalid %s %q: %s", e.Field, e.Value, e.Reason)
 }
@@ -105,6 +106,7 @@ type Error struct {
 	rateLimited bool // part of a *RateLimitError: not ErrForbidden
 }
 
+// Error reads "restore: METHOD PATH: STATUS MESSAGE (request ID): HINT".
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("restore: ")
@@ -166,6 +168,7 @@ type RateLimitError struct {
 	told bool // RetryAt came from retry-after or x-ratelimit-reset
 }
 
+// Error says which limit, what was sent, and when to retry.
 func (e *RateLimitError) Error() string {
 	kind := "primary rate limit"
 	if e.Secondary {

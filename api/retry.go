@@ -88,8 +88,7 @@ type RetryEvent struct {
 type answer struct {
 	reason    RetryReason // "" when the answer is final
 	wait      time.Duration
-	limit     *RateLimitError // for rate limits: the error to return when not waiting
-	uncertain bool            // the request may have taken effect
+	uncertain bool // the request may have taken effect
 }
 
 const maxErrorBody = 1 << 20
@@ -102,8 +101,11 @@ type peekedBody struct {
 	rest io.ReadCloser
 }
 
+// Read reads the peeked bytes, then the rest.
 func (p *peekedBody) Read(b []byte) (int, error) { return p.r.Read(b) }
-func (p *peekedBody) Close() error               { return p.rest.Close() }
+
+// Close closes the underlying body.
+func (p *peekedBody) Close() error { return p.rest.Close() }
 
 // peekBody reads up to maxErrorBody of an error body and puts it back, so
 // that the facade can read it again (errorBody takes buf without copying).

@@ -487,3 +487,27 @@ func TestNoConnectionLeaks(t *testing.T) {
 		t.Errorf("%d connections for 50 sequential calls, want 1", n)
 	}
 }
+
+func TestDeprecationIsLoggedOnce(t *testing.T) {
+	var logs bytes.Buffer
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Deprecation", "@1767225600")
+		w.Header().Set("Sunset", "Wed, 01 Apr 2027 00:00:00 GMT")
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithWritePacing(0),
+		api.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	for range 3 {
+		if _, err := c.RestoreVersion(context.Background(), restorePkg, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(logs.String(), "level=WARN"); n != 1 || !strings.Contains(logs.String(), "sunset=") {
+		t.Errorf("%d warnings, want 1:\n%s", n, logs.String())
+	}
+}

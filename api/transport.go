@@ -32,6 +32,7 @@ type callContext struct {
 	st callState
 }
 
+// Value returns the call state for callStateKey, else asks the parent.
 func (c *callContext) Value(key any) any {
 	if key == (callStateKey{}) {
 		return &c.st
@@ -66,10 +67,12 @@ type headerTransport struct {
 	tokenSource oauth2.TokenSource
 }
 
+// Format keeps the token out of every form of %v.
 func (t *headerTransport) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "api.headerTransport{host: %s, token: %s}", t.host, t.kind)
 }
 
+// RoundTrip sets the headers and, for the API host only, the token.
 func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := callStateFrom(req.Context())
 	r := req
@@ -162,8 +165,12 @@ type retryTransport struct {
 	gate   *gate
 	logger *slog.Logger
 	hook   func(RetryEvent)
+
+	deprecationOnce sync.Once
 }
 
+// RoundTrip sends req, retrying and waiting as GitHub's rules and the
+// policy say. A final answer is returned as it is; the facade types it.
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	st := callStateFrom(ctx)
@@ -198,6 +205,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			a = answer{reason: ReasonNetwork, wait: t.policy.backoff(attempt), uncertain: isMutating(req.Method)}
 		} else {
 			t.gate.observe(resp.Header)
+			t.warnDeprecation(ctx, resp.Header)
 			a = t.classify(req, resp, attempt, &secondaries)
 		}
 		if a.uncertain && st != nil {
@@ -217,6 +225,20 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// warnDeprecation logs, once per client, that GitHub announced the end of
+// the API version in use (Deprecation or Sunset headers).
+func (t *retryTransport) warnDeprecation(ctx context.Context, h http.Header) {
+	dep, sunset := h.Get("Deprecation"), h.Get("Sunset")
+	if dep == "" && sunset == "" {
+		return
+	}
+	t.deprecationOnce.Do(func() {
+		t.logger.LogAttrs(ctx, slog.LevelWarn, "restore: GitHub announced the end of this API version; set a newer one with WithAPIVersion",
+			slog.String("deprecation", dep), slog.String("sunset", sunset),
+			slog.String("api_version_selected", h.Get("X-Github-Api-Version-Selected")))
+	})
 }
 
 // mayWait applies the policy's bounds to a wait GitHub's rules ask for.
@@ -245,7 +267,7 @@ func (t *retryTransport) classify(req *http.Request, resp *http.Response, attemp
 	now := t.clock.Now()
 	if rl := rateLimitFrom(resp, g, now); rl != nil {
 		if !rl.Secondary {
-			return answer{reason: ReasonPrimaryLimit, wait: rl.RetryAt.Sub(now), limit: rl}
+			return answer{reason: ReasonPrimaryLimit, wait: rl.RetryAt.Sub(now)}
 		}
 		*secondaries++
 		wait := rl.RetryAt.Sub(now)
@@ -253,7 +275,7 @@ func (t *retryTransport) classify(req *http.Request, resp *http.Response, attemp
 			// No header says how long: at least a minute, doubling.
 			wait = time.Minute << min(*secondaries-1, 10)
 		}
-		return answer{reason: ReasonSecondaryLimit, wait: wait, limit: rl}
+		return answer{reason: ReasonSecondaryLimit, wait: wait}
 	}
 	if isTransientRestore(resp.StatusCode, g) {
 		return answer{reason: ReasonTransientRestore, wait: t.policy.backoff(attempt)}
@@ -315,6 +337,7 @@ type pacer struct {
 	last     time.Time // guarded by sem
 }
 
+// RoundTrip paces mutating requests and passes reads through.
 func (p *pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 	if p.interval <= 0 || !isMutating(req.Method) {
 		return p.next.RoundTrip(req)

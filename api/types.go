@@ -137,12 +137,14 @@ type Clock interface {
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
-// realClock is the wall clock.
-type realClock struct{}
+// SystemClock is the wall clock, the default of WithClock.
+type SystemClock struct{}
 
-func (realClock) Now() time.Time { return time.Now() }
+// Now is time.Now.
+func (SystemClock) Now() time.Time { return time.Now() }
 
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits for d on a timer, or until ctx is done.
+func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -159,6 +161,11 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 // secret holds a token and never formats it.
 type secret string
 
-func (secret) String() string               { return "[REDACTED]" }
-func (secret) GoString() string             { return `"[REDACTED]"` }
-func (s secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, "[REDACTED]") }
+// String hides the token.
+func (secret) String() string { return "[REDACTED]" }
+
+// GoString hides the token from %#v.
+func (secret) GoString() string { return `"[REDACTED]"` }
+
+// Format hides the token from every verb.
+func (secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, "[REDACTED]") }

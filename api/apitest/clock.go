@@ -62,7 +62,3 @@ func (c *Clock) Sleeps() []time.Duration {
 	defer c.mu.Unlock()
 	return append([]time.Duration(nil), c.sleeps...)
 }
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }

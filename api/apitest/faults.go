@@ -1,10 +1,11 @@
 package apitest
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/ghpackages/restore/api"
 )
 
 // Fault is one scripted answer for a route, used in place of the model for
@@ -86,7 +87,7 @@ func (s *Server) nextFault(route string) (Fault, bool) {
 
 func (s *Server) applyFault(w http.ResponseWriter, c *call, f Fault, fn func(*call) reply) {
 	if f.Delay > 0 {
-		if !sleepCtx(c.r.Context(), f.Delay) {
+		if (api.SystemClock{}).Sleep(c.r.Context(), f.Delay) != nil {
 			s.log(c.r, c.route, 0)
 			return
 		}
@@ -124,15 +125,4 @@ func drop(w http.ResponseWriter) {
 		panic(http.ErrAbortHandler)
 	}
 	conn.Close()
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

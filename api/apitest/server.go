@@ -32,6 +32,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 
+	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/spec"
 )
 
@@ -88,6 +89,7 @@ type Violation struct {
 	Detail   string
 }
 
+// String reads "request|answer METHOD PATH: detail".
 func (v Violation) String() string {
 	side := "request"
 	if v.Response {
@@ -125,7 +127,7 @@ type Server struct {
 // description failing to load counts: the spec package's tests rule it out).
 func NewServer(opts ...Option) *Server {
 	s := &Server{
-		clock:  wallClock{},
+		clock:  api.SystemClock{},
 		orgs:   map[string]*orgState{},
 		tokens: map[string]*tokenState{},
 		faults: map[string][]Fault{},

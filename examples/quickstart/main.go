@@ -21,7 +21,7 @@ import (
 )
 
 func main() {
-	if err := run(context.Background(), os.Stdout, realClock{}, demoPacing); err != nil {
+	if err := run(context.Background(), os.Stdout, api.SystemClock{}, demoPacing); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
@@ -31,13 +31,9 @@ func main() {
 // in seconds; the output says so.
 const demoPacing = 200 * time.Millisecond
 
-// clock is what the quickstart needs of a clock: the client's (api.Clock)
-// and the server's (Now).
-type clock interface {
-	api.Clock
-}
-
-func run(ctx context.Context, w io.Writer, clk clock, pacing time.Duration) error {
+// run is the demo; clk drives both the client and the fake (the test gives
+// a fake clock, main the wall clock).
+func run(ctx context.Context, w io.Writer, clk api.Clock, pacing time.Duration) error {
 	began := clk.Now()
 	srv := apitest.NewServer(apitest.WithClock(clk))
 	defer srv.Close()
@@ -138,19 +134,4 @@ func orNone(tags []string) string {
 		return "(untagged)"
 	}
 	return strings.Join(tags, ",")
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -62,7 +62,10 @@ The token is read from GH_TOKEN or GITHUB_TOKEN.
 
 type listFlag []string
 
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+// String lists the values (flag.Value).
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+// Set adds a value (flag.Value): the flag is repeatable.
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 type options struct {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/apitest"
 )
 
@@ -36,12 +37,8 @@ func TestMain(m *testing.M) {
 // is a separate process: it runs with --pacing 0, so nothing waits).
 func fake(t *testing.T) (*apitest.Server, apitest.Demo) {
 	srv := apitest.New(t)
-	return srv, apitest.SeedDemo(srv, wallClock{})
+	return srv, apitest.SeedDemo(srv, api.SystemClock{})
 }
-
-type wallClock struct{}
-
-func (wallClock) Now() time.Time { return time.Now() }
 
 func runCLI(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
@@ -185,7 +182,7 @@ func TestPartialFailureExits1(t *testing.T) {
 
 func TestWholePackageAndGHES(t *testing.T) {
 	srv := apitest.New(t, apitest.WithBasePath("/api/v3"))
-	d := apitest.SeedDemo(srv, wallClock{})
+	d := apitest.SeedDemo(srv, api.SystemClock{})
 	out, errOut, code := runCLI(t, map[string]string{"GH_TOKEN": d.Token},
 		"--base-url", srv.URL, "--org", d.Org, "--type", "npm", "--package", d.Library.Name, "--all-deleted", "--apply", "--pacing", "0")
 	if code != 0 {

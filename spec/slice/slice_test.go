@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -281,5 +283,44 @@ func BenchmarkSliceUpstream(b *testing.B) {
 		if _, err := Slice(src, ops); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestRunReadsURLAndStdin(t *testing.T) {
+	fixture := readFile(t, "testdata/fixture.json")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api.github.com.json" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write(fixture)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	opsFile := filepath.Join(dir, "ops.txt")
+	if err := os.WriteFile(opsFile, []byte("get-a\npost-b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, err := Slice(fixture, fixtureOps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"-from", srv.URL + "/api.github.com.json", "-ops", opsFile, "-out", "-"}, nil, &stdout, &stderr); err != nil {
+		t.Fatal(err, stderr.String())
+	}
+	if !bytes.Equal(stdout.Bytes(), want) {
+		t.Error("slicing from a URL differs from slicing the file")
+	}
+	stdout.Reset()
+	if err := run(context.Background(), []string{"-from", "-", "-ops", opsFile, "-out", "-"}, bytes.NewReader(fixture), &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(stdout.Bytes(), want) {
+		t.Error("slicing standard input differs from slicing the file")
+	}
+	err = run(context.Background(), []string{"-from", srv.URL + "/missing.json", "-ops", opsFile, "-out", "-"}, nil, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("a missing URL: %v", err)
 	}
 }

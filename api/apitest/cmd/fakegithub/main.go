@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/apitest"
 )
 
@@ -53,7 +54,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	srv := apitest.NewServer(opts...)
 	defer srv.Close()
-	d := apitest.SeedDemo(srv, wall{})
+	d := apitest.SeedDemo(srv, api.SystemClock{})
 	fmt.Fprintf(out, "fake GitHub at %s\ntoken: %s\norg: %s\npackages: %s/%s (deleted ids %v), %s/%s (deleted whole)\n",
 		srv.URL, d.Token, d.Org, d.Image.Type, d.Image.Name, d.ImageDeleted, d.Library.Type, d.Library.Name)
 	<-ctx.Done()

@@ -1,0 +1,34 @@
+// Package api restores deleted GitHub Packages versions of an organization.
+//
+// It wraps the client generated from GitHub's OpenAPI description (package
+// gen) with what a careful caller needs:
+//
+//   - inputs checked before anything is sent (*ValidationError names the
+//     field); "/" inside a package name is sent as %2F;
+//   - GitHub's headers (Accept, X-GitHub-Api-Version, User-Agent) and the
+//     token, sent only to the configured API host;
+//   - GitHub Enterprise Server (a host name becomes https://HOST/api/v3) and
+//     GITHUB_API_URL;
+//   - typed errors: *Error (status, GitHub's message, request id, scopes and a
+//     hint) and *RateLimitError, matched with errors.Is and errors.As;
+//   - retries and rate limits as GitHub documents them, a local gate while
+//     the primary limit is exhausted, and writes paced one at a time, one
+//     second apart;
+//   - restores that are idempotent for the caller (OutcomeAlreadyActive);
+//   - the restore workflow: Select deleted versions, MakePlan, Apply.
+//
+// A minimal program:
+//
+//	c, err := api.New() // GH_TOKEN or GITHUB_TOKEN; GITHUB_API_URL or api.github.com
+//	if err != nil { ... }
+//	pkg := api.Package{Org: "octo-org", Type: api.PackageTypeContainer, Name: "team/app"}
+//	out, err := c.RestoreVersion(ctx, pkg, 45763)
+//
+// Every wait goes through a Clock (WithClock); package api/apitest provides a
+// fake GitHub and a fake clock, so that tests of code using this package are
+// quick and never sleep.
+//
+// The transport stack, outside in: write pacing, retries and rate limits,
+// GitHub's headers and the token, then the caller's transport (or a pooled
+// default). Client.HTTPClient returns it for use with the generated client.
+package api
