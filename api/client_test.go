@@ -16,6 +16,7 @@ import (
 
 	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/apitest"
+	"github.com/ghpackages/restore/gen"
 )
 
 func TestRestoreSendsEscapedPathAndHeaders(t *testing.T) {
@@ -352,22 +353,25 @@ type failingSource struct{}
 
 func (failingSource) Token() (*oauth2.Token, error) { return nil, errors.New("refresh failed") }
 
-// The transport stack can be used with the generated client directly.
-func TestHTTPClientWorksAlone(t *testing.T) {
+// The transport stack can be used with the generated client directly, as the
+// README shows.
+func TestHTTPClientWorksWithGeneratedClient(t *testing.T) {
 	e := newEnv(t, []apitest.Option{apitest.WithBasePath("/api/v3")})
 	if !strings.HasSuffix(e.c.BaseURL(), "/api/v3") {
 		t.Fatalf("BaseURL = %s", e.c.BaseURL())
 	}
-	req, _ := http.NewRequest(http.MethodGet, e.c.BaseURL()+"/rate_limit", nil)
-	resp, err := e.c.HTTPClient().Do(req)
+	g, err := gen.NewClientWithResponses(e.c.BaseURL(), gen.WithHTTPClient(e.c.HTTPClient()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Errorf("status = %d", resp.StatusCode)
+	resp, err := g.RateLimitGetWithResponse(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if r := e.srv.Requests()[0]; r.Header.Get("Authorization") == "" || r.RawPath != "/api/v3/rate_limit" {
+	if resp.StatusCode() != 200 || resp.JSON200 == nil || resp.JSON200.Resources.Core.Limit != 5000 {
+		t.Errorf("answer = %d %+v", resp.StatusCode(), resp.JSON200)
+	}
+	if r := e.srv.Requests()[0]; r.Header.Get("Authorization") != "Bearer "+testToken || r.Header.Get("X-Github-Api-Version") == "" || r.RawPath != "/api/v3/rate_limit" {
 		t.Errorf("request = %+v", r)
 	}
 }
