@@ -208,13 +208,7 @@ func (c *Client) Versions(ctx context.Context, pkg Package, opts *ListOptions) i
 			if next == nil {
 				return
 			}
-			page = nil
-			req, rerr := http.NewRequestWithContext(cctx, http.MethodGet, next.String(), nil)
-			if rerr != nil {
-				yield(Version{}, fmt.Errorf("restore: %s: next page: %w", OpListVersions, rerr))
-				return
-			}
-			resp, err = c.hc.Do(req)
+			resp, err = c.send(cctx, http.MethodGet, next.String())
 		}
 	}
 }
