@@ -18,7 +18,6 @@ import (
 // callState is what the layers of one call tell the facade: set in the
 // request context by the facade, absent when the transport is used alone.
 type callState struct {
-	attempts  int
 	uncertain bool // an attempt may have taken effect without a clear answer
 	tokenKind TokenKind
 }
@@ -194,9 +193,6 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Body = body
 		}
 		resp, err := t.next.RoundTrip(r)
-		if st != nil {
-			st.attempts++
-		}
 		var a answer
 		if err != nil {
 			if ctx.Err() != nil || !retryableNetErr(err) {
