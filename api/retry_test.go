@@ -511,3 +511,25 @@ func TestDeprecationIsLoggedOnce(t *testing.T) {
 		t.Errorf("%d warnings, want 1:\n%s", n, logs.String())
 	}
 }
+
+func TestDebugLogsEachRequest(t *testing.T) {
+	var logs bytes.Buffer
+	e := newEnv(t, nil, api.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	id := e.deletedVersion(t, restorePkg, "sha256:1", nil, time.Hour)
+	e.srv.Script(apitest.RouteRestoreVersion, apitest.BadGateway)
+	if _, err := e.c.RestoreVersion(context.Background(), restorePkg, id); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	if n := strings.Count(out, `msg="restore: request"`); n != 2 {
+		t.Errorf("%d request lines, want 2:\n%s", n, out)
+	}
+	for _, want := range []string{"status=502 ", "status=204 ", "attempt=2", "path=/orgs/o/packages/container/team%2Fapp/versions/"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logs lack %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, testToken[4:]) {
+		t.Error("logs show the token")
+	}
+}

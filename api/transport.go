@@ -193,6 +193,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			r.Body = body
 		}
 		resp, err := t.next.RoundTrip(r)
+		t.logAttempt(ctx, req, attempt, resp, err)
 		var a answer
 		if err != nil {
 			if ctx.Err() != nil || !retryableNetErr(err) {
@@ -221,6 +222,22 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// logAttempt logs one request at Debug: method, escaped path, attempt,
+// status and request id (never a header value of the request).
+func (t *retryTransport) logAttempt(ctx context.Context, req *http.Request, attempt int, resp *http.Response, err error) {
+	if !t.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("method", req.Method), slog.String("path", req.URL.EscapedPath()), slog.Int("attempt", attempt)}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", resp.Header.Get("X-Github-Request-Id")))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	t.logger.LogAttrs(ctx, slog.LevelDebug, "restore: request", attrs...)
 }
 
 // warnDeprecation logs, once per client, that GitHub announced the end of
