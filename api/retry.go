@@ -248,11 +248,6 @@ func isMutating(method string) bool {
 	return false
 }
 
-// retryableNetErr tells a transient network error from a final one.
-func retryableNetErr(err error) bool {
-	var rl *RateLimitError
-	if errors.As(err, &rl) {
-		return false
-	}
-	return !errors.Is(err, errTokenSource)
-}
+// retryableNetErr tells a transient network error from a final one: a
+// failing token source is final.
+func retryableNetErr(err error) bool { return !errors.Is(err, errTokenSource) }

@@ -17,9 +17,9 @@ import (
 // change of the description that moves a route fails the tests after
 // `go generate`.
 
-func (c *Client) packageURL(pkg Package, extra int) *strings.Builder {
+func (c *Client) packageURL(pkg Package) *strings.Builder {
 	b := new(strings.Builder)
-	b.Grow(len(c.baseStr) + len(pkg.Org) + len(pkg.Type) + len(pkg.Name) + 48 + extra)
+	b.Grow(len(c.baseStr) + len(pkg.Org) + len(pkg.Type) + len(pkg.Name) + 48)
 	b.WriteString(c.baseStr)
 	b.WriteString("/orgs/")
 	b.WriteString(url.PathEscape(pkg.Org))
@@ -32,7 +32,7 @@ func (c *Client) packageURL(pkg Package, extra int) *strings.Builder {
 
 // versionURL is …/versions/{package_version_id}[/restore].
 func (c *Client) versionURL(pkg Package, id int64, restore bool) string {
-	b := c.packageURL(pkg, 0)
+	b := c.packageURL(pkg)
 	b.WriteString("/versions/")
 	b.WriteString(strconv.FormatInt(id, 10))
 	if restore {
@@ -44,7 +44,7 @@ func (c *Client) versionURL(pkg Package, id int64, restore bool) string {
 // versionsURL is …/versions?per_page=N&state=S (query keys sorted, as
 // url.Values.Encode writes them).
 func (c *Client) versionsURL(pkg Package, state State, perPage int) string {
-	b := c.packageURL(pkg, 0)
+	b := c.packageURL(pkg)
 	b.WriteString("/versions?per_page=")
 	b.WriteString(strconv.Itoa(perPage))
 	b.WriteString("&state=")
@@ -54,7 +54,7 @@ func (c *Client) versionsURL(pkg Package, state State, perPage int) string {
 
 // packageRestoreURL is …/{package_name}/restore.
 func (c *Client) packageRestoreURL(pkg Package) string {
-	b := c.packageURL(pkg, 0)
+	b := c.packageURL(pkg)
 	b.WriteString("/restore")
 	return b.String()
 }

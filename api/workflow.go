@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -165,7 +166,6 @@ func (c *Client) MakePlan(ctx context.Context, pkg Package, sel Selector) (Plan,
 		return Plan{}, err
 	}
 	p := Plan{Package: pkg, Selector: sel, MadeAt: c.clock.Now().UTC(), Items: []PlanItem{}}
-	tagged := false
 	for item, err := range c.Select(ctx, pkg, sel) {
 		if err != nil {
 			var apiErr *Error
@@ -178,28 +178,13 @@ func (c *Client) MakePlan(ctx context.Context, pkg Package, sel Selector) (Plan,
 		}
 		p.Items = append(p.Items, item)
 	}
-	slices.SortFunc(p.Items, func(a, b PlanItem) int { return cmpInt64(a.ID, b.ID) })
-	for _, it := range p.Items {
-		if len(it.Tags) > 0 {
-			tagged = true
-		}
-	}
-	p.Notes = append(p.Notes, c.selectionNotes(ctx, pkg, sel, p.Items, tagged)...)
+	slices.SortFunc(p.Items, func(a, b PlanItem) int { return cmp.Compare(a.ID, b.ID) })
+	p.Notes = append(p.Notes, c.selectionNotes(ctx, pkg, sel, p.Items)...)
 	return p, nil
 }
 
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // selectionNotes says which ids, names and tags found nothing.
-func (c *Client) selectionNotes(ctx context.Context, pkg Package, sel Selector, items []PlanItem, tagged bool) []string {
+func (c *Client) selectionNotes(ctx context.Context, pkg Package, sel Selector, items []PlanItem) []string {
 	var notes []string
 	for _, id := range sel.IDs {
 		if slices.ContainsFunc(items, func(it PlanItem) bool { return it.ID == id }) {
@@ -220,11 +205,9 @@ func (c *Client) selectionNotes(ctx context.Context, pkg Package, sel Selector, 
 			notes = append(notes, fmt.Sprintf("no deleted version is named %s", n))
 		}
 	}
-	if len(sel.Tags) > 0 && !tagged {
-		if len(items) == 0 {
-			notes = append(notes, "no deleted version carries a tag matching "+strings.Join(sel.Tags, ", ")+
-				": GitHub may not list the tags of deleted versions; select by digest (name) or deletion time instead")
-		}
+	if len(sel.Tags) > 0 && len(items) == 0 {
+		notes = append(notes, "no deleted version carries a tag matching "+strings.Join(sel.Tags, ", ")+
+			": GitHub may not list the tags of deleted versions; select by digest (name) or deletion time instead")
 	}
 	return notes
 }

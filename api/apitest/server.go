@@ -16,7 +16,6 @@
 package apitest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -310,7 +309,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route string, fn 
 	var rep reply
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
 		s.violation(r, false, err.Error())
-		rep = s.invalidRequest(c, err)
+		rep = invalidRequest(err)
 	} else {
 		rep = s.answer(c, fn)
 	}
@@ -322,7 +321,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, route string, fn 
 
 // invalidRequest answers a request the description does not allow, as
 // GitHub does: 422 for a bad enum, 404 for a path it cannot route.
-func (s *Server) invalidRequest(c *call, err error) reply {
+func invalidRequest(err error) reply {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, `"package_type"`):
@@ -551,12 +550,5 @@ func linkHeader(r *http.Request, page, last, perPage int, state string) string {
 	if page > 1 {
 		parts = append(parts, link(1, "first"), link(page-1, "prev"))
 	}
-	var b bytes.Buffer
-	for i, p := range parts {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(p)
-	}
-	return b.String()
+	return strings.Join(parts, ", ")
 }
