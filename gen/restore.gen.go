@@ -16,6 +16,42 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for NullableMinimalRepositoryPullRequestCreationPolicy.
+const (
+	NullableMinimalRepositoryPullRequestCreationPolicyAll               NullableMinimalRepositoryPullRequestCreationPolicy = "all"
+	NullableMinimalRepositoryPullRequestCreationPolicyCollaboratorsOnly NullableMinimalRepositoryPullRequestCreationPolicy = "collaborators_only"
+)
+
+// Valid indicates whether the value is a known member of the NullableMinimalRepositoryPullRequestCreationPolicy enum.
+func (e NullableMinimalRepositoryPullRequestCreationPolicy) Valid() bool {
+	switch e {
+	case NullableMinimalRepositoryPullRequestCreationPolicyAll:
+		return true
+	case NullableMinimalRepositoryPullRequestCreationPolicyCollaboratorsOnly:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PackageVisibility.
+const (
+	PackageVisibilityPrivate PackageVisibility = "private"
+	PackageVisibilityPublic  PackageVisibility = "public"
+)
+
+// Valid indicates whether the value is a known member of the PackageVisibility enum.
+func (e PackageVisibility) Valid() bool {
+	switch e {
+	case PackageVisibilityPrivate:
+		return true
+	case PackageVisibilityPublic:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PackageType.
 const (
 	PackageTypeContainer PackageType = "container"
@@ -46,18 +82,237 @@ func (e PackageType) Valid() bool {
 	}
 }
 
-// Defines values for PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsState.
+// Defines values for PackageVersionState.
 const (
-	PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsStateActive  PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsState = "active"
-	PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsStateDeleted PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsState = "deleted"
+	PackageVersionStateActive  PackageVersionState = "active"
+	PackageVersionStateDeleted PackageVersionState = "deleted"
 )
 
-// Valid indicates whether the value is a known member of the PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsState enum.
-func (e PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsState) Valid() bool {
+// Valid indicates whether the value is a known member of the PackageVersionState enum.
+func (e PackageVersionState) Valid() bool {
 	switch e {
-	case PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsStateActive:
+	case PackageVersionStateActive:
 		return true
-	case PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsStateDeleted:
+	case PackageVersionStateDeleted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PackageVisibilityFilter.
+const (
+	PackageVisibilityFilterInternal PackageVisibilityFilter = "internal"
+	PackageVisibilityFilterPrivate  PackageVisibilityFilter = "private"
+	PackageVisibilityFilterPublic   PackageVisibilityFilter = "public"
+)
+
+// Valid indicates whether the value is a known member of the PackageVisibilityFilter enum.
+func (e PackageVisibilityFilter) Valid() bool {
+	switch e {
+	case PackageVisibilityFilterInternal:
+		return true
+	case PackageVisibilityFilterPrivate:
+		return true
+	case PackageVisibilityFilterPublic:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SecurityAndAnalysisAdvancedSecurityStatus.
+const (
+	SecurityAndAnalysisAdvancedSecurityStatusDisabled SecurityAndAnalysisAdvancedSecurityStatus = "disabled"
+	SecurityAndAnalysisAdvancedSecurityStatusEnabled  SecurityAndAnalysisAdvancedSecurityStatus = "enabled"
+)
+
+// Valid indicates whether the value is a known member of the SecurityAndAnalysisAdvancedSecurityStatus enum.
+func (e SecurityAndAnalysisAdvancedSecurityStatus) Valid() bool {
+	switch e {
+	case SecurityAndAnalysisAdvancedSecurityStatusDisabled:
+		return true
+	case SecurityAndAnalysisAdvancedSecurityStatusEnabled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SecurityAndAnalysisCodeSecurityStatus.
+const (
+	SecurityAndAnalysisCodeSecurityStatusDisabled SecurityAndAnalysisCodeSecurityStatus = "disabled"
+	SecurityAndAnalysisCodeSecurityStatusEnabled  SecurityAndAnalysisCodeSecurityStatus = "enabled"
+)
+
+// Valid indicates whether the value is a known member of the SecurityAndAnalysisCodeSecurityStatus enum.
+func (e SecurityAndAnalysisCodeSecurityStatus) Valid() bool {
+	switch e {
+	case SecurityAndAnalysisCodeSecurityStatusDisabled:
+		return true
+	case SecurityAndAnalysisCodeSecurityStatusEnabled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SecurityAndAnalysisDependabotSecurityUpdatesStatus.
+const (
+	SecurityAndAnalysisDependabotSecurityUpdatesStatusDisabled SecurityAndAnalysisDependabotSecurityUpdatesStatus = "disabled"
+	SecurityAndAnalysisDependabotSecurityUpdatesStatusEnabled  SecurityAndAnalysisDependabotSecurityUpdatesStatus = "enabled"
+)
+
+// Valid indicates whether the value is a known member of the SecurityAndAnalysisDependabotSecurityUpdatesStatus enum.
+func (e SecurityAndAnalysisDependabotSecurityUpdatesStatus) Valid() bool {
+	switch e {
+	case SecurityAndAnalysisDependabotSecurityUpdatesStatusDisabled:
+		return true
+	case SecurityAndAnalysisDependabotSecurityUpdatesStatusEnabled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SecurityAndAnalysisSecretScanningStatus.
+const (
+	SecurityAndAnalysisSecretScanningStatusDisabled SecurityAndAnalysisSecretScanningStatus = "disabled"
+	SecurityAndAnalysisSecretScanningStatusEnabled  SecurityAndAnalysisSecretScanningStatus = "enabled"
+)
+
+// Valid indicates whether the value is a known member of the SecurityAndAnalysisSecretScanningStatus enum.
+func (e SecurityAndAnalysisSecretScanningStatus) Valid() bool {
+	switch e {
+	case SecurityAndAnalysisSecretScanningStatusDisabled:
+		return true
+	case SecurityAndAnalysisSecretScanningStatusEnabled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SecurityAndAnalysisSecretScanningAiDetectionStatus.
+const (
+	SecurityAndAnalysisSecretScanningAiDetectionStatusDisabled SecurityAndAnalysisSecretScanningAiDetectionStatus = "disabled"
+	SecurityAndAnalysisSecretScanningAiDetectionStatusEnabled  SecurityAndAnalysisSecretScanningAiDetectionStatus = "enabled"
+)
+
+// Valid indicates whether the value is a known member of the SecurityAndAnalysisSecretScanningAiDetectionStatus enum.
+func (e SecurityAndAnalysisSecretScanningAiDetectionStatus) Valid() bool {
+	switch e {
+	case SecurityAndAnalysisSecretScanningAiDetectionStatusDisabled:
+		return true
+	case SecurityAndAnalysisSecretScanningAiDetectionStatusEnabled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SecurityAndAnalysisSecretScanningDelegatedAlertDismissalStatus.
+const (
+	SecurityAndAnalysisSecretScanningDelegatedAlertDismissalStatusDisabled SecurityAndAnalysisSecretScanningDelegatedAlertDismissalStatus = "disabled"
+	SecurityAndAnalysisSecretScanningDelegatedAlertDismissalStatusEnabled  SecurityAndAnalysisSecretScanningDelegatedAlertDismissalStatus = "enabled"
+)
+
+// Valid indicates whether the value is a known member of the SecurityAndAnalysisSecretScanningDelegatedAlertDismissalStatus enum.
+func (e SecurityAndAnalysisSecretScanningDelegatedAlertDismissalStatus) Valid() bool {
+	switch e {
+	case SecurityAndAnalysisSecretScanningDelegatedAlertDismissalStatusDisabled:
+		return true
+	case SecurityAndAnalysisSecretScanningDelegatedAlertDismissalStatusEnabled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SecurityAndAnalysisSecretScanningDelegatedBypassStatus.
+const (
+	SecurityAndAnalysisSecretScanningDelegatedBypassStatusDisabled SecurityAndAnalysisSecretScanningDelegatedBypassStatus = "disabled"
+	SecurityAndAnalysisSecretScanningDelegatedBypassStatusEnabled  SecurityAndAnalysisSecretScanningDelegatedBypassStatus = "enabled"
+)
+
+// Valid indicates whether the value is a known member of the SecurityAndAnalysisSecretScanningDelegatedBypassStatus enum.
+func (e SecurityAndAnalysisSecretScanningDelegatedBypassStatus) Valid() bool {
+	switch e {
+	case SecurityAndAnalysisSecretScanningDelegatedBypassStatusDisabled:
+		return true
+	case SecurityAndAnalysisSecretScanningDelegatedBypassStatusEnabled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersMode.
+const (
+	SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersModeALWAYS SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersMode = "ALWAYS"
+	SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersModeEXEMPT SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersMode = "EXEMPT"
+)
+
+// Valid indicates whether the value is a known member of the SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersMode enum.
+func (e SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersMode) Valid() bool {
+	switch e {
+	case SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersModeALWAYS:
+		return true
+	case SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersModeEXEMPT:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersReviewerType.
+const (
+	SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersReviewerTypeROLE SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersReviewerType = "ROLE"
+	SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersReviewerTypeTEAM SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersReviewerType = "TEAM"
+)
+
+// Valid indicates whether the value is a known member of the SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersReviewerType enum.
+func (e SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersReviewerType) Valid() bool {
+	switch e {
+	case SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersReviewerTypeROLE:
+		return true
+	case SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersReviewerTypeTEAM:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SecurityAndAnalysisSecretScanningNonProviderPatternsStatus.
+const (
+	SecurityAndAnalysisSecretScanningNonProviderPatternsStatusDisabled SecurityAndAnalysisSecretScanningNonProviderPatternsStatus = "disabled"
+	SecurityAndAnalysisSecretScanningNonProviderPatternsStatusEnabled  SecurityAndAnalysisSecretScanningNonProviderPatternsStatus = "enabled"
+)
+
+// Valid indicates whether the value is a known member of the SecurityAndAnalysisSecretScanningNonProviderPatternsStatus enum.
+func (e SecurityAndAnalysisSecretScanningNonProviderPatternsStatus) Valid() bool {
+	switch e {
+	case SecurityAndAnalysisSecretScanningNonProviderPatternsStatusDisabled:
+		return true
+	case SecurityAndAnalysisSecretScanningNonProviderPatternsStatusEnabled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SecurityAndAnalysisSecretScanningPushProtectionStatus.
+const (
+	SecurityAndAnalysisSecretScanningPushProtectionStatusDisabled SecurityAndAnalysisSecretScanningPushProtectionStatus = "disabled"
+	SecurityAndAnalysisSecretScanningPushProtectionStatusEnabled  SecurityAndAnalysisSecretScanningPushProtectionStatus = "enabled"
+)
+
+// Valid indicates whether the value is a known member of the SecurityAndAnalysisSecretScanningPushProtectionStatus enum.
+func (e SecurityAndAnalysisSecretScanningPushProtectionStatus) Valid() bool {
+	switch e {
+	case SecurityAndAnalysisSecretScanningPushProtectionStatusDisabled:
+		return true
+	case SecurityAndAnalysisSecretScanningPushProtectionStatusEnabled:
 		return true
 	default:
 		return false
@@ -71,6 +326,392 @@ type BasicError struct {
 	Status           *string `json:"status,omitempty"`
 	URL              *string `json:"url,omitempty"`
 }
+
+// CodeOfConduct Code Of Conduct
+type CodeOfConduct struct {
+	// Body Example: # Contributor Covenant Code of Conduct
+	//
+	// ## Our Pledge
+	//
+	// In the interest of fostering an open and welcoming environment, we as contributors and maintainers pledge to making participation in our project and our community a harassment-free experience for everyone, regardless of age, body size, disability, ethnicity, gender identity and expression, level of experience, nationality, personal appearance, race, religion, or sexual identity and orientation.
+	//
+	// ## Our Standards
+	//
+	// Examples of behavior that contributes to creating a positive environment include:
+	//
+	// * Using welcoming and inclusive language
+	// * Being respectful of differing viewpoints and experiences
+	// * Gracefully accepting constructive criticism
+	// * Focusing on what is best for the community
+	// * Showing empathy towards other community members
+	//
+	// Examples of unacceptable behavior by participants include:
+	//
+	// * The use of sexualized language or imagery and unwelcome sexual attention or advances
+	// * Trolling, insulting/derogatory comments, and personal or political attacks
+	// * Public or private harassment
+	// * Publishing others' private information, such as a physical or electronic address, without explicit permission
+	// * Other conduct which could reasonably be considered inappropriate in a professional setting
+	//
+	// ## Our Responsibilities
+	//
+	// Project maintainers are responsible for clarifying the standards of acceptable behavior and are expected to take appropriate and fair corrective action in response
+	//                   to any instances of unacceptable behavior.
+	//
+	// Project maintainers have the right and responsibility to remove, edit, or reject comments, commits, code, wiki edits, issues, and other contributions that are not aligned to this Code of Conduct, or to ban temporarily or permanently any contributor for other behaviors that they deem inappropriate, threatening, offensive, or harmful.
+	//
+	// ## Scope
+	//
+	// This Code of Conduct applies both within project spaces and in public spaces when an individual is representing the project or its community. Examples of representing a project or community include using an official project e-mail address,
+	//                   posting via an official social media account, or acting as an appointed representative at an online or offline event. Representation of a project may be further defined and clarified by project maintainers.
+	//
+	// ## Enforcement
+	//
+	// Instances of abusive, harassing, or otherwise unacceptable behavior may be reported by contacting the project team at [EMAIL]. The project team will review and investigate all complaints, and will respond in a way that it deems appropriate to the circumstances. The project team is obligated to maintain confidentiality with regard to the reporter of an incident. Further details of specific enforcement policies may be posted separately.
+	//
+	// Project maintainers who do not follow or enforce the Code of Conduct in good faith may face temporary or permanent repercussions as determined by other members of the project's leadership.
+	//
+	// ## Attribution
+	//
+	// This Code of Conduct is adapted from the [Contributor Covenant](http://contributor-covenant.org), version 1.4, available at [http://contributor-covenant.org/version/1/4](http://contributor-covenant.org/version/1/4/).
+	Body    *string `json:"body,omitempty"`
+	HTMLURL *string `json:"html_url"`
+
+	// Key Example: contributor_covenant
+	Key string `json:"key"`
+
+	// Name Example: Contributor Covenant
+	Name string `json:"name"`
+
+	// URL Example: https://api.github.com/codes_of_conduct/contributor_covenant
+	URL string `json:"url"`
+}
+
+// NullableMinimalRepository Minimal Repository
+type NullableMinimalRepository struct {
+	AllowForking *bool `json:"allow_forking,omitempty"`
+
+	// ArchiveURL Example: http://api.github.com/repos/octocat/Hello-World/{archive_format}{/ref}
+	ArchiveURL string `json:"archive_url"`
+	Archived   *bool  `json:"archived,omitempty"`
+
+	// AssigneesURL Example: http://api.github.com/repos/octocat/Hello-World/assignees{/user}
+	AssigneesURL string `json:"assignees_url"`
+
+	// BlobsURL Example: http://api.github.com/repos/octocat/Hello-World/git/blobs{/sha}
+	BlobsURL string `json:"blobs_url"`
+
+	// BranchesURL Example: http://api.github.com/repos/octocat/Hello-World/branches{/branch}
+	BranchesURL string  `json:"branches_url"`
+	CloneURL    *string `json:"clone_url,omitempty"`
+
+	// CodeOfConduct Code Of Conduct
+	CodeOfConduct *CodeOfConduct `json:"code_of_conduct,omitempty"`
+
+	// CollaboratorsURL Example: http://api.github.com/repos/octocat/Hello-World/collaborators{/collaborator}
+	CollaboratorsURL string `json:"collaborators_url"`
+
+	// CommentsURL Example: http://api.github.com/repos/octocat/Hello-World/comments{/number}
+	CommentsURL string `json:"comments_url"`
+
+	// CommitsURL Example: http://api.github.com/repos/octocat/Hello-World/commits{/sha}
+	CommitsURL string `json:"commits_url"`
+
+	// CompareURL Example: http://api.github.com/repos/octocat/Hello-World/compare/{base}...{head}
+	CompareURL string `json:"compare_url"`
+
+	// ContentsURL Example: http://api.github.com/repos/octocat/Hello-World/contents/{+path}
+	ContentsURL string `json:"contents_url"`
+
+	// ContributorsURL Example: http://api.github.com/repos/octocat/Hello-World/contributors
+	ContributorsURL string `json:"contributors_url"`
+
+	// CreatedAt Example: 2011-01-26T19:01:12Z
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+
+	// CustomProperties The custom properties that were defined for the repository. The keys are the custom property names, and the values are the corresponding custom property values.
+	CustomProperties    *map[string]interface{} `json:"custom_properties,omitempty"`
+	DefaultBranch       *string                 `json:"default_branch,omitempty"`
+	DeleteBranchOnMerge *bool                   `json:"delete_branch_on_merge,omitempty"`
+
+	// DeploymentsURL Example: http://api.github.com/repos/octocat/Hello-World/deployments
+	DeploymentsURL string `json:"deployments_url"`
+
+	// Description Example: This your first repo!
+	Description *string `json:"description"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+
+	// DownloadsURL Example: http://api.github.com/repos/octocat/Hello-World/downloads
+	DownloadsURL string `json:"downloads_url"`
+
+	// EventsURL Example: http://api.github.com/repos/octocat/Hello-World/events
+	EventsURL string `json:"events_url"`
+	Fork      bool   `json:"fork"`
+
+	// Forks Example: 0
+	Forks      *int `json:"forks,omitempty"`
+	ForksCount *int `json:"forks_count,omitempty"`
+
+	// ForksURL Example: http://api.github.com/repos/octocat/Hello-World/forks
+	ForksURL string `json:"forks_url"`
+
+	// FullName Example: octocat/Hello-World
+	FullName string `json:"full_name"`
+
+	// GitCommitsURL Example: http://api.github.com/repos/octocat/Hello-World/git/commits{/sha}
+	GitCommitsURL string `json:"git_commits_url"`
+
+	// GitRefsURL Example: http://api.github.com/repos/octocat/Hello-World/git/refs{/sha}
+	GitRefsURL string `json:"git_refs_url"`
+
+	// GitTagsURL Example: http://api.github.com/repos/octocat/Hello-World/git/tags{/sha}
+	GitTagsURL      string  `json:"git_tags_url"`
+	GitURL          *string `json:"git_url,omitempty"`
+	HasDiscussions  *bool   `json:"has_discussions,omitempty"`
+	HasDownloads    *bool   `json:"has_downloads,omitempty"`
+	HasIssues       *bool   `json:"has_issues,omitempty"`
+	HasPages        *bool   `json:"has_pages,omitempty"`
+	HasProjects     *bool   `json:"has_projects,omitempty"`
+	HasPullRequests *bool   `json:"has_pull_requests,omitempty"`
+	HasWiki         *bool   `json:"has_wiki,omitempty"`
+	Homepage        *string `json:"homepage,omitempty"`
+
+	// HooksURL Example: http://api.github.com/repos/octocat/Hello-World/hooks
+	HooksURL string `json:"hooks_url"`
+
+	// HTMLURL Example: https://github.com/octocat/Hello-World
+	HTMLURL string `json:"html_url"`
+
+	// ID Example: 1296269
+	ID         int64 `json:"id"`
+	IsTemplate *bool `json:"is_template,omitempty"`
+
+	// IssueCommentURL Example: http://api.github.com/repos/octocat/Hello-World/issues/comments{/number}
+	IssueCommentURL string `json:"issue_comment_url"`
+
+	// IssueEventsURL Example: http://api.github.com/repos/octocat/Hello-World/issues/events{/number}
+	IssueEventsURL string `json:"issue_events_url"`
+
+	// IssuesURL Example: http://api.github.com/repos/octocat/Hello-World/issues{/number}
+	IssuesURL string `json:"issues_url"`
+
+	// KeysURL Example: http://api.github.com/repos/octocat/Hello-World/keys{/key_id}
+	KeysURL string `json:"keys_url"`
+
+	// LabelsURL Example: http://api.github.com/repos/octocat/Hello-World/labels{/name}
+	LabelsURL string  `json:"labels_url"`
+	Language  *string `json:"language,omitempty"`
+
+	// LanguagesURL Example: http://api.github.com/repos/octocat/Hello-World/languages
+	LanguagesURL string `json:"languages_url"`
+	License      *struct {
+		Key    *string `json:"key,omitempty"`
+		Name   *string `json:"name,omitempty"`
+		NodeID *string `json:"node_id,omitempty"`
+		SpdxID *string `json:"spdx_id,omitempty"`
+		URL    *string `json:"url,omitempty"`
+	} `json:"license,omitempty"`
+
+	// MergesURL Example: http://api.github.com/repos/octocat/Hello-World/merges
+	MergesURL string `json:"merges_url"`
+
+	// MilestonesURL Example: http://api.github.com/repos/octocat/Hello-World/milestones{/number}
+	MilestonesURL string  `json:"milestones_url"`
+	MirrorURL     *string `json:"mirror_url,omitempty"`
+
+	// Name Example: Hello-World
+	Name         string `json:"name"`
+	NetworkCount *int   `json:"network_count,omitempty"`
+
+	// NodeID Example: MDEwOlJlcG9zaXRvcnkxMjk2MjY5
+	NodeID string `json:"node_id"`
+
+	// NotificationsURL Example: http://api.github.com/repos/octocat/Hello-World/notifications{?since,all,participating}
+	NotificationsURL string `json:"notifications_url"`
+
+	// OpenIssues Example: 0
+	OpenIssues      *int `json:"open_issues,omitempty"`
+	OpenIssuesCount *int `json:"open_issues_count,omitempty"`
+
+	// Owner A GitHub user.
+	Owner       SimpleUser `json:"owner"`
+	Permissions *struct {
+		Admin    *bool `json:"admin,omitempty"`
+		Maintain *bool `json:"maintain,omitempty"`
+		Pull     *bool `json:"pull,omitempty"`
+		Push     *bool `json:"push,omitempty"`
+		Triage   *bool `json:"triage,omitempty"`
+	} `json:"permissions,omitempty"`
+	Private bool `json:"private"`
+
+	// PullRequestCreationPolicy The policy controlling who can create pull requests: all or collaborators_only.
+	PullRequestCreationPolicy *NullableMinimalRepositoryPullRequestCreationPolicy `json:"pull_request_creation_policy,omitempty"`
+
+	// PullsURL Example: http://api.github.com/repos/octocat/Hello-World/pulls{/number}
+	PullsURL string `json:"pulls_url"`
+
+	// PushedAt Example: 2011-01-26T19:06:43Z
+	PushedAt *time.Time `json:"pushed_at,omitempty"`
+
+	// ReleasesURL Example: http://api.github.com/repos/octocat/Hello-World/releases{/id}
+	ReleasesURL string `json:"releases_url"`
+
+	// RoleName Example: admin
+	RoleName            *string              `json:"role_name,omitempty"`
+	SecurityAndAnalysis *SecurityAndAnalysis `json:"security_and_analysis,omitempty"`
+
+	// Size The size of the repository, in kilobytes. Size is calculated hourly. When a repository is initially created, the size is 0.
+	Size            *int    `json:"size,omitempty"`
+	SSHURL          *string `json:"ssh_url,omitempty"`
+	StargazersCount *int    `json:"stargazers_count,omitempty"`
+
+	// StargazersURL Example: http://api.github.com/repos/octocat/Hello-World/stargazers
+	StargazersURL string `json:"stargazers_url"`
+
+	// StatusesURL Example: http://api.github.com/repos/octocat/Hello-World/statuses/{sha}
+	StatusesURL      string `json:"statuses_url"`
+	SubscribersCount *int   `json:"subscribers_count,omitempty"`
+
+	// SubscribersURL Example: http://api.github.com/repos/octocat/Hello-World/subscribers
+	SubscribersURL string `json:"subscribers_url"`
+
+	// SubscriptionURL Example: http://api.github.com/repos/octocat/Hello-World/subscription
+	SubscriptionURL string  `json:"subscription_url"`
+	SvnURL          *string `json:"svn_url,omitempty"`
+
+	// TagsURL Example: http://api.github.com/repos/octocat/Hello-World/tags
+	TagsURL string `json:"tags_url"`
+
+	// TeamsURL Example: http://api.github.com/repos/octocat/Hello-World/teams
+	TeamsURL       string    `json:"teams_url"`
+	TempCloneToken *string   `json:"temp_clone_token,omitempty"`
+	Topics         *[]string `json:"topics,omitempty"`
+
+	// TreesURL Example: http://api.github.com/repos/octocat/Hello-World/git/trees{/sha}
+	TreesURL string `json:"trees_url"`
+
+	// UpdatedAt Example: 2011-01-26T19:14:43Z
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+
+	// URL Example: https://api.github.com/repos/octocat/Hello-World
+	URL        string  `json:"url"`
+	Visibility *string `json:"visibility,omitempty"`
+
+	// Watchers Example: 0
+	Watchers      *int `json:"watchers,omitempty"`
+	WatchersCount *int `json:"watchers_count,omitempty"`
+
+	// WebCommitSignoffRequired Example: false
+	WebCommitSignoffRequired *bool `json:"web_commit_signoff_required,omitempty"`
+}
+
+// NullableMinimalRepositoryPullRequestCreationPolicy The policy controlling who can create pull requests: all or collaborators_only.
+type NullableMinimalRepositoryPullRequestCreationPolicy string
+
+// NullableSimpleUser A GitHub user.
+type NullableSimpleUser struct {
+	// AvatarURL Example: https://github.com/images/error/octocat_happy.gif
+	AvatarURL string  `json:"avatar_url"`
+	Email     *string `json:"email,omitempty"`
+
+	// EventsURL Example: https://api.github.com/users/octocat/events{/privacy}
+	EventsURL string `json:"events_url"`
+
+	// FollowersURL Example: https://api.github.com/users/octocat/followers
+	FollowersURL string `json:"followers_url"`
+
+	// FollowingURL Example: https://api.github.com/users/octocat/following{/other_user}
+	FollowingURL string `json:"following_url"`
+
+	// GistsURL Example: https://api.github.com/users/octocat/gists{/gist_id}
+	GistsURL string `json:"gists_url"`
+
+	// GravatarID Example: 41d064eb2195891e12d0413f63227ea7
+	GravatarID *string `json:"gravatar_id"`
+
+	// HTMLURL Example: https://github.com/octocat
+	HTMLURL string `json:"html_url"`
+
+	// ID Example: 1
+	ID int64 `json:"id"`
+
+	// Login Example: octocat
+	Login string  `json:"login"`
+	Name  *string `json:"name,omitempty"`
+
+	// NodeID Example: MDQ6VXNlcjE=
+	NodeID string `json:"node_id"`
+
+	// OrganizationsURL Example: https://api.github.com/users/octocat/orgs
+	OrganizationsURL string `json:"organizations_url"`
+
+	// ReceivedEventsURL Example: https://api.github.com/users/octocat/received_events
+	ReceivedEventsURL string `json:"received_events_url"`
+
+	// ReposURL Example: https://api.github.com/users/octocat/repos
+	ReposURL  string `json:"repos_url"`
+	SiteAdmin bool   `json:"site_admin"`
+
+	// StarredAt Example: "2020-07-09T00:17:55Z"
+	StarredAt *string `json:"starred_at,omitempty"`
+
+	// StarredURL Example: https://api.github.com/users/octocat/starred{/owner}{/repo}
+	StarredURL string `json:"starred_url"`
+
+	// SubscriptionsURL Example: https://api.github.com/users/octocat/subscriptions
+	SubscriptionsURL string `json:"subscriptions_url"`
+
+	// Type Example: User
+	Type string `json:"type"`
+
+	// URL Example: https://api.github.com/users/octocat
+	URL string `json:"url"`
+
+	// UserViewType Example: public
+	UserViewType *string `json:"user_view_type,omitempty"`
+}
+
+// Package A software package
+type Package struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// HTMLURL Example: https://github.com/orgs/github/packages/container/package/super-linter
+	HTMLURL string `json:"html_url"`
+
+	// ID Unique identifier of the package.
+	//
+	// Example: 1
+	ID int `json:"id"`
+
+	// Name The name of the package.
+	//
+	// Example: super-linter
+	Name string `json:"name"`
+
+	// Owner A GitHub user.
+	Owner *NullableSimpleUser `json:"owner,omitempty"`
+
+	// PackageType The type of supported package. Packages in GitHub's Gradle registry have the type `maven`. Docker images pushed to GitHub's Container registry (`ghcr.io`) have the type `container`.
+	PackageType PackageType `json:"package_type"`
+
+	// Repository Minimal Repository
+	Repository *NullableMinimalRepository `json:"repository,omitempty"`
+	UpdatedAt  time.Time                  `json:"updated_at"`
+
+	// URL Example: https://api.github.com/orgs/github/packages/container/super-linter
+	URL string `json:"url"`
+
+	// VersionCount The number of versions of the package.
+	//
+	// Example: 1
+	VersionCount int `json:"version_count"`
+
+	// Visibility Example: private
+	Visibility PackageVisibility `json:"visibility"`
+}
+
+// PackageVisibility Example: private
+type PackageVisibility string
 
 // PackageType The type of supported package. Packages in GitHub's Gradle registry have the type `maven`. Docker images pushed to GitHub's Container registry (`ghcr.io`) have the type `container`.
 type PackageType string
@@ -121,6 +762,12 @@ type PackageVersion struct {
 	URL string `json:"url"`
 }
 
+// PackageVersionState The state of a package version, either active or deleted.
+type PackageVersionState string
+
+// PackageVisibilityFilter The selected visibility of the packages. This parameter is optional and only filters an existing result set.
+type PackageVisibilityFilter string
+
 // RateLimit defines model for rate-limit.
 type RateLimit struct {
 	Limit     int `json:"limit"`
@@ -148,6 +795,152 @@ type RateLimitOverview struct {
 	} `json:"resources"`
 }
 
+// SecurityAndAnalysis defines model for security-and-analysis.
+type SecurityAndAnalysis struct {
+	// AdvancedSecurity Enable or disable GitHub Advanced Security for the repository.
+	//
+	// For standalone Code Scanning or Secret Protection products, this parameter cannot be used.
+	AdvancedSecurity *struct {
+		Status *SecurityAndAnalysisAdvancedSecurityStatus `json:"status,omitempty"`
+	} `json:"advanced_security,omitempty"`
+	CodeSecurity *struct {
+		Status *SecurityAndAnalysisCodeSecurityStatus `json:"status,omitempty"`
+	} `json:"code_security,omitempty"`
+
+	// DependabotSecurityUpdates Enable or disable Dependabot security updates for the repository.
+	DependabotSecurityUpdates *struct {
+		// Status The enablement status of Dependabot security updates for the repository.
+		Status *SecurityAndAnalysisDependabotSecurityUpdatesStatus `json:"status,omitempty"`
+	} `json:"dependabot_security_updates,omitempty"`
+	SecretScanning *struct {
+		Status *SecurityAndAnalysisSecretScanningStatus `json:"status,omitempty"`
+	} `json:"secret_scanning,omitempty"`
+	SecretScanningAiDetection *struct {
+		Status *SecurityAndAnalysisSecretScanningAiDetectionStatus `json:"status,omitempty"`
+	} `json:"secret_scanning_ai_detection,omitempty"`
+	SecretScanningDelegatedAlertDismissal *struct {
+		Status *SecurityAndAnalysisSecretScanningDelegatedAlertDismissalStatus `json:"status,omitempty"`
+	} `json:"secret_scanning_delegated_alert_dismissal,omitempty"`
+	SecretScanningDelegatedBypass *struct {
+		Status *SecurityAndAnalysisSecretScanningDelegatedBypassStatus `json:"status,omitempty"`
+	} `json:"secret_scanning_delegated_bypass,omitempty"`
+	SecretScanningDelegatedBypassOptions *struct {
+		// Reviewers The bypass reviewers for secret scanning delegated bypass
+		Reviewers *[]struct {
+			// Mode The bypass mode for the reviewer
+			Mode *SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersMode `json:"mode,omitempty"`
+
+			// ReviewerID The ID of the team or role selected as a bypass reviewer
+			ReviewerID int `json:"reviewer_id"`
+
+			// ReviewerType The type of the bypass reviewer
+			ReviewerType SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersReviewerType `json:"reviewer_type"`
+		} `json:"reviewers,omitempty"`
+	} `json:"secret_scanning_delegated_bypass_options,omitempty"`
+	SecretScanningNonProviderPatterns *struct {
+		Status *SecurityAndAnalysisSecretScanningNonProviderPatternsStatus `json:"status,omitempty"`
+	} `json:"secret_scanning_non_provider_patterns,omitempty"`
+	SecretScanningPushProtection *struct {
+		Status *SecurityAndAnalysisSecretScanningPushProtectionStatus `json:"status,omitempty"`
+	} `json:"secret_scanning_push_protection,omitempty"`
+}
+
+// SecurityAndAnalysisAdvancedSecurityStatus defines model for SecurityAndAnalysis.AdvancedSecurity.Status.
+type SecurityAndAnalysisAdvancedSecurityStatus string
+
+// SecurityAndAnalysisCodeSecurityStatus defines model for SecurityAndAnalysis.CodeSecurity.Status.
+type SecurityAndAnalysisCodeSecurityStatus string
+
+// SecurityAndAnalysisDependabotSecurityUpdatesStatus The enablement status of Dependabot security updates for the repository.
+type SecurityAndAnalysisDependabotSecurityUpdatesStatus string
+
+// SecurityAndAnalysisSecretScanningStatus defines model for SecurityAndAnalysis.SecretScanning.Status.
+type SecurityAndAnalysisSecretScanningStatus string
+
+// SecurityAndAnalysisSecretScanningAiDetectionStatus defines model for SecurityAndAnalysis.SecretScanningAiDetection.Status.
+type SecurityAndAnalysisSecretScanningAiDetectionStatus string
+
+// SecurityAndAnalysisSecretScanningDelegatedAlertDismissalStatus defines model for SecurityAndAnalysis.SecretScanningDelegatedAlertDismissal.Status.
+type SecurityAndAnalysisSecretScanningDelegatedAlertDismissalStatus string
+
+// SecurityAndAnalysisSecretScanningDelegatedBypassStatus defines model for SecurityAndAnalysis.SecretScanningDelegatedBypass.Status.
+type SecurityAndAnalysisSecretScanningDelegatedBypassStatus string
+
+// SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersMode The bypass mode for the reviewer
+type SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersMode string
+
+// SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersReviewerType The type of the bypass reviewer
+type SecurityAndAnalysisSecretScanningDelegatedBypassOptionsReviewersReviewerType string
+
+// SecurityAndAnalysisSecretScanningNonProviderPatternsStatus defines model for SecurityAndAnalysis.SecretScanningNonProviderPatterns.Status.
+type SecurityAndAnalysisSecretScanningNonProviderPatternsStatus string
+
+// SecurityAndAnalysisSecretScanningPushProtectionStatus defines model for SecurityAndAnalysis.SecretScanningPushProtection.Status.
+type SecurityAndAnalysisSecretScanningPushProtectionStatus string
+
+// SimpleUser A GitHub user.
+type SimpleUser struct {
+	// AvatarURL Example: https://github.com/images/error/octocat_happy.gif
+	AvatarURL string  `json:"avatar_url"`
+	Email     *string `json:"email,omitempty"`
+
+	// EventsURL Example: https://api.github.com/users/octocat/events{/privacy}
+	EventsURL string `json:"events_url"`
+
+	// FollowersURL Example: https://api.github.com/users/octocat/followers
+	FollowersURL string `json:"followers_url"`
+
+	// FollowingURL Example: https://api.github.com/users/octocat/following{/other_user}
+	FollowingURL string `json:"following_url"`
+
+	// GistsURL Example: https://api.github.com/users/octocat/gists{/gist_id}
+	GistsURL string `json:"gists_url"`
+
+	// GravatarID Example: 41d064eb2195891e12d0413f63227ea7
+	GravatarID *string `json:"gravatar_id"`
+
+	// HTMLURL Example: https://github.com/octocat
+	HTMLURL string `json:"html_url"`
+
+	// ID Example: 1
+	ID int64 `json:"id"`
+
+	// Login Example: octocat
+	Login string  `json:"login"`
+	Name  *string `json:"name,omitempty"`
+
+	// NodeID Example: MDQ6VXNlcjE=
+	NodeID string `json:"node_id"`
+
+	// OrganizationsURL Example: https://api.github.com/users/octocat/orgs
+	OrganizationsURL string `json:"organizations_url"`
+
+	// ReceivedEventsURL Example: https://api.github.com/users/octocat/received_events
+	ReceivedEventsURL string `json:"received_events_url"`
+
+	// ReposURL Example: https://api.github.com/users/octocat/repos
+	ReposURL  string `json:"repos_url"`
+	SiteAdmin bool   `json:"site_admin"`
+
+	// StarredAt Example: "2020-07-09T00:17:55Z"
+	StarredAt *string `json:"starred_at,omitempty"`
+
+	// StarredURL Example: https://api.github.com/users/octocat/starred{/owner}{/repo}
+	StarredURL string `json:"starred_url"`
+
+	// SubscriptionsURL Example: https://api.github.com/users/octocat/subscriptions
+	SubscriptionsURL string `json:"subscriptions_url"`
+
+	// Type Example: User
+	Type string `json:"type"`
+
+	// URL Example: https://api.github.com/users/octocat
+	URL string `json:"url"`
+
+	// UserViewType Example: public
+	UserViewType *string `json:"user_view_type,omitempty"`
+}
+
 // Org defines model for org.
 type Org = string
 
@@ -160,11 +953,17 @@ type PackageTypeParameter = PackageType
 // PackageVersionID defines model for package-version-id.
 type PackageVersionID = int
 
+// Visibility The selected visibility of the packages. This parameter is optional and only filters an existing result set.
+type Visibility = PackageVisibilityFilter
+
 // Page defines model for page.
 type Page = int
 
 // PerPage defines model for per-page.
 type PerPage = int
+
+// Username defines model for username.
+type Username = string
 
 // Forbidden Basic Error
 type Forbidden = BasicError
@@ -174,6 +973,24 @@ type NotFound = BasicError
 
 // RequiresAuthentication Basic Error
 type RequiresAuthentication = BasicError
+
+// PackagesListPackagesForOrganizationParams defines parameters for PackagesListPackagesForOrganization.
+type PackagesListPackagesForOrganizationParams struct {
+	// PackageType The type of supported package. Packages in GitHub's Gradle registry have the type `maven`. Docker images pushed to GitHub's Container registry (`ghcr.io`) have the type `container`. You can use the type `docker` to find images that were pushed to GitHub's Docker registry (`docker.pkg.github.com`), even if these have now been migrated to the Container registry.
+	PackageType PackageType `form:"package_type" json:"package_type"`
+
+	// Visibility The selected visibility of the packages.  This parameter is optional and only filters an existing result set.
+	//
+	// The `internal` visibility is only supported for GitHub Packages registries that allow for granular permissions. For other ecosystems `internal` is synonymous with `private`.
+	// For the list of GitHub Packages registries that support granular permissions, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#granular-permissions-for-userorganization-scoped-packages)."
+	Visibility *Visibility `form:"visibility,omitempty" json:"visibility,omitempty"`
+
+	// Page The page number of the results to fetch. For more information, see "[Using pagination in the REST API](https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api)."
+	Page *int `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The number of results per page (max 100). For more information, see "[Using pagination in the REST API](https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api)."
+	PerPage *int `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
 
 // PackagesRestorePackageForOrgParams defines parameters for PackagesRestorePackageForOrg.
 type PackagesRestorePackageForOrgParams struct {
@@ -190,11 +1007,80 @@ type PackagesGetAllPackageVersionsForPackageOwnedByOrgParams struct {
 	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
 
 	// State The state of the package, either active or deleted.
-	State *PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsState `form:"state,omitempty" json:"state,omitempty"`
+	State *PackageVersionState `form:"state,omitempty" json:"state,omitempty"`
 }
 
-// PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsState defines parameters for PackagesGetAllPackageVersionsForPackageOwnedByOrg.
-type PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsState string
+// PackagesListPackagesForAuthenticatedUserParams defines parameters for PackagesListPackagesForAuthenticatedUser.
+type PackagesListPackagesForAuthenticatedUserParams struct {
+	// PackageType The type of supported package. Packages in GitHub's Gradle registry have the type `maven`. Docker images pushed to GitHub's Container registry (`ghcr.io`) have the type `container`. You can use the type `docker` to find images that were pushed to GitHub's Docker registry (`docker.pkg.github.com`), even if these have now been migrated to the Container registry.
+	PackageType PackageType `form:"package_type" json:"package_type"`
+
+	// Visibility The selected visibility of the packages.  This parameter is optional and only filters an existing result set.
+	//
+	// The `internal` visibility is only supported for GitHub Packages registries that allow for granular permissions. For other ecosystems `internal` is synonymous with `private`.
+	// For the list of GitHub Packages registries that support granular permissions, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#granular-permissions-for-userorganization-scoped-packages)."
+	Visibility *Visibility `form:"visibility,omitempty" json:"visibility,omitempty"`
+
+	// Page The page number of the results to fetch. For more information, see "[Using pagination in the REST API](https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api)."
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The number of results per page (max 100). For more information, see "[Using pagination in the REST API](https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api)."
+	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// PackagesRestorePackageForAuthenticatedUserParams defines parameters for PackagesRestorePackageForAuthenticatedUser.
+type PackagesRestorePackageForAuthenticatedUserParams struct {
+	// Token package token
+	Token *string `form:"token,omitempty" json:"token,omitempty"`
+}
+
+// PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserParams defines parameters for PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUser.
+type PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserParams struct {
+	// Page The page number of the results to fetch. For more information, see "[Using pagination in the REST API](https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api)."
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The number of results per page (max 100). For more information, see "[Using pagination in the REST API](https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api)."
+	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+
+	// State The state of the package, either active or deleted.
+	State *PackageVersionState `form:"state,omitempty" json:"state,omitempty"`
+}
+
+// PackagesListPackagesForUserParams defines parameters for PackagesListPackagesForUser.
+type PackagesListPackagesForUserParams struct {
+	// PackageType The type of supported package. Packages in GitHub's Gradle registry have the type `maven`. Docker images pushed to GitHub's Container registry (`ghcr.io`) have the type `container`. You can use the type `docker` to find images that were pushed to GitHub's Docker registry (`docker.pkg.github.com`), even if these have now been migrated to the Container registry.
+	PackageType PackageType `form:"package_type" json:"package_type"`
+
+	// Visibility The selected visibility of the packages.  This parameter is optional and only filters an existing result set.
+	//
+	// The `internal` visibility is only supported for GitHub Packages registries that allow for granular permissions. For other ecosystems `internal` is synonymous with `private`.
+	// For the list of GitHub Packages registries that support granular permissions, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#granular-permissions-for-userorganization-scoped-packages)."
+	Visibility *Visibility `form:"visibility,omitempty" json:"visibility,omitempty"`
+
+	// Page The page number of the results to fetch. For more information, see "[Using pagination in the REST API](https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api)."
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The number of results per page (max 100). For more information, see "[Using pagination in the REST API](https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api)."
+	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// PackagesRestorePackageForUserParams defines parameters for PackagesRestorePackageForUser.
+type PackagesRestorePackageForUserParams struct {
+	// Token package token
+	Token *string `form:"token,omitempty" json:"token,omitempty"`
+}
+
+// PackagesGetAllPackageVersionsForPackageOwnedByUserParams defines parameters for PackagesGetAllPackageVersionsForPackageOwnedByUser.
+type PackagesGetAllPackageVersionsForPackageOwnedByUserParams struct {
+	// Page The page number of the results to fetch. For more information, see "[Using pagination in the REST API](https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api)."
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage The number of results per page (max 100). For more information, see "[Using pagination in the REST API](https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api)."
+	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+
+	// State The state of the package, either active or deleted.
+	State *PackageVersionState `form:"state,omitempty" json:"state,omitempty"`
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -270,6 +1156,15 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// PackagesListPackagesForOrganization List packages for an organization
+	//
+	// Lists packages in an organization readable by the user.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Corresponds with GET /orgs/{org}/packages (the `PackagesListPackagesForOrganization` operationId).
+	PackagesListPackagesForOrganization(ctx context.Context, org Org, params *PackagesListPackagesForOrganizationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PackagesRestorePackageForOrg Restore a package for an organization
 	//
 	// Restores an entire package in an organization.
@@ -339,6 +1234,135 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /rate_limit (the `RateLimitGet` operationId).
 	RateLimitGet(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PackagesListPackagesForAuthenticatedUser List packages for the authenticated user's namespace
+	//
+	// Lists packages owned by the authenticated user within the user's namespace.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Corresponds with GET /user/packages (the `PackagesListPackagesForAuthenticatedUser` operationId).
+	PackagesListPackagesForAuthenticatedUser(ctx context.Context, params *PackagesListPackagesForAuthenticatedUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PackagesRestorePackageForAuthenticatedUser Restore a package for the authenticated user
+	//
+	// Restores a package owned by the authenticated user.
+	//
+	// You can restore a deleted package under the following conditions:
+	//   - The package was deleted within the last 30 days.
+	//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Corresponds with POST /user/packages/{package_type}/{package_name}/restore (the `PackagesRestorePackageForAuthenticatedUser` operationId).
+	PackagesRestorePackageForAuthenticatedUser(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, params *PackagesRestorePackageForAuthenticatedUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUser List package versions for a package owned by the authenticated user
+	//
+	// Lists package versions for a package owned by the authenticated user.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Corresponds with GET /user/packages/{package_type}/{package_name}/versions (the `PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUser` operationId).
+	PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUser(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, params *PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PackagesGetPackageVersionForAuthenticatedUser Get a package version for the authenticated user
+	//
+	// Gets a specific package version for a package owned by the authenticated user.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Corresponds with GET /user/packages/{package_type}/{package_name}/versions/{package_version_id} (the `PackagesGetPackageVersionForAuthenticatedUser` operationId).
+	PackagesGetPackageVersionForAuthenticatedUser(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PackagesRestorePackageVersionForAuthenticatedUser Restore a package version for the authenticated user
+	//
+	// Restores a package version owned by the authenticated user.
+	//
+	// You can restore a deleted package version under the following conditions:
+	//   - The package was deleted within the last 30 days.
+	//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Corresponds with POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore (the `PackagesRestorePackageVersionForAuthenticatedUser` operationId).
+	PackagesRestorePackageVersionForAuthenticatedUser(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PackagesListPackagesForUser List packages for a user
+	//
+	// Lists all packages in a user's namespace for which the requesting user has access.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Corresponds with GET /users/{username}/packages (the `PackagesListPackagesForUser` operationId).
+	PackagesListPackagesForUser(ctx context.Context, username Username, params *PackagesListPackagesForUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PackagesRestorePackageForUser Restore a package for a user
+	//
+	// Restores an entire package for a user.
+	//
+	// You can restore a deleted package under the following conditions:
+	//   - The package was deleted within the last 30 days.
+	//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+	//
+	// If the `package_type` belongs to a GitHub Packages registry that supports granular permissions, the authenticated user must have admin permissions to the package. For the list of these registries, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#granular-permissions-for-userorganization-scoped-packages)."
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Corresponds with POST /users/{username}/packages/{package_type}/{package_name}/restore (the `PackagesRestorePackageForUser` operationId).
+	PackagesRestorePackageForUser(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, params *PackagesRestorePackageForUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PackagesGetAllPackageVersionsForPackageOwnedByUser List package versions for a package owned by a user
+	//
+	// Lists package versions for a public package owned by a specified user.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Corresponds with GET /users/{username}/packages/{package_type}/{package_name}/versions (the `PackagesGetAllPackageVersionsForPackageOwnedByUser` operationId).
+	PackagesGetAllPackageVersionsForPackageOwnedByUser(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, params *PackagesGetAllPackageVersionsForPackageOwnedByUserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PackagesGetPackageVersionForUser Get a package version for a user
+	//
+	// Gets a specific package version for a public package owned by a specified user.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Corresponds with GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id} (the `PackagesGetPackageVersionForUser` operationId).
+	PackagesGetPackageVersionForUser(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PackagesRestorePackageVersionForUser Restore package version for a user
+	//
+	// Restores a specific package version for a user.
+	//
+	// You can restore a deleted package under the following conditions:
+	//   - The package was deleted within the last 30 days.
+	//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+	//
+	// If the `package_type` belongs to a GitHub Packages registry that supports granular permissions, the authenticated user must have admin permissions to the package. For the list of these registries, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#granular-permissions-for-userorganization-scoped-packages)."
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Corresponds with POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore (the `PackagesRestorePackageVersionForUser` operationId).
+	PackagesRestorePackageVersionForUser(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// PackagesListPackagesForOrganization List packages for an organization
+//
+// Lists packages in an organization readable by the user.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Corresponds with GET /orgs/{org}/packages (the `PackagesListPackagesForOrganization` operationId).
+func (c *Client) PackagesListPackagesForOrganization(ctx context.Context, org Org, params *PackagesListPackagesForOrganizationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPackagesListPackagesForOrganizationRequest(c.Server, org, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // PackagesRestorePackageForOrg Restore a package for an organization
@@ -459,6 +1483,309 @@ func (c *Client) RateLimitGet(ctx context.Context, reqEditors ...RequestEditorFn
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// PackagesListPackagesForAuthenticatedUser List packages for the authenticated user's namespace
+//
+// Lists packages owned by the authenticated user within the user's namespace.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Corresponds with GET /user/packages (the `PackagesListPackagesForAuthenticatedUser` operationId).
+func (c *Client) PackagesListPackagesForAuthenticatedUser(ctx context.Context, params *PackagesListPackagesForAuthenticatedUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPackagesListPackagesForAuthenticatedUserRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PackagesRestorePackageForAuthenticatedUser Restore a package for the authenticated user
+//
+// Restores a package owned by the authenticated user.
+//
+// You can restore a deleted package under the following conditions:
+//   - The package was deleted within the last 30 days.
+//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Corresponds with POST /user/packages/{package_type}/{package_name}/restore (the `PackagesRestorePackageForAuthenticatedUser` operationId).
+func (c *Client) PackagesRestorePackageForAuthenticatedUser(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, params *PackagesRestorePackageForAuthenticatedUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPackagesRestorePackageForAuthenticatedUserRequest(c.Server, packageType, packageName, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUser List package versions for a package owned by the authenticated user
+//
+// Lists package versions for a package owned by the authenticated user.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Corresponds with GET /user/packages/{package_type}/{package_name}/versions (the `PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUser` operationId).
+func (c *Client) PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUser(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, params *PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserRequest(c.Server, packageType, packageName, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PackagesGetPackageVersionForAuthenticatedUser Get a package version for the authenticated user
+//
+// Gets a specific package version for a package owned by the authenticated user.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Corresponds with GET /user/packages/{package_type}/{package_name}/versions/{package_version_id} (the `PackagesGetPackageVersionForAuthenticatedUser` operationId).
+func (c *Client) PackagesGetPackageVersionForAuthenticatedUser(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPackagesGetPackageVersionForAuthenticatedUserRequest(c.Server, packageType, packageName, packageVersionID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PackagesRestorePackageVersionForAuthenticatedUser Restore a package version for the authenticated user
+//
+// Restores a package version owned by the authenticated user.
+//
+// You can restore a deleted package version under the following conditions:
+//   - The package was deleted within the last 30 days.
+//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Corresponds with POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore (the `PackagesRestorePackageVersionForAuthenticatedUser` operationId).
+func (c *Client) PackagesRestorePackageVersionForAuthenticatedUser(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPackagesRestorePackageVersionForAuthenticatedUserRequest(c.Server, packageType, packageName, packageVersionID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PackagesListPackagesForUser List packages for a user
+//
+// Lists all packages in a user's namespace for which the requesting user has access.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Corresponds with GET /users/{username}/packages (the `PackagesListPackagesForUser` operationId).
+func (c *Client) PackagesListPackagesForUser(ctx context.Context, username Username, params *PackagesListPackagesForUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPackagesListPackagesForUserRequest(c.Server, username, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PackagesRestorePackageForUser Restore a package for a user
+//
+// Restores an entire package for a user.
+//
+// You can restore a deleted package under the following conditions:
+//   - The package was deleted within the last 30 days.
+//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+//
+// If the `package_type` belongs to a GitHub Packages registry that supports granular permissions, the authenticated user must have admin permissions to the package. For the list of these registries, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#granular-permissions-for-userorganization-scoped-packages)."
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Corresponds with POST /users/{username}/packages/{package_type}/{package_name}/restore (the `PackagesRestorePackageForUser` operationId).
+func (c *Client) PackagesRestorePackageForUser(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, params *PackagesRestorePackageForUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPackagesRestorePackageForUserRequest(c.Server, username, packageType, packageName, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PackagesGetAllPackageVersionsForPackageOwnedByUser List package versions for a package owned by a user
+//
+// Lists package versions for a public package owned by a specified user.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Corresponds with GET /users/{username}/packages/{package_type}/{package_name}/versions (the `PackagesGetAllPackageVersionsForPackageOwnedByUser` operationId).
+func (c *Client) PackagesGetAllPackageVersionsForPackageOwnedByUser(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, params *PackagesGetAllPackageVersionsForPackageOwnedByUserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPackagesGetAllPackageVersionsForPackageOwnedByUserRequest(c.Server, username, packageType, packageName, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PackagesGetPackageVersionForUser Get a package version for a user
+//
+// Gets a specific package version for a public package owned by a specified user.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Corresponds with GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id} (the `PackagesGetPackageVersionForUser` operationId).
+func (c *Client) PackagesGetPackageVersionForUser(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPackagesGetPackageVersionForUserRequest(c.Server, username, packageType, packageName, packageVersionID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PackagesRestorePackageVersionForUser Restore package version for a user
+//
+// Restores a specific package version for a user.
+//
+// You can restore a deleted package under the following conditions:
+//   - The package was deleted within the last 30 days.
+//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+//
+// If the `package_type` belongs to a GitHub Packages registry that supports granular permissions, the authenticated user must have admin permissions to the package. For the list of these registries, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#granular-permissions-for-userorganization-scoped-packages)."
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Corresponds with POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore (the `PackagesRestorePackageVersionForUser` operationId).
+func (c *Client) PackagesRestorePackageVersionForUser(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPackagesRestorePackageVersionForUserRequest(c.Server, username, packageType, packageName, packageVersionID)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewPackagesListPackagesForOrganizationRequest constructs an http.Request for the PackagesListPackagesForOrganization method
+func NewPackagesListPackagesForOrganizationRequest(server string, org Org, params *PackagesListPackagesForOrganizationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "org", org, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/orgs/%s/packages", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "package_type", params.PackageType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Visibility != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "visibility", *params.Visibility, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewPackagesRestorePackageForOrgRequest constructs an http.Request for the PackagesRestorePackageForOrg method
@@ -772,6 +2099,725 @@ func NewRateLimitGetRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewPackagesListPackagesForAuthenticatedUserRequest constructs an http.Request for the PackagesListPackagesForAuthenticatedUser method
+func NewPackagesListPackagesForAuthenticatedUserRequest(server string, params *PackagesListPackagesForAuthenticatedUserParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/user/packages")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "package_type", params.PackageType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Visibility != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "visibility", *params.Visibility, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPackagesRestorePackageForAuthenticatedUserRequest constructs an http.Request for the PackagesRestorePackageForAuthenticatedUser method
+func NewPackagesRestorePackageForAuthenticatedUserRequest(server string, packageType PackageTypeParameter, packageName PackageName, params *PackagesRestorePackageForAuthenticatedUserParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "package_type", packageType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "package_name", packageName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/user/packages/%s/%s/restore", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Token != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "token", *params.Token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserRequest constructs an http.Request for the PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUser method
+func NewPackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserRequest(server string, packageType PackageTypeParameter, packageName PackageName, params *PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "package_type", packageType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "package_name", packageName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/user/packages/%s/%s/versions", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPackagesGetPackageVersionForAuthenticatedUserRequest constructs an http.Request for the PackagesGetPackageVersionForAuthenticatedUser method
+func NewPackagesGetPackageVersionForAuthenticatedUserRequest(server string, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "package_type", packageType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "package_name", packageName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "package_version_id", packageVersionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/user/packages/%s/%s/versions/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPackagesRestorePackageVersionForAuthenticatedUserRequest constructs an http.Request for the PackagesRestorePackageVersionForAuthenticatedUser method
+func NewPackagesRestorePackageVersionForAuthenticatedUserRequest(server string, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "package_type", packageType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "package_name", packageName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "package_version_id", packageVersionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/user/packages/%s/%s/versions/%s/restore", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPackagesListPackagesForUserRequest constructs an http.Request for the PackagesListPackagesForUser method
+func NewPackagesListPackagesForUserRequest(server string, username Username, params *PackagesListPackagesForUserParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "username", username, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/%s/packages", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "package_type", params.PackageType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.Visibility != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "visibility", *params.Visibility, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPackagesRestorePackageForUserRequest constructs an http.Request for the PackagesRestorePackageForUser method
+func NewPackagesRestorePackageForUserRequest(server string, username Username, packageType PackageTypeParameter, packageName PackageName, params *PackagesRestorePackageForUserParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "username", username, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "package_type", packageType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "package_name", packageName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/%s/packages/%s/%s/restore", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Token != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "token", *params.Token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPackagesGetAllPackageVersionsForPackageOwnedByUserRequest constructs an http.Request for the PackagesGetAllPackageVersionsForPackageOwnedByUser method
+func NewPackagesGetAllPackageVersionsForPackageOwnedByUserRequest(server string, username Username, packageType PackageTypeParameter, packageName PackageName, params *PackagesGetAllPackageVersionsForPackageOwnedByUserParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "username", username, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "package_type", packageType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "package_name", packageName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/%s/packages/%s/%s/versions", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Page != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "page", *params.Page, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.PerPage != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "per_page", *params.PerPage, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPackagesGetPackageVersionForUserRequest constructs an http.Request for the PackagesGetPackageVersionForUser method
+func NewPackagesGetPackageVersionForUserRequest(server string, username Username, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "username", username, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "package_type", packageType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "package_name", packageName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam3 string
+
+	pathParam3, err = runtime.StyleParamWithOptions("simple", false, "package_version_id", packageVersionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/%s/packages/%s/%s/versions/%s", pathParam0, pathParam1, pathParam2, pathParam3)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPackagesRestorePackageVersionForUserRequest constructs an http.Request for the PackagesRestorePackageVersionForUser method
+func NewPackagesRestorePackageVersionForUserRequest(server string, username Username, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "username", username, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "package_type", packageType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "package_name", packageName, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam3 string
+
+	pathParam3, err = runtime.StyleParamWithOptions("simple", false, "package_version_id", packageVersionID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/users/%s/packages/%s/%s/versions/%s/restore", pathParam0, pathParam1, pathParam2, pathParam3)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -815,6 +2861,17 @@ func WithBaseURL(baseURL string) ClientOption {
 
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
+
+	// PackagesListPackagesForOrganizationWithResponse List packages for an organization
+	//
+	// Lists packages in an organization readable by the user.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /orgs/{org}/packages (the `PackagesListPackagesForOrganization` operationId).
+	PackagesListPackagesForOrganizationWithResponse(ctx context.Context, org Org, params *PackagesListPackagesForOrganizationParams, reqEditors ...RequestEditorFn) (*PackagesListPackagesForOrganizationResponse, error)
 
 	// PackagesRestorePackageForOrgWithResponse Restore a package for an organization
 	//
@@ -895,6 +2952,191 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /rate_limit (the `RateLimitGet` operationId).
 	RateLimitGetWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RateLimitGetResponse, error)
+
+	// PackagesListPackagesForAuthenticatedUserWithResponse List packages for the authenticated user's namespace
+	//
+	// Lists packages owned by the authenticated user within the user's namespace.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /user/packages (the `PackagesListPackagesForAuthenticatedUser` operationId).
+	PackagesListPackagesForAuthenticatedUserWithResponse(ctx context.Context, params *PackagesListPackagesForAuthenticatedUserParams, reqEditors ...RequestEditorFn) (*PackagesListPackagesForAuthenticatedUserResponse, error)
+
+	// PackagesRestorePackageForAuthenticatedUserWithResponse Restore a package for the authenticated user
+	//
+	// Restores a package owned by the authenticated user.
+	//
+	// You can restore a deleted package under the following conditions:
+	//   - The package was deleted within the last 30 days.
+	//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /user/packages/{package_type}/{package_name}/restore (the `PackagesRestorePackageForAuthenticatedUser` operationId).
+	PackagesRestorePackageForAuthenticatedUserWithResponse(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, params *PackagesRestorePackageForAuthenticatedUserParams, reqEditors ...RequestEditorFn) (*PackagesRestorePackageForAuthenticatedUserResponse, error)
+
+	// PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserWithResponse List package versions for a package owned by the authenticated user
+	//
+	// Lists package versions for a package owned by the authenticated user.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /user/packages/{package_type}/{package_name}/versions (the `PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUser` operationId).
+	PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserWithResponse(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, params *PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserParams, reqEditors ...RequestEditorFn) (*PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse, error)
+
+	// PackagesGetPackageVersionForAuthenticatedUserWithResponse Get a package version for the authenticated user
+	//
+	// Gets a specific package version for a package owned by the authenticated user.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /user/packages/{package_type}/{package_name}/versions/{package_version_id} (the `PackagesGetPackageVersionForAuthenticatedUser` operationId).
+	PackagesGetPackageVersionForAuthenticatedUserWithResponse(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*PackagesGetPackageVersionForAuthenticatedUserResponse, error)
+
+	// PackagesRestorePackageVersionForAuthenticatedUserWithResponse Restore a package version for the authenticated user
+	//
+	// Restores a package version owned by the authenticated user.
+	//
+	// You can restore a deleted package version under the following conditions:
+	//   - The package was deleted within the last 30 days.
+	//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore (the `PackagesRestorePackageVersionForAuthenticatedUser` operationId).
+	PackagesRestorePackageVersionForAuthenticatedUserWithResponse(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*PackagesRestorePackageVersionForAuthenticatedUserResponse, error)
+
+	// PackagesListPackagesForUserWithResponse List packages for a user
+	//
+	// Lists all packages in a user's namespace for which the requesting user has access.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /users/{username}/packages (the `PackagesListPackagesForUser` operationId).
+	PackagesListPackagesForUserWithResponse(ctx context.Context, username Username, params *PackagesListPackagesForUserParams, reqEditors ...RequestEditorFn) (*PackagesListPackagesForUserResponse, error)
+
+	// PackagesRestorePackageForUserWithResponse Restore a package for a user
+	//
+	// Restores an entire package for a user.
+	//
+	// You can restore a deleted package under the following conditions:
+	//   - The package was deleted within the last 30 days.
+	//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+	//
+	// If the `package_type` belongs to a GitHub Packages registry that supports granular permissions, the authenticated user must have admin permissions to the package. For the list of these registries, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#granular-permissions-for-userorganization-scoped-packages)."
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /users/{username}/packages/{package_type}/{package_name}/restore (the `PackagesRestorePackageForUser` operationId).
+	PackagesRestorePackageForUserWithResponse(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, params *PackagesRestorePackageForUserParams, reqEditors ...RequestEditorFn) (*PackagesRestorePackageForUserResponse, error)
+
+	// PackagesGetAllPackageVersionsForPackageOwnedByUserWithResponse List package versions for a package owned by a user
+	//
+	// Lists package versions for a public package owned by a specified user.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /users/{username}/packages/{package_type}/{package_name}/versions (the `PackagesGetAllPackageVersionsForPackageOwnedByUser` operationId).
+	PackagesGetAllPackageVersionsForPackageOwnedByUserWithResponse(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, params *PackagesGetAllPackageVersionsForPackageOwnedByUserParams, reqEditors ...RequestEditorFn) (*PackagesGetAllPackageVersionsForPackageOwnedByUserResponse, error)
+
+	// PackagesGetPackageVersionForUserWithResponse Get a package version for a user
+	//
+	// Gets a specific package version for a public package owned by a specified user.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id} (the `PackagesGetPackageVersionForUser` operationId).
+	PackagesGetPackageVersionForUserWithResponse(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*PackagesGetPackageVersionForUserResponse, error)
+
+	// PackagesRestorePackageVersionForUserWithResponse Restore package version for a user
+	//
+	// Restores a specific package version for a user.
+	//
+	// You can restore a deleted package under the following conditions:
+	//   - The package was deleted within the last 30 days.
+	//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+	//
+	// If the `package_type` belongs to a GitHub Packages registry that supports granular permissions, the authenticated user must have admin permissions to the package. For the list of these registries, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#granular-permissions-for-userorganization-scoped-packages)."
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore (the `PackagesRestorePackageVersionForUser` operationId).
+	PackagesRestorePackageVersionForUserWithResponse(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*PackagesRestorePackageVersionForUserResponse, error)
+}
+
+type PackagesListPackagesForOrganizationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]Package
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *RequiresAuthentication
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PackagesListPackagesForOrganizationResponse) GetJSON200() *[]Package {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PackagesListPackagesForOrganizationResponse) GetJSON401() *RequiresAuthentication {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PackagesListPackagesForOrganizationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r PackagesListPackagesForOrganizationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PackagesListPackagesForOrganizationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PackagesListPackagesForOrganizationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PackagesListPackagesForOrganizationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type PackagesRestorePackageForOrgResponse struct {
@@ -1167,6 +3409,545 @@ func (r RateLimitGetResponse) ContentType() string {
 	return ""
 }
 
+type PackagesListPackagesForAuthenticatedUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]Package
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PackagesListPackagesForAuthenticatedUserResponse) GetJSON200() *[]Package {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r PackagesListPackagesForAuthenticatedUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PackagesListPackagesForAuthenticatedUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PackagesListPackagesForAuthenticatedUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PackagesListPackagesForAuthenticatedUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PackagesRestorePackageForAuthenticatedUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *RequiresAuthentication
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PackagesRestorePackageForAuthenticatedUserResponse) GetJSON401() *RequiresAuthentication {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PackagesRestorePackageForAuthenticatedUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PackagesRestorePackageForAuthenticatedUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r PackagesRestorePackageForAuthenticatedUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PackagesRestorePackageForAuthenticatedUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PackagesRestorePackageForAuthenticatedUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PackagesRestorePackageForAuthenticatedUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]PackageVersion
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *RequiresAuthentication
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse) GetJSON200() *[]PackageVersion {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse) GetJSON401() *RequiresAuthentication {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PackagesGetPackageVersionForAuthenticatedUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PackageVersion
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PackagesGetPackageVersionForAuthenticatedUserResponse) GetJSON200() *PackageVersion {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r PackagesGetPackageVersionForAuthenticatedUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PackagesGetPackageVersionForAuthenticatedUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PackagesGetPackageVersionForAuthenticatedUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PackagesGetPackageVersionForAuthenticatedUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PackagesRestorePackageVersionForAuthenticatedUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *RequiresAuthentication
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PackagesRestorePackageVersionForAuthenticatedUserResponse) GetJSON401() *RequiresAuthentication {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PackagesRestorePackageVersionForAuthenticatedUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PackagesRestorePackageVersionForAuthenticatedUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r PackagesRestorePackageVersionForAuthenticatedUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PackagesRestorePackageVersionForAuthenticatedUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PackagesRestorePackageVersionForAuthenticatedUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PackagesRestorePackageVersionForAuthenticatedUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PackagesListPackagesForUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]Package
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *RequiresAuthentication
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PackagesListPackagesForUserResponse) GetJSON200() *[]Package {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PackagesListPackagesForUserResponse) GetJSON401() *RequiresAuthentication {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PackagesListPackagesForUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r PackagesListPackagesForUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PackagesListPackagesForUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PackagesListPackagesForUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PackagesListPackagesForUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PackagesRestorePackageForUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *RequiresAuthentication
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PackagesRestorePackageForUserResponse) GetJSON401() *RequiresAuthentication {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PackagesRestorePackageForUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PackagesRestorePackageForUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r PackagesRestorePackageForUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PackagesRestorePackageForUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PackagesRestorePackageForUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PackagesRestorePackageForUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PackagesGetAllPackageVersionsForPackageOwnedByUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *[]PackageVersion
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *RequiresAuthentication
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PackagesGetAllPackageVersionsForPackageOwnedByUserResponse) GetJSON200() *[]PackageVersion {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PackagesGetAllPackageVersionsForPackageOwnedByUserResponse) GetJSON401() *RequiresAuthentication {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PackagesGetAllPackageVersionsForPackageOwnedByUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PackagesGetAllPackageVersionsForPackageOwnedByUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r PackagesGetAllPackageVersionsForPackageOwnedByUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PackagesGetAllPackageVersionsForPackageOwnedByUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PackagesGetAllPackageVersionsForPackageOwnedByUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PackagesGetAllPackageVersionsForPackageOwnedByUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PackagesGetPackageVersionForUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PackageVersion
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PackagesGetPackageVersionForUserResponse) GetJSON200() *PackageVersion {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r PackagesGetPackageVersionForUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PackagesGetPackageVersionForUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PackagesGetPackageVersionForUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PackagesGetPackageVersionForUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PackagesRestorePackageVersionForUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *RequiresAuthentication
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PackagesRestorePackageVersionForUserResponse) GetJSON401() *RequiresAuthentication {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r PackagesRestorePackageVersionForUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PackagesRestorePackageVersionForUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r PackagesRestorePackageVersionForUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PackagesRestorePackageVersionForUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PackagesRestorePackageVersionForUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PackagesRestorePackageVersionForUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PackagesListPackagesForOrganizationWithResponse List packages for an organization
+//
+// Lists packages in an organization readable by the user.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /orgs/{org}/packages (the `PackagesListPackagesForOrganization` operationId).
+func (c *ClientWithResponses) PackagesListPackagesForOrganizationWithResponse(ctx context.Context, org Org, params *PackagesListPackagesForOrganizationParams, reqEditors ...RequestEditorFn) (*PackagesListPackagesForOrganizationResponse, error) {
+	rsp, err := c.PackagesListPackagesForOrganization(ctx, org, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePackagesListPackagesForOrganizationResponse(rsp)
+}
+
 // PackagesRestorePackageForOrgWithResponse Restore a package for an organization
 //
 // Restores an entire package in an organization.
@@ -1275,6 +4056,239 @@ func (c *ClientWithResponses) RateLimitGetWithResponse(ctx context.Context, reqE
 		return nil, err
 	}
 	return ParseRateLimitGetResponse(rsp)
+}
+
+// PackagesListPackagesForAuthenticatedUserWithResponse List packages for the authenticated user's namespace
+//
+// Lists packages owned by the authenticated user within the user's namespace.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /user/packages (the `PackagesListPackagesForAuthenticatedUser` operationId).
+func (c *ClientWithResponses) PackagesListPackagesForAuthenticatedUserWithResponse(ctx context.Context, params *PackagesListPackagesForAuthenticatedUserParams, reqEditors ...RequestEditorFn) (*PackagesListPackagesForAuthenticatedUserResponse, error) {
+	rsp, err := c.PackagesListPackagesForAuthenticatedUser(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePackagesListPackagesForAuthenticatedUserResponse(rsp)
+}
+
+// PackagesRestorePackageForAuthenticatedUserWithResponse Restore a package for the authenticated user
+//
+// Restores a package owned by the authenticated user.
+//
+// You can restore a deleted package under the following conditions:
+//   - The package was deleted within the last 30 days.
+//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /user/packages/{package_type}/{package_name}/restore (the `PackagesRestorePackageForAuthenticatedUser` operationId).
+func (c *ClientWithResponses) PackagesRestorePackageForAuthenticatedUserWithResponse(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, params *PackagesRestorePackageForAuthenticatedUserParams, reqEditors ...RequestEditorFn) (*PackagesRestorePackageForAuthenticatedUserResponse, error) {
+	rsp, err := c.PackagesRestorePackageForAuthenticatedUser(ctx, packageType, packageName, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePackagesRestorePackageForAuthenticatedUserResponse(rsp)
+}
+
+// PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserWithResponse List package versions for a package owned by the authenticated user
+//
+// Lists package versions for a package owned by the authenticated user.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /user/packages/{package_type}/{package_name}/versions (the `PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUser` operationId).
+func (c *ClientWithResponses) PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserWithResponse(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, params *PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserParams, reqEditors ...RequestEditorFn) (*PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse, error) {
+	rsp, err := c.PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUser(ctx, packageType, packageName, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse(rsp)
+}
+
+// PackagesGetPackageVersionForAuthenticatedUserWithResponse Get a package version for the authenticated user
+//
+// Gets a specific package version for a package owned by the authenticated user.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /user/packages/{package_type}/{package_name}/versions/{package_version_id} (the `PackagesGetPackageVersionForAuthenticatedUser` operationId).
+func (c *ClientWithResponses) PackagesGetPackageVersionForAuthenticatedUserWithResponse(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*PackagesGetPackageVersionForAuthenticatedUserResponse, error) {
+	rsp, err := c.PackagesGetPackageVersionForAuthenticatedUser(ctx, packageType, packageName, packageVersionID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePackagesGetPackageVersionForAuthenticatedUserResponse(rsp)
+}
+
+// PackagesRestorePackageVersionForAuthenticatedUserWithResponse Restore a package version for the authenticated user
+//
+// Restores a package version owned by the authenticated user.
+//
+// You can restore a deleted package version under the following conditions:
+//   - The package was deleted within the last 30 days.
+//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /user/packages/{package_type}/{package_name}/versions/{package_version_id}/restore (the `PackagesRestorePackageVersionForAuthenticatedUser` operationId).
+func (c *ClientWithResponses) PackagesRestorePackageVersionForAuthenticatedUserWithResponse(ctx context.Context, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*PackagesRestorePackageVersionForAuthenticatedUserResponse, error) {
+	rsp, err := c.PackagesRestorePackageVersionForAuthenticatedUser(ctx, packageType, packageName, packageVersionID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePackagesRestorePackageVersionForAuthenticatedUserResponse(rsp)
+}
+
+// PackagesListPackagesForUserWithResponse List packages for a user
+//
+// Lists all packages in a user's namespace for which the requesting user has access.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /users/{username}/packages (the `PackagesListPackagesForUser` operationId).
+func (c *ClientWithResponses) PackagesListPackagesForUserWithResponse(ctx context.Context, username Username, params *PackagesListPackagesForUserParams, reqEditors ...RequestEditorFn) (*PackagesListPackagesForUserResponse, error) {
+	rsp, err := c.PackagesListPackagesForUser(ctx, username, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePackagesListPackagesForUserResponse(rsp)
+}
+
+// PackagesRestorePackageForUserWithResponse Restore a package for a user
+//
+// Restores an entire package for a user.
+//
+// You can restore a deleted package under the following conditions:
+//   - The package was deleted within the last 30 days.
+//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+//
+// If the `package_type` belongs to a GitHub Packages registry that supports granular permissions, the authenticated user must have admin permissions to the package. For the list of these registries, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#granular-permissions-for-userorganization-scoped-packages)."
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /users/{username}/packages/{package_type}/{package_name}/restore (the `PackagesRestorePackageForUser` operationId).
+func (c *ClientWithResponses) PackagesRestorePackageForUserWithResponse(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, params *PackagesRestorePackageForUserParams, reqEditors ...RequestEditorFn) (*PackagesRestorePackageForUserResponse, error) {
+	rsp, err := c.PackagesRestorePackageForUser(ctx, username, packageType, packageName, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePackagesRestorePackageForUserResponse(rsp)
+}
+
+// PackagesGetAllPackageVersionsForPackageOwnedByUserWithResponse List package versions for a package owned by a user
+//
+// Lists package versions for a public package owned by a specified user.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /users/{username}/packages/{package_type}/{package_name}/versions (the `PackagesGetAllPackageVersionsForPackageOwnedByUser` operationId).
+func (c *ClientWithResponses) PackagesGetAllPackageVersionsForPackageOwnedByUserWithResponse(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, params *PackagesGetAllPackageVersionsForPackageOwnedByUserParams, reqEditors ...RequestEditorFn) (*PackagesGetAllPackageVersionsForPackageOwnedByUserResponse, error) {
+	rsp, err := c.PackagesGetAllPackageVersionsForPackageOwnedByUser(ctx, username, packageType, packageName, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePackagesGetAllPackageVersionsForPackageOwnedByUserResponse(rsp)
+}
+
+// PackagesGetPackageVersionForUserWithResponse Get a package version for a user
+//
+// Gets a specific package version for a public package owned by a specified user.
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` scope to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id} (the `PackagesGetPackageVersionForUser` operationId).
+func (c *ClientWithResponses) PackagesGetPackageVersionForUserWithResponse(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*PackagesGetPackageVersionForUserResponse, error) {
+	rsp, err := c.PackagesGetPackageVersionForUser(ctx, username, packageType, packageName, packageVersionID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePackagesGetPackageVersionForUserResponse(rsp)
+}
+
+// PackagesRestorePackageVersionForUserWithResponse Restore package version for a user
+//
+// Restores a specific package version for a user.
+//
+// You can restore a deleted package under the following conditions:
+//   - The package was deleted within the last 30 days.
+//   - The same package namespace and version is still available and not reused for a new package. If the same package namespace is not available, you will not be able to restore your package. In this scenario, to restore the deleted package, you must delete the new package that uses the deleted package's namespace first.
+//
+// If the `package_type` belongs to a GitHub Packages registry that supports granular permissions, the authenticated user must have admin permissions to the package. For the list of these registries, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#granular-permissions-for-userorganization-scoped-packages)."
+//
+// OAuth app tokens and personal access tokens (classic) need the `read:packages` and `write:packages` scopes to use this endpoint. For more information, see "[About permissions for GitHub Packages](https://docs.github.com/packages/learn-github-packages/about-permissions-for-github-packages#permissions-for-repository-scoped-packages)."
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /users/{username}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore (the `PackagesRestorePackageVersionForUser` operationId).
+func (c *ClientWithResponses) PackagesRestorePackageVersionForUserWithResponse(ctx context.Context, username Username, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*PackagesRestorePackageVersionForUserResponse, error) {
+	rsp, err := c.PackagesRestorePackageVersionForUser(ctx, username, packageType, packageName, packageVersionID, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePackagesRestorePackageVersionForUserResponse(rsp)
+}
+
+// ParsePackagesListPackagesForOrganizationResponse parses an HTTP response from a PackagesListPackagesForOrganizationWithResponse call
+func ParsePackagesListPackagesForOrganizationResponse(rsp *http.Response) (*PackagesListPackagesForOrganizationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PackagesListPackagesForOrganizationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Package
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 400:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest RequiresAuthentication
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParsePackagesRestorePackageForOrgResponse parses an HTTP response from a PackagesRestorePackageForOrgWithResponse call
@@ -1494,6 +4508,396 @@ func ParseRateLimitGetResponse(rsp *http.Response) (*RateLimitGetResponse, error
 			headers.XRateLimitReset = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParsePackagesListPackagesForAuthenticatedUserResponse parses an HTTP response from a PackagesListPackagesForAuthenticatedUserWithResponse call
+func ParsePackagesListPackagesForAuthenticatedUserResponse(rsp *http.Response) (*PackagesListPackagesForAuthenticatedUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PackagesListPackagesForAuthenticatedUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Package
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 400:
+		break // No content-type
+
+	}
+
+	return response, nil
+}
+
+// ParsePackagesRestorePackageForAuthenticatedUserResponse parses an HTTP response from a PackagesRestorePackageForAuthenticatedUserWithResponse call
+func ParsePackagesRestorePackageForAuthenticatedUserResponse(rsp *http.Response) (*PackagesRestorePackageForAuthenticatedUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PackagesRestorePackageForAuthenticatedUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest RequiresAuthentication
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse parses an HTTP response from a PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserWithResponse call
+func ParsePackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse(rsp *http.Response) (*PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PackagesGetAllPackageVersionsForPackageOwnedByAuthenticatedUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []PackageVersion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest RequiresAuthentication
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePackagesGetPackageVersionForAuthenticatedUserResponse parses an HTTP response from a PackagesGetPackageVersionForAuthenticatedUserWithResponse call
+func ParsePackagesGetPackageVersionForAuthenticatedUserResponse(rsp *http.Response) (*PackagesGetPackageVersionForAuthenticatedUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PackagesGetPackageVersionForAuthenticatedUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PackageVersion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePackagesRestorePackageVersionForAuthenticatedUserResponse parses an HTTP response from a PackagesRestorePackageVersionForAuthenticatedUserWithResponse call
+func ParsePackagesRestorePackageVersionForAuthenticatedUserResponse(rsp *http.Response) (*PackagesRestorePackageVersionForAuthenticatedUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PackagesRestorePackageVersionForAuthenticatedUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest RequiresAuthentication
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePackagesListPackagesForUserResponse parses an HTTP response from a PackagesListPackagesForUserWithResponse call
+func ParsePackagesListPackagesForUserResponse(rsp *http.Response) (*PackagesListPackagesForUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PackagesListPackagesForUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []Package
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 400:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest RequiresAuthentication
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePackagesRestorePackageForUserResponse parses an HTTP response from a PackagesRestorePackageForUserWithResponse call
+func ParsePackagesRestorePackageForUserResponse(rsp *http.Response) (*PackagesRestorePackageForUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PackagesRestorePackageForUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest RequiresAuthentication
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePackagesGetAllPackageVersionsForPackageOwnedByUserResponse parses an HTTP response from a PackagesGetAllPackageVersionsForPackageOwnedByUserWithResponse call
+func ParsePackagesGetAllPackageVersionsForPackageOwnedByUserResponse(rsp *http.Response) (*PackagesGetAllPackageVersionsForPackageOwnedByUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PackagesGetAllPackageVersionsForPackageOwnedByUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest []PackageVersion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest RequiresAuthentication
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePackagesGetPackageVersionForUserResponse parses an HTTP response from a PackagesGetPackageVersionForUserWithResponse call
+func ParsePackagesGetPackageVersionForUserResponse(rsp *http.Response) (*PackagesGetPackageVersionForUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PackagesGetPackageVersionForUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PackageVersion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePackagesRestorePackageVersionForUserResponse parses an HTTP response from a PackagesRestorePackageVersionForUserWithResponse call
+func ParsePackagesRestorePackageVersionForUserResponse(rsp *http.Response) (*PackagesRestorePackageVersionForUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PackagesRestorePackageVersionForUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest RequiresAuthentication
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
 	}
 
 	return response, nil

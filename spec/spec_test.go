@@ -16,9 +16,20 @@ func TestLoadAndOperations(t *testing.T) {
 	ops := spec.Operations()
 	want := []string{
 		"packages/restore-package-version-for-org",
+		"packages/restore-package-version-for-user",
+		"packages/restore-package-version-for-authenticated-user",
 		"packages/get-all-package-versions-for-package-owned-by-org",
+		"packages/get-all-package-versions-for-package-owned-by-user",
+		"packages/get-all-package-versions-for-package-owned-by-authenticated-user",
 		"packages/get-package-version-for-organization",
+		"packages/get-package-version-for-user",
+		"packages/get-package-version-for-authenticated-user",
 		"packages/restore-package-for-org",
+		"packages/restore-package-for-user",
+		"packages/restore-package-for-authenticated-user",
+		"packages/list-packages-for-organization",
+		"packages/list-packages-for-user",
+		"packages/list-packages-for-authenticated-user",
 		"rate-limit/get",
 	}
 	if !slices.Equal(ops, want) {
