@@ -23,7 +23,8 @@ type Client struct {
 	logger    *slog.Logger
 	kind      TokenKind // of a static token; TokenUnknown with a token source
 	maxBody   int64
-	transport *pacer
+	transport *retryTransport
+	secrets   *secrets
 }
 
 // New returns a Client. Every option is checked; the first bad one's error is
@@ -40,10 +41,13 @@ func New(opts ...Option) (*Client, error) {
 		retry:        DefaultRetryPolicy(),
 		pacing:       time.Second,
 		maxBodyBytes: 32 << 20,
+		attempt:      DefaultAttemptTimeout,
+		readInFlight: DefaultReadsInFlight,
+		readPerMin:   DefaultReadsPerMinute,
 	}
 	for _, o := range opts {
 		if o == nil {
-			return nil, errors.New("restore: New: nil option")
+			return nil, errors.New("New: nil option")
 		}
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -53,7 +57,7 @@ func New(opts ...Option) (*Client, error) {
 		for _, name := range []string{"GH_TOKEN", "GITHUB_TOKEN"} {
 			if v := strings.TrimSpace(cfg.getenv(name)); v != "" {
 				if err := checkHeaderValue(v); err != nil {
-					return nil, fmt.Errorf("restore: %s %w", name, err)
+					return nil, fmt.Errorf("%s %w", name, err)
 				}
 				cfg.token = secret(v)
 				break
@@ -67,7 +71,7 @@ func New(opts ...Option) (*Client, error) {
 			raw = v
 		}
 	}
-	base, err := ParseBaseURL(raw, cfg.allowHTTP)
+	base, err := parseBaseURL(raw, cfg.allowHTTP)
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +88,12 @@ func New(opts ...Option) (*Client, error) {
 	if bottom == nil {
 		bottom = defaultTransport()
 	}
+	// The transport follows GitHub's redirect rules itself (redirectTransport):
+	// http.Client must not, as it turns a POST into a GET on 301 and 302.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+	sec := &secrets{static: string(cfg.token)}
+	w := &waiter{clock: cfg.clock, hook: cfg.waitHook, logger: cfg.logger, secrets: sec}
 	ht := &headerTransport{
 		next:        bottom,
 		scheme:      base.Scheme,
@@ -93,8 +103,9 @@ func New(opts ...Option) (*Client, error) {
 		userAgent:   []string{cfg.userAgent},
 		tokenSource: cfg.tokenSource,
 		kind:        TokenNone,
+		secrets:     sec,
 	}
-	c := &Client{base: base, clock: cfg.clock, logger: cfg.logger, maxBody: cfg.maxBodyBytes, kind: TokenNone}
+	c := &Client{base: base, clock: cfg.clock, logger: cfg.logger, maxBody: cfg.maxBodyBytes, kind: TokenNone, secrets: sec}
 	switch {
 	case cfg.token != "":
 		ht.auth = []string{"Bearer " + string(cfg.token)}
@@ -103,8 +114,11 @@ func New(opts ...Option) (*Client, error) {
 	case cfg.tokenSource != nil:
 		c.kind = TokenUnknown
 	}
-	rt := &retryTransport{next: ht, policy: cfg.retry, clock: cfg.clock, gate: &gate{}, logger: cfg.logger, hook: cfg.retryHook}
-	c.transport = &pacer{next: rt, interval: cfg.pacing, clock: cfg.clock, sem: make(chan struct{}, 1)}
+	var rt http.RoundTripper = &timeoutTransport{next: ht, after: cfg.attempt, clock: cfg.clock, err: &attemptTimeoutError{after: cfg.attempt}}
+	rt = &pacer{next: rt, interval: cfg.pacing, w: w, sem: make(chan struct{}, 1)}
+	rt = &readBudget{next: rt, w: w, slots: make(chan struct{}, cfg.readInFlight), perMin: cfg.readPerMin}
+	rt = &redirectTransport{next: rt, scheme: base.Scheme, host: base.Host}
+	c.transport = &retryTransport{next: rt, policy: cfg.retry, w: w, gate: &gate{}, maxBody: cfg.maxBodyBytes}
 	hc.Transport = c.transport
 	c.hc = hc
 	c.baseStr = base.String()
@@ -135,11 +149,15 @@ func defaultTransport() *http.Transport {
 
 // ParseBaseURL turns what a user gives as the API location into the REST
 // API's base URL, as WithBaseURL documents: GitHub.com, a GitHub Enterprise
-// Server host or URL (…/api/v3), a GHE.com subdomain, or a full URL.
-func ParseBaseURL(raw string, allowHTTP bool) (*url.URL, error) {
+// Server host or URL (…/api/v3), a GHE.com subdomain, or a full URL. Plain
+// http:// is accepted for loopback hosts only; New accepts it for other
+// hosts with WithInsecureHTTP.
+func ParseBaseURL(raw string) (*url.URL, error) { return parseBaseURL(raw, false) }
+
+func parseBaseURL(raw string, allowHTTP bool) (*url.URL, error) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return nil, errors.New("restore: base URL: empty")
+		return nil, errors.New("base URL: empty")
 	}
 	if !strings.Contains(raw, "://") {
 		raw = "https://" + raw
@@ -147,21 +165,21 @@ func ParseBaseURL(raw string, allowHTTP bool) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url's errors quote the input, which may hold credentials.
-		return nil, errors.New("restore: base URL: not a valid URL")
+		return nil, errors.New("base URL: not a valid URL")
 	}
 	switch {
 	case u.Scheme != "https" && u.Scheme != "http":
-		return nil, fmt.Errorf("restore: base URL: scheme %q; want https (or http for a loopback test server)", u.Scheme)
+		return nil, fmt.Errorf("base URL: scheme %q; want https (or http for a loopback test server)", u.Scheme)
 	case u.User != nil:
-		return nil, errors.New("restore: base URL: must not contain user information; use WithToken")
+		return nil, errors.New("base URL: must not contain user information; use WithToken")
 	case u.Host == "":
-		return nil, errors.New("restore: base URL: no host")
+		return nil, errors.New("base URL: no host")
 	case u.RawQuery != "" || u.Fragment != "":
-		return nil, errors.New("restore: base URL: must not have a query or fragment")
+		return nil, errors.New("base URL: must not have a query or fragment")
 	}
 	host := strings.ToLower(u.Hostname())
 	if u.Scheme == "http" && !allowHTTP && !isLoopback(host) {
-		return nil, fmt.Errorf("restore: base URL: plain http to %s would send the token unencrypted; use https, or WithInsecureHTTP", host)
+		return nil, fmt.Errorf("base URL: plain http to %s would send the token unencrypted; use https, or WithInsecureHTTP", host)
 	}
 	path := strings.TrimSuffix(u.Path, "/")
 	if path == "" {
@@ -210,14 +228,8 @@ func (c *Client) String() string {
 	return fmt.Sprintf("api.Client{base: %s, token: %s}", c.base, c.kind)
 }
 
-// Format prints String for every verb, so that no form of %v shows a token.
-func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
-
-// Format keeps the pacer's fields, and below them the token, out of %v.
-func (p *pacer) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.transport{}") }
-
-// Format keeps the fields out of %v.
-func (t *retryTransport) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.retryTransport{}") }
+// GoString describes the client without its token, for %#v.
+func (c *Client) GoString() string { return c.String() }
 
 // CloseIdleConnections closes the idle connections of the client's
 // transport (see http.Client.CloseIdleConnections).

@@ -24,10 +24,36 @@ var (
 	// ErrRateLimited matches *RateLimitError (primary and secondary limits),
 	// whether GitHub answered with a limit or the client refused locally.
 	ErrRateLimited = errors.New("rate limited")
-	// ErrNamespaceReused matches GitHub's 400 answer to a restore whose name is
-	// taken by an active version ("Active package version already exists with
-	// given name.").
+	// ErrNamespaceReused matches GitHub's 400 answer to a version restore
+	// whose name is taken by an active version ("Active package version
+	// already exists with given name.").
 	ErrNamespaceReused = errors.New("package namespace reused")
+	// ErrNameInUse matches GitHub's 409 answer to a package restore when an
+	// active package, or an active version, already holds the name ("An
+	// active package already exists with given name.", "Active package
+	// version already exists with given name.").
+	ErrNameInUse = errors.New("package name in use")
+	// ErrRestoreTokenRequired matches GitHub's 409 answer to a package
+	// restore when several deleted packages have the name ("Multiple deleted
+	// packages match given name, specify a package by providing a restore
+	// token"): pass the restore token of the one to restore.
+	ErrRestoreTokenRequired = errors.New("several deleted packages match: a restore token is required")
+	// ErrNameRetired matches GitHub's 422 answer to a package restore whose
+	// name has been retired ("... has been retired and cannot restored.").
+	ErrNameRetired = errors.New("package name retired")
+	// ErrOutcomeUnknown matches *OutcomeUnknownError: a restore may have
+	// taken effect, and the client could not find out.
+	ErrOutcomeUnknown = errors.New("outcome unknown")
+	// ErrUnexpectedStatus matches *UnexpectedStatusError: a success status
+	// other than the one GitHub documents (for example a 200 page from an
+	// intercepting proxy where a restore answers 204).
+	ErrUnexpectedStatus = errors.New("unexpected success status")
+	// ErrRedirect matches *RedirectError: a redirect the client does not
+	// follow.
+	ErrRedirect = errors.New("redirect not followed")
+	// ErrAttemptTimeout matches an attempt that ran past the bound set by
+	// WithAttemptTimeout (headers and body together).
+	ErrAttemptTimeout = errors.New("attempt timed out")
 )
 
 // ValidationError reports a bad argument. It is returned before any request
@@ -40,51 +66,16 @@ type ValidationError struct {
 
 // Error names the field, the value and what is wrong with it.
 func (e *ValidationError) Error() string {
-	return fmt.Sprintf("restore: invalid %s %q: %s", e.Field, e.Value, e.Reason)
+	return fmt.Sprintf("invalid %s %q: %s", e.Field, e.Value, e.Reason)
 }
 
 // Is reports whether target is ErrInvalidInput.
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInput }
 
-// TokenKind is the kind of GitHub token, told by its prefix.
-type TokenKind string
-
-// Token kinds. Only classic personal access tokens, OAuth tokens and, in
-// GitHub Actions, GITHUB_TOKEN work with GitHub Packages' REST API.
-const (
-	TokenNone        TokenKind = "none"
-	TokenClassic     TokenKind = "classic personal access token"      // ghp_
-	TokenOAuth       TokenKind = "OAuth token"                        // gho_
-	TokenFineGrained TokenKind = "fine-grained personal access token" // github_pat_
-	TokenApp         TokenKind = "GitHub App installation token"      // ghs_ (also GITHUB_TOKEN in Actions)
-	TokenAppUser     TokenKind = "GitHub App user token"              // ghu_
-	TokenRefresh     TokenKind = "refresh token"                      // ghr_
-	TokenUnknown     TokenKind = "token of unknown kind"
-)
-
-// KindOf tells a token's kind from its prefix. It never returns the token.
-func KindOf(token string) TokenKind {
-	switch {
-	case token == "":
-		return TokenNone
-	case strings.HasPrefix(token, "ghp_"):
-		return TokenClassic
-	case strings.HasPrefix(token, "gho_"):
-		return TokenOAuth
-	case strings.HasPrefix(token, "github_pat_"):
-		return TokenFineGrained
-	case strings.HasPrefix(token, "ghs_"):
-		return TokenApp
-	case strings.HasPrefix(token, "ghu_"):
-		return TokenAppUser
-	case strings.HasPrefix(token, "ghr_"):
-		return TokenRefresh
-	}
-	return TokenUnknown
-}
-
 // Error is a non-2xx answer from GitHub. The status is always kept, whatever
-// the body was (JSON, HTML, malformed, empty or too large).
+// the body was (JSON, HTML, malformed, empty or too large). Text that comes
+// from the server (Message, RequestID, DocumentationURL) has the client's
+// token and anything shaped like a GitHub token masked.
 type Error struct {
 	Op               string // GitHub's operationId, e.g. "packages/restore-package-version-for-org"
 	Method           string
@@ -100,16 +91,16 @@ type Error struct {
 	AcceptedScopes []string
 	TokenKind      TokenKind
 	// Hint says what is most likely wrong and how to fix it, for 401, 403 and
-	// 404 answers.
+	// 404 answers. A 403 hint names the scopes the call needs that the token
+	// lacks.
 	Hint string
 
 	rateLimited bool // part of a *RateLimitError: not ErrForbidden
 }
 
-// Error reads "restore: METHOD PATH: STATUS MESSAGE (request ID): HINT".
+// Error reads "METHOD PATH: STATUS MESSAGE (request ID): HINT".
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("restore: ")
 	b.WriteString(e.Method)
 	b.WriteByte(' ')
 	b.WriteString(e.Path)
@@ -118,11 +109,7 @@ func (e *Error) Error() string {
 		b.WriteString(" ")
 		b.WriteString(e.Message)
 	}
-	if e.RequestID != "" {
-		b.WriteString(" (request ")
-		b.WriteString(e.RequestID)
-		b.WriteByte(')')
-	}
+	writeRequestID(&b, e.RequestID)
 	if e.Hint != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Hint)
@@ -130,8 +117,18 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Is matches the sentinel of the error's status.
+func writeRequestID(b *strings.Builder, id string) {
+	if id != "" {
+		b.WriteString(" (request ")
+		b.WriteString(id)
+		b.WriteByte(')')
+	}
+}
+
+// Is matches the sentinel of the error's status, and for 400, 409 and 422
+// the sentinel of GitHub's message.
 func (e *Error) Is(target error) bool {
+	m := strings.ToLower(e.Message)
 	switch target {
 	case ErrUnauthorized:
 		return e.StatusCode == 401
@@ -140,7 +137,13 @@ func (e *Error) Is(target error) bool {
 	case ErrNotFound:
 		return e.StatusCode == 404
 	case ErrNamespaceReused:
-		return e.StatusCode == 400 && strings.Contains(e.Message, "already exists")
+		return e.StatusCode == 400 && strings.Contains(m, "already exists")
+	case ErrNameInUse:
+		return e.StatusCode == 409 && strings.Contains(m, "already exists")
+	case ErrRestoreTokenRequired:
+		return e.StatusCode == 409 && strings.Contains(m, "multiple deleted packages")
+	case ErrNameRetired:
+		return e.StatusCode == 422 && strings.Contains(m, "retired")
 	}
 	return false
 }
@@ -156,7 +159,9 @@ type RateLimitError struct {
 	// primary limit is exhausted until RetryAt.
 	Local bool
 	// RetryAt is the earliest time GitHub allows the next request: from
-	// retry-after, else x-ratelimit-reset, else one minute for a secondary limit.
+	// retry-after, else x-ratelimit-reset, else one minute for a secondary
+	// limit. A header value beyond any sane bound is clamped to a far time
+	// (never "now"), which is always longer than RetryPolicy.MaxWait.
 	RetryAt time.Time
 	// Limit, Remaining and Resource come from the x-ratelimit-* headers when
 	// GitHub sent them.
@@ -175,17 +180,12 @@ func (e *RateLimitError) Error() string {
 		kind = "secondary rate limit"
 	}
 	var b strings.Builder
-	b.WriteString("restore: ")
 	b.WriteString(kind)
 	if e.Local {
 		b.WriteString(" exhausted: not sent")
 	} else if e.Response != nil {
 		fmt.Fprintf(&b, ": %s %s: %d", e.Response.Method, e.Response.Path, e.Response.StatusCode)
-		if e.Response.RequestID != "" {
-			b.WriteString(" (request ")
-			b.WriteString(e.Response.RequestID)
-			b.WriteByte(')')
-		}
+		writeRequestID(&b, e.Response.RequestID)
 	}
 	if !e.RetryAt.IsZero() {
 		b.WriteString("; retry at ")
@@ -206,3 +206,120 @@ func (e *RateLimitError) Unwrap() error {
 	}
 	return e.Response
 }
+
+// OutcomeUnknownError reports a restore that may have taken effect: an
+// attempt got no clear answer (a dropped connection or a 5xx), the next one
+// got a 400 or 404 (Answer), and the look-up that would have told whether
+// the target is active failed (Check). It matches ErrOutcomeUnknown, and
+// through Check what made the look-up fail (a rate limit, a network error),
+// but never the cause Answer would suggest (ErrNamespaceReused, ErrNotFound):
+// that cause is not known.
+type OutcomeUnknownError struct {
+	Op     string
+	Method string
+	Path   string
+	Answer *Error // GitHub's answer to the last attempt; not unwrapped
+	Check  error  // why the look-up failed
+}
+
+// Error says that the restore may have taken effect and why it is not known.
+func (e *OutcomeUnknownError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Method)
+	b.WriteByte(' ')
+	b.WriteString(e.Path)
+	b.WriteString(": outcome unknown: the restore may have taken effect (an attempt got no clear answer")
+	if e.Answer != nil {
+		fmt.Fprintf(&b, ", the next answered %d", e.Answer.StatusCode)
+		if e.Answer.Message != "" {
+			b.WriteByte(' ')
+			b.WriteString(e.Answer.Message)
+		}
+		writeRequestID(&b, e.Answer.RequestID)
+	}
+	b.WriteString(", and checking failed")
+	if e.Check != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Check.Error())
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// Is matches ErrOutcomeUnknown.
+func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
+
+// Unwrap returns the look-up's error.
+func (e *OutcomeUnknownError) Unwrap() error { return e.Check }
+
+// UnexpectedStatusError is a success status that is not the one GitHub
+// documents for the call (a restore answers 204 No Content). It is not a
+// success: the answer most likely came from something between the client
+// and GitHub, such as an intercepting proxy's 200 page.
+type UnexpectedStatusError struct {
+	Op          string
+	Method      string
+	Path        string
+	StatusCode  int
+	ContentType string
+	RequestID   string
+}
+
+// Error names the status and what was expected.
+func (e *UnexpectedStatusError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: unexpected %d answer", e.Method, e.Path, e.StatusCode)
+	if e.ContentType != "" {
+		b.WriteString(" (")
+		b.WriteString(e.ContentType)
+		b.WriteByte(')')
+	}
+	writeRequestID(&b, e.RequestID)
+	b.WriteString(": GitHub answers 204 to a restore; this answer did not come from GitHub's API as expected and is not a restore")
+	return b.String()
+}
+
+// Is matches ErrUnexpectedStatus.
+func (e *UnexpectedStatusError) Is(target error) bool { return target == ErrUnexpectedStatus }
+
+// RedirectError is a redirect the client did not follow: to another origin
+// (scheme, host and port), of a kind GitHub does not use (303), without a
+// usable Location, or one too many. Nothing was sent to Location, and the
+// token never is.
+type RedirectError struct {
+	Method     string
+	Path       string // the escaped path of the request that was redirected
+	StatusCode int
+	// Location is the scheme and host of the Location header (no path or
+	// query, which may carry secrets), or "" when it had none or it did not
+	// parse.
+	Location string
+	Reason   string
+}
+
+// Error names the redirect and why it was not followed.
+func (e *RedirectError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: %d redirect", e.Method, e.Path, e.StatusCode)
+	if e.Location != "" {
+		b.WriteString(" to ")
+		b.WriteString(e.Location)
+	}
+	b.WriteString(" not followed: ")
+	b.WriteString(e.Reason)
+	return b.String()
+}
+
+// Is matches ErrRedirect.
+func (e *RedirectError) Is(target error) bool { return target == ErrRedirect }
+
+// attemptTimeoutError is one attempt that ran past its bound. It is a
+// net.Error whose Timeout is true.
+type attemptTimeoutError struct{ after time.Duration }
+
+func (e *attemptTimeoutError) Error() string {
+	return fmt.Sprintf("no complete answer within %v (WithAttemptTimeout)", e.after)
+}
+func (e *attemptTimeoutError) Is(target error) bool { return target == ErrAttemptTimeout }
+func (e *attemptTimeoutError) Timeout() bool        { return true }
+func (e *attemptTimeoutError) Temporary() bool      { return true }

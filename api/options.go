@@ -44,8 +44,11 @@ type config struct {
 	getenv       func(string) string
 	retry        RetryPolicy
 	pacing       time.Duration
-	retryHook    func(RetryEvent)
+	waitHook     func(WaitEvent)
 	maxBodyBytes int64
+	attempt      time.Duration
+	readInFlight int
+	readPerMin   int
 }
 
 // WithToken authenticates with a token: a classic personal access token
@@ -56,10 +59,10 @@ type config struct {
 func WithToken(token string) Option {
 	return func(c *config) error {
 		if token == "" {
-			return errors.New("restore: WithToken: the token is empty")
+			return errors.New("WithToken: the token is empty")
 		}
 		if err := checkHeaderValue(token); err != nil {
-			return fmt.Errorf("restore: WithToken: the token %w", err)
+			return fmt.Errorf("WithToken: the token %w", err)
 		}
 		c.token, c.tokenSource, c.tokenSet = secret(token), nil, true
 		return nil
@@ -71,7 +74,7 @@ func WithToken(token string) Option {
 func WithTokenSource(ts oauth2.TokenSource) Option {
 	return func(c *config) error {
 		if ts == nil {
-			return errors.New("restore: WithTokenSource: the token source is nil")
+			return errors.New("WithTokenSource: the token source is nil")
 		}
 		c.token, c.tokenSource, c.tokenSet = "", ts, true
 		return nil
@@ -92,7 +95,7 @@ func WithoutToken() Option {
 func WithEnv(getenv func(string) string) Option {
 	return func(c *config) error {
 		if getenv == nil {
-			return errors.New("restore: WithEnv: the lookup function is nil")
+			return errors.New("WithEnv: the lookup function is nil")
 		}
 		c.getenv = getenv
 		return nil
@@ -113,7 +116,7 @@ func WithEnv(getenv func(string) string) Option {
 func WithBaseURL(u string) Option {
 	return func(c *config) error {
 		if u == "" {
-			return errors.New("restore: WithBaseURL: the URL is empty")
+			return errors.New("WithBaseURL: the URL is empty")
 		}
 		c.baseURL, c.baseSet = u, true
 		return nil
@@ -137,7 +140,7 @@ var apiVersionRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 func WithAPIVersion(v string) Option {
 	return func(c *config) error {
 		if !apiVersionRE.MatchString(v) {
-			return fmt.Errorf("restore: WithAPIVersion: %q is not a date version such as 2022-11-28", v)
+			return fmt.Errorf("WithAPIVersion: %q is not a date version such as 2022-11-28", v)
 		}
 		c.apiVersion = v
 		return nil
@@ -149,10 +152,10 @@ func WithAPIVersion(v string) Option {
 func WithUserAgent(ua string) Option {
 	return func(c *config) error {
 		if ua == "" {
-			return errors.New("restore: WithUserAgent: GitHub requires a non-empty User-Agent")
+			return errors.New("WithUserAgent: GitHub requires a non-empty User-Agent")
 		}
 		if err := checkHeaderValue(ua); err != nil {
-			return fmt.Errorf("restore: WithUserAgent: the value %w", err)
+			return fmt.Errorf("WithUserAgent: the value %w", err)
 		}
 		c.userAgent = ua
 		return nil
@@ -166,7 +169,7 @@ func WithUserAgent(ua string) Option {
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
-			return errors.New("restore: WithHTTPClient: the client is nil")
+			return errors.New("WithHTTPClient: the client is nil")
 		}
 		c.httpClient = hc
 		return nil
@@ -178,7 +181,7 @@ func WithHTTPClient(hc *http.Client) Option {
 func WithTransport(rt http.RoundTripper) Option {
 	return func(c *config) error {
 		if rt == nil {
-			return errors.New("restore: WithTransport: the transport is nil")
+			return errors.New("WithTransport: the transport is nil")
 		}
 		c.transport = rt
 		return nil
@@ -190,7 +193,7 @@ func WithTransport(rt http.RoundTripper) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
-			return errors.New("restore: WithLogger: the logger is nil")
+			return errors.New("WithLogger: the logger is nil")
 		}
 		c.logger = l
 		return nil
@@ -203,7 +206,7 @@ func WithLogger(l *slog.Logger) Option {
 func WithClock(clk Clock) Option {
 	return func(c *config) error {
 		if clk == nil {
-			return errors.New("restore: WithClock: the clock is nil")
+			return errors.New("WithClock: the clock is nil")
 		}
 		c.clock = clk
 		return nil
@@ -231,26 +234,82 @@ func WithoutRetry() Option {
 }
 
 // WithWritePacing sets the least time between two mutating requests (POST,
-// PUT, PATCH, DELETE), which are also sent one at a time. GitHub asks for at
-// least one second (the default); 0 turns pacing off. Reads are never paced.
+// PUT, PATCH, DELETE) on the wire, which are also sent one at a time: the
+// gap holds between any two writes, the retried attempts of one call
+// included. GitHub asks for at least one second (the default); 0 turns pacing
+// off. Reads are not paced (see WithReadBudget).
 func WithWritePacing(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {
-			return fmt.Errorf("restore: WithWritePacing: %v is negative", d)
+			return fmt.Errorf("WithWritePacing: %v is negative", d)
 		}
 		c.pacing = d
 		return nil
 	}
 }
 
-// WithRetryHook calls fn before every wait: a retry, a rate-limit wait, a
-// wait at the local gate. It is called from the goroutine making the call.
-func WithRetryHook(fn func(RetryEvent)) Option {
+// WithWaitHook calls fn before every wait the client makes, with what it
+// waits for, why and how long: a retry after a 5xx answer, a network error or
+// a timed-out attempt; a primary or secondary rate limit; the local gate of
+// an exhausted primary limit; write pacing; the read budget. fn is called
+// from the goroutine making the call, so several calls may call it at once;
+// it should return quickly.
+func WithWaitHook(fn func(WaitEvent)) Option {
 	return func(c *config) error {
 		if fn == nil {
-			return errors.New("restore: WithRetryHook: the hook is nil")
+			return errors.New("WithWaitHook: the hook is nil")
 		}
-		c.retryHook = fn
+		c.waitHook = fn
+		return nil
+	}
+}
+
+// DefaultAttemptTimeout bounds each attempt unless WithAttemptTimeout says
+// otherwise.
+const DefaultAttemptTimeout = 30 * time.Second
+
+// WithAttemptTimeout bounds each attempt of a call: sending the request,
+// waiting for the answer's headers and reading its body, together. An
+// attempt that runs past it ends with an error matching ErrAttemptTimeout and
+// is retried like a network error (a restore's outcome then counts as
+// unknown until checked). The default is 30 s (DefaultAttemptTimeout); waits
+// between attempts (backoff, rate limits, pacing, the read budget) do not
+// count. The bound runs on the client's Clock (WithClock). A context
+// deadline still bounds the whole call.
+func WithAttemptTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("WithAttemptTimeout: %v is not positive", d)
+		}
+		c.attempt = d
+		return nil
+	}
+}
+
+// The read budget's defaults (see WithReadBudget).
+const (
+	DefaultReadsInFlight  = 4
+	DefaultReadsPerMinute = 600
+)
+
+// WithReadBudget bounds reads (GET and HEAD requests, retries and pages
+// included): at most inFlight at once, and at most perMinute started in any
+// 60 seconds. A read beyond the budget waits for it (on the client's Clock),
+// so that concurrent listings stay below GitHub's secondary rate limits (no
+// more than 100 concurrent requests, 900 points a minute per endpoint; a GET
+// costs 1 point). The defaults are 4 in flight and 600 a minute
+// (DefaultReadsInFlight, DefaultReadsPerMinute), one budget for the whole
+// client. inFlight must be 1 to 100 and perMinute 1 to 900. Writes are not
+// counted: they go one at a time, paced (WithWritePacing).
+func WithReadBudget(inFlight, perMinute int) Option {
+	return func(c *config) error {
+		if inFlight < 1 || inFlight > 100 {
+			return fmt.Errorf("WithReadBudget: %d reads in flight; want 1 to 100 (GitHub's limit of concurrent requests)", inFlight)
+		}
+		if perMinute < 1 || perMinute > 900 {
+			return fmt.Errorf("WithReadBudget: %d reads a minute; want 1 to 900 (GitHub's secondary limit per endpoint)", perMinute)
+		}
+		c.readInFlight, c.readPerMin = inFlight, perMinute
 		return nil
 	}
 }
@@ -260,7 +319,7 @@ func WithRetryHook(fn func(RetryEvent)) Option {
 func WithMaxResponseBytes(n int64) Option {
 	return func(c *config) error {
 		if n < 1024 {
-			return fmt.Errorf("restore: WithMaxResponseBytes: %d is below 1024", n)
+			return fmt.Errorf("WithMaxResponseBytes: %d is below 1024", n)
 		}
 		c.maxBodyBytes = n
 		return nil

@@ -10,16 +10,28 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/oauth2"
 )
+
+// The client's transport is a stack of small RoundTrippers, from the top:
+//
+//	retryTransport    gate, retries and rate-limit waits; reads a GET's body within its attempt
+//	redirectTransport GitHub's redirect rules on the API's own origin only
+//	readBudget        reads: a few in flight, a bounded number a minute
+//	pacer             writes: one at a time, a least gap apart
+//	timeoutTransport  bounds each attempt, headers and body, on the Clock
+//	headerTransport   GitHub's headers, and the token for the API's origin only
+//	(the caller's transport, or a tuned http.Transport)
 
 // callState is what the layers of one call tell the facade: set in the
 // request context by the facade, absent when the transport is used alone.
 type callState struct {
 	uncertain bool // an attempt may have taken effect without a clear answer
 	tokenKind TokenKind
+	attempt   int // the attempt being sent, from 1
 }
 
 type callStateKey struct{}
@@ -50,10 +62,41 @@ func callStateFrom(ctx context.Context) *callState {
 	return st
 }
 
-var errTokenSource = errors.New("restore: the token source failed")
+// secrets are the tokens the client knows: the static one, and the last one
+// a token source gave. Text the client reports has them masked.
+type secrets struct {
+	static string
+	last   atomic.Pointer[string]
+}
+
+// redact masks the known tokens and anything shaped like a GitHub token.
+func (s *secrets) redact(text string) string {
+	if s == nil {
+		return redact(text)
+	}
+	last := ""
+	if p := s.last.Load(); p != nil {
+		last = *p
+	}
+	return redact(text, s.static, last)
+}
+
+// redactError masks the known tokens in err's text.
+func (s *secrets) redactError(err error) error {
+	if s == nil || err == nil {
+		return err
+	}
+	last := ""
+	if p := s.last.Load(); p != nil {
+		last = *p
+	}
+	return redactError(err, s.static, last)
+}
+
+var errTokenSource = errors.New("the token source failed")
 
 // headerTransport sets GitHub's headers on every request, and the token only
-// on requests to the configured scheme and host.
+// on requests to the configured scheme and host (with its port).
 type headerTransport struct {
 	next        http.RoundTripper
 	scheme      string
@@ -64,6 +107,7 @@ type headerTransport struct {
 	auth        []string // "Bearer …" for a static token; nil otherwise
 	kind        TokenKind
 	tokenSource oauth2.TokenSource
+	secrets     *secrets
 }
 
 // Format keeps the token out of every form of %v.
@@ -71,7 +115,7 @@ func (t *headerTransport) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "api.headerTransport{host: %s, token: %s}", t.host, t.kind)
 }
 
-// RoundTrip sets the headers and, for the API host only, the token.
+// RoundTrip sets the headers and, for the API's origin only, the token.
 func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := callStateFrom(req.Context())
 	r := req
@@ -103,9 +147,14 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			tok, err := t.tokenSource.Token()
 			if err != nil {
 				closeBody(req)
-				return nil, fmt.Errorf("%w: %w", errTokenSource, err)
+				// The source's error may quote the token: mask it.
+				return nil, fmt.Errorf("%w: %w", errTokenSource, t.secrets.redactError(err))
 			}
 			if tok.AccessToken != "" {
+				if p := t.secrets.last.Load(); p == nil || *p != tok.AccessToken {
+					s := tok.AccessToken
+					t.secrets.last.Store(&s)
+				}
 				r.Header["Authorization"] = []string{"Bearer " + tok.AccessToken}
 				kind = KindOf(tok.AccessToken)
 			}
@@ -123,232 +172,51 @@ func closeBody(req *http.Request) {
 	}
 }
 
-// gate remembers an exhausted primary rate limit ("core") until its reset.
-type gate struct {
-	mu    sync.Mutex
-	until time.Time
+// waiter makes the client's waits: it reports each one (WithWaitHook, the
+// logger) before it starts, then sleeps on the Clock.
+type waiter struct {
+	clock   Clock
+	hook    func(WaitEvent)
+	logger  *slog.Logger
+	secrets *secrets
 }
 
-func (g *gate) observe(h http.Header) {
-	res := h.Get("X-Ratelimit-Resource")
-	if res != "" && res != "core" {
-		return
+// wait reports ev and sleeps ev.Wait, or until ctx is done.
+func (w *waiter) wait(ctx context.Context, ev WaitEvent) error {
+	ev.Until = w.clock.Now().Add(ev.Wait)
+	ev.RequestID = w.secrets.redact(ev.RequestID)
+	if ev.Err != nil {
+		ev.Err = w.secrets.redactError(ev.Err)
 	}
-	remaining, ok := headerInt(h, "X-Ratelimit-Remaining")
-	if !ok {
-		return
+	if w.hook != nil {
+		w.hook(ev)
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if remaining > 0 {
-		g.until = time.Time{}
-		return
-	}
-	if reset, ok := headerInt(h, "X-Ratelimit-Reset"); ok {
-		g.until = time.Unix(int64(reset), 0).Add(time.Second)
-	}
+	logWait(ctx, w.logger, ev)
+	return w.clock.Sleep(ctx, ev.Wait)
 }
 
-func (g *gate) closedUntil() time.Time {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.until
-}
-
-// retryTransport retries what GitHub says may be retried, waits as GitHub
-// says, and refuses calls locally while the primary limit is exhausted.
-type retryTransport struct {
-	next   http.RoundTripper
-	policy RetryPolicy
-	clock  Clock
-	gate   *gate
-	logger *slog.Logger
-	hook   func(RetryEvent)
-
-	deprecationOnce sync.Once
-}
-
-// RoundTrip sends req, retrying and waiting as GitHub's rules and the
-// policy say. A final answer is returned as it is; the facade types it.
-func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	st := callStateFrom(ctx)
-	// GET /rate_limit does not count against the primary limit: never gated.
-	gated := !strings.HasSuffix(req.URL.Path, "/rate_limit")
-	secondaries := 0
-	for attempt := 1; ; attempt++ {
-		if gated {
-			if err := t.waitGate(ctx, req, attempt); err != nil {
-				closeBody(req)
-				return nil, err
-			}
-		}
-		r := req
-		if attempt > 1 && req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
-			body, err := req.GetBody()
-			if err != nil {
-				return nil, err
-			}
-			r = req.Clone(ctx)
-			r.Body = body
-		}
-		resp, err := t.next.RoundTrip(r)
-		t.logAttempt(ctx, req, attempt, resp, err)
-		var a answer
-		if err != nil {
-			if ctx.Err() != nil || !retryableNetErr(err) {
-				return nil, err
-			}
-			a = answer{reason: ReasonNetwork, wait: t.policy.backoff(attempt), uncertain: isMutating(req.Method)}
-		} else {
-			t.gate.observe(resp.Header)
-			t.warnDeprecation(ctx, resp.Header)
-			a = t.classify(req, resp, attempt, &secondaries)
-		}
-		if a.uncertain && st != nil {
-			st.uncertain = true
-		}
-		if a.reason == "" || !t.mayWait(ctx, a, attempt) {
-			return resp, err
-		}
-		ev := RetryEvent{Method: req.Method, Path: req.URL.EscapedPath(), Attempt: attempt, Reason: a.reason, Wait: a.wait, Err: err}
-		if resp != nil {
-			ev.Status = resp.StatusCode
-			ev.RequestID = resp.Header.Get("X-Github-Request-Id")
-			drainClose(resp.Body)
-		}
-		t.notify(ctx, ev)
-		if err := t.clock.Sleep(ctx, a.wait); err != nil {
-			return nil, err
-		}
+// attemptOf is the attempt a facade request is on, 0 for another request.
+func attemptOf(req *http.Request) int {
+	if st := callStateFrom(req.Context()); st != nil {
+		return st.attempt
 	}
-}
-
-// logAttempt logs one request at Debug: method, escaped path, attempt,
-// status and request id (never a header value of the request).
-func (t *retryTransport) logAttempt(ctx context.Context, req *http.Request, attempt int, resp *http.Response, err error) {
-	if !t.logger.Enabled(ctx, slog.LevelDebug) {
-		return
-	}
-	attrs := []slog.Attr{slog.String("method", req.Method), slog.String("path", req.URL.EscapedPath()), slog.Int("attempt", attempt)}
-	if resp != nil {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", resp.Header.Get("X-Github-Request-Id")))
-	}
-	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
-	}
-	t.logger.LogAttrs(ctx, slog.LevelDebug, "restore: request", attrs...)
-}
-
-// warnDeprecation logs, once per client, that GitHub announced the end of
-// the API version in use (Deprecation or Sunset headers).
-func (t *retryTransport) warnDeprecation(ctx context.Context, h http.Header) {
-	dep, sunset := h.Get("Deprecation"), h.Get("Sunset")
-	if dep == "" && sunset == "" {
-		return
-	}
-	t.deprecationOnce.Do(func() {
-		t.logger.LogAttrs(ctx, slog.LevelWarn, "restore: GitHub announced the end of this API version; set a newer one with WithAPIVersion",
-			slog.String("deprecation", dep), slog.String("sunset", sunset),
-			slog.String("api_version_selected", h.Get("X-Github-Api-Version-Selected")))
-	})
-}
-
-// mayWait applies the policy's bounds to a wait GitHub's rules ask for.
-func (t *retryTransport) mayWait(ctx context.Context, a answer, attempt int) bool {
-	if attempt >= t.policy.MaxAttempts || a.wait > t.policy.MaxWait {
-		return false
-	}
-	if a.reason == ReasonPrimaryLimit && t.policy.NoWaitForPrimaryLimit {
-		return false
-	}
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < a.wait {
-		return false // the context is a real-time bound
-	}
-	return true
-}
-
-func (t *retryTransport) classify(req *http.Request, resp *http.Response, attempt int, secondaries *int) answer {
-	switch resp.StatusCode {
-	case 500, 502, 503, 504:
-		return answer{reason: ReasonServerError, wait: t.policy.backoff(attempt), uncertain: isMutating(req.Method)}
-	case 403, 422, 429:
-	default:
-		return answer{}
-	}
-	g := parseGitHubError(peekBody(resp))
-	now := t.clock.Now()
-	if rl := rateLimitFrom(resp, g, now); rl != nil {
-		if !rl.Secondary {
-			return answer{reason: ReasonPrimaryLimit, wait: rl.RetryAt.Sub(now)}
-		}
-		*secondaries++
-		wait := rl.RetryAt.Sub(now)
-		if !rl.told {
-			// No header says how long: at least a minute, doubling.
-			wait = time.Minute << min(*secondaries-1, 10)
-		}
-		return answer{reason: ReasonSecondaryLimit, wait: wait}
-	}
-	if isTransientRestore(resp.StatusCode, g) {
-		return answer{reason: ReasonTransientRestore, wait: t.policy.backoff(attempt)}
-	}
-	return answer{}
-}
-
-func (t *retryTransport) waitGate(ctx context.Context, req *http.Request, attempt int) error {
-	until := t.gate.closedUntil()
-	if until.IsZero() {
-		return nil
-	}
-	now := t.clock.Now()
-	wait := until.Sub(now)
-	if wait <= 0 {
-		return nil
-	}
-	refuse := t.policy.NoWaitForPrimaryLimit || wait > t.policy.MaxWait
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-		refuse = true
-	}
-	if refuse {
-		return &RateLimitError{Local: true, RetryAt: until, Resource: "core"}
-	}
-	t.notify(ctx, RetryEvent{Method: req.Method, Path: req.URL.EscapedPath(), Attempt: attempt, Reason: ReasonGate, Wait: wait})
-	return t.clock.Sleep(ctx, wait)
-}
-
-func (t *retryTransport) notify(ctx context.Context, ev RetryEvent) {
-	if t.hook != nil {
-		t.hook(ev)
-	}
-	if t.logger.Enabled(ctx, slog.LevelInfo) {
-		attrs := []slog.Attr{
-			slog.String("method", ev.Method), slog.String("path", ev.Path),
-			slog.Int("attempt", ev.Attempt), slog.String("reason", string(ev.Reason)),
-			slog.Duration("wait", ev.Wait),
-		}
-		if ev.Status != 0 {
-			attrs = append(attrs, slog.Int("status", ev.Status))
-		}
-		if ev.RequestID != "" {
-			attrs = append(attrs, slog.String("request_id", ev.RequestID))
-		}
-		if ev.Err != nil {
-			attrs = append(attrs, slog.String("error", ev.Err.Error()))
-		}
-		t.logger.LogAttrs(ctx, slog.LevelInfo, "restore: waiting before retry", attrs...)
-	}
+	return 0
 }
 
 // pacer sends mutating requests one at a time, at least interval apart
-// (from the end of one to the start of the next). Reads pass through.
+// (from the answer to one to the start of the next). It sits below the
+// retry layer, so that the gap holds between the attempts of one call too.
+// Reads pass through.
 type pacer struct {
 	next     http.RoundTripper
 	interval time.Duration
-	clock    Clock
+	w        *waiter
 	sem      chan struct{}
 	last     time.Time // guarded by sem
 }
+
+// Format keeps the fields, and below them the token, out of %v.
+func (p *pacer) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.pacer{}") }
 
 // RoundTrip paces mutating requests and passes reads through.
 func (p *pacer) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -364,16 +232,263 @@ func (p *pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	defer func() { <-p.sem }()
 	if !p.last.IsZero() {
-		if wait := p.last.Add(p.interval).Sub(p.clock.Now()); wait > 0 {
-			if err := p.clock.Sleep(ctx, wait); err != nil {
+		if wait := p.last.Add(p.interval).Sub(p.w.clock.Now()); wait > 0 {
+			ev := WaitEvent{Method: req.Method, Path: req.URL.EscapedPath(), Attempt: attemptOf(req), Reason: ReasonPacing, Wait: wait}
+			if err := p.w.wait(ctx, ev); err != nil {
 				closeBody(req)
 				return nil, err
 			}
 		}
 	}
 	resp, err := p.next.RoundTrip(req)
-	p.last = p.clock.Now()
+	p.last = p.w.clock.Now()
 	return resp, err
+}
+
+// readBudget bounds reads: at most cap(slots) in flight (until the body is
+// closed), and at most len(starts) started in any minute on the Clock.
+// Writes pass through.
+type readBudget struct {
+	next  http.RoundTripper
+	w     *waiter
+	slots chan struct{}
+
+	mu     sync.Mutex
+	perMin int
+	starts []time.Time // a ring of the last perMin starts, oldest at head
+	head   int
+}
+
+// Format keeps the fields out of %v.
+func (b *readBudget) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.readBudget{}") }
+
+// RoundTrip waits for a slot and the per-minute budget, then sends.
+func (b *readBudget) RoundTrip(req *http.Request) (*http.Response, error) {
+	if isMutating(req.Method) {
+		return b.next.RoundTrip(req)
+	}
+	ctx := req.Context()
+	select {
+	case b.slots <- struct{}{}:
+	case <-ctx.Done():
+		closeBody(req)
+		return nil, ctx.Err()
+	}
+	for {
+		wait := b.take()
+		if wait <= 0 {
+			break
+		}
+		ev := WaitEvent{Method: req.Method, Path: req.URL.EscapedPath(), Attempt: attemptOf(req), Reason: ReasonReadBudget, Wait: wait}
+		if err := b.w.wait(ctx, ev); err != nil {
+			<-b.slots
+			closeBody(req)
+			return nil, err
+		}
+	}
+	resp, err := b.next.RoundTrip(req)
+	if err != nil {
+		<-b.slots
+		return nil, err
+	}
+	if resp.Body == nil || resp.Body == http.NoBody {
+		<-b.slots
+		return resp, nil
+	}
+	resp.Body = &releaseBody{ReadCloser: resp.Body, release: func() { <-b.slots }}
+	return resp, nil
+}
+
+// take records a start now and returns 0, or returns how long to wait for
+// the oldest start of the last minute to leave the window.
+func (b *readBudget) take() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.w.clock.Now()
+	if len(b.starts) < b.perMin {
+		b.starts = append(b.starts, now)
+		return 0
+	}
+	oldest := b.starts[b.head]
+	if wait := oldest.Add(time.Minute).Sub(now); wait > 0 {
+		return wait
+	}
+	b.starts[b.head] = now
+	b.head = (b.head + 1) % b.perMin
+	return 0
+}
+
+// releaseBody calls release once, when the body is closed.
+type releaseBody struct {
+	io.ReadCloser
+	once    sync.Once
+	release func()
+}
+
+// Close closes the body and releases its slot.
+func (r *releaseBody) Close() error {
+	err := r.ReadCloser.Close()
+	r.once.Do(r.release)
+	return err
+}
+
+// TimerClock is a Clock that can also run a function after a duration, like
+// time.AfterFunc. The attempt bound (WithAttemptTimeout) uses it when the
+// client's Clock has it; a fake clock whose Sleep returns at once must have
+// it, so that a bound fires only when the fake time passes it. apitest's
+// fake clock has it; SystemClock uses Go's timers.
+type TimerClock interface {
+	Clock
+	// AfterFunc calls f in its own goroutine once d has passed on the
+	// clock. stop cancels it, and reports whether it had not run yet.
+	AfterFunc(d time.Duration, f func()) (stop func() bool)
+}
+
+// timeoutTransport bounds each attempt, from sending to closing the body.
+type timeoutTransport struct {
+	next  http.RoundTripper
+	after time.Duration
+	clock Clock
+	err   *attemptTimeoutError // the cause of a timed-out attempt's context
+}
+
+// Format keeps the fields out of %v.
+func (t *timeoutTransport) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.timeoutTransport{}") }
+
+// start returns the attempt's context, which is cancelled with t.err once
+// t.after has passed on the clock, and the function that ends the attempt.
+func (t *timeoutTransport) start(parent context.Context) (context.Context, context.CancelFunc) {
+	switch clk := t.clock.(type) {
+	case SystemClock:
+		return context.WithTimeoutCause(parent, t.after, t.err)
+	case TimerClock:
+		ctx, cancel := context.WithCancelCause(parent)
+		stop := clk.AfterFunc(t.after, func() { cancel(t.err) })
+		return ctx, func() { stop(); cancel(context.Canceled) }
+	default:
+		ctx, cancel := context.WithCancelCause(parent)
+		go func() {
+			if clk.Sleep(ctx, t.after) == nil {
+				cancel(t.err)
+			}
+		}()
+		return ctx, func() { cancel(context.Canceled) }
+	}
+}
+
+// RoundTrip sends req under the attempt's bound; the body stays under it
+// until it is closed.
+func (t *timeoutTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, stop := t.start(req.Context())
+	resp, err := t.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		timedOut := context.Cause(ctx) == error(t.err)
+		stop()
+		if timedOut {
+			return nil, t.err
+		}
+		return nil, err
+	}
+	if resp.Body == nil || resp.Body == http.NoBody {
+		stop()
+		return resp, nil
+	}
+	resp.Body = &timedBody{rc: resp.Body, ctx: ctx, stop: stop, err: t.err}
+	return resp, nil
+}
+
+// timedBody reports a read cut by the attempt's bound as the bound's error,
+// and ends the attempt when closed.
+type timedBody struct {
+	rc   io.ReadCloser
+	ctx  context.Context
+	stop context.CancelFunc
+	err  *attemptTimeoutError
+}
+
+// Read reads the body; a read cut by the attempt's bound fails with
+// ErrAttemptTimeout.
+func (b *timedBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err != nil && err != io.EOF && context.Cause(b.ctx) == error(b.err) {
+		err = b.err
+	}
+	return n, err
+}
+
+// Close closes the body and ends the attempt.
+func (b *timedBody) Close() error {
+	err := b.rc.Close()
+	b.stop()
+	return err
+}
+
+// redirectTransport applies GitHub's redirect rules, on the API's own origin
+// only: 301 and 308 repeat the request at Location with the same method and
+// body; 302 and 307 repeat it once. Any other redirect (303, another
+// origin, a missing Location, one too many) ends with a *RedirectError and
+// nothing is sent to Location. A POST never becomes a GET.
+type redirectTransport struct {
+	next   http.RoundTripper
+	scheme string
+	host   string
+}
+
+// maxRedirects bounds the redirects one request follows.
+const maxRedirects = 5
+
+// RoundTrip sends req and follows the redirects GitHub's rules allow.
+func (t *redirectTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req
+	temporary := false
+	for hops := 0; ; hops++ {
+		resp, err := t.next.RoundTrip(r)
+		if err != nil {
+			return nil, err
+		}
+		switch resp.StatusCode {
+		case http.StatusMovedPermanently, http.StatusPermanentRedirect, http.StatusFound, http.StatusTemporaryRedirect, http.StatusSeeOther:
+		default:
+			return resp, nil
+		}
+		drainClose(resp.Body)
+		rerr := &RedirectError{Method: req.Method, Path: r.URL.EscapedPath(), StatusCode: resp.StatusCode}
+		loc, perr := r.URL.Parse(resp.Header.Get("Location"))
+		switch {
+		case resp.Header.Get("Location") == "" || perr != nil:
+			rerr.Reason = "no usable Location"
+			return nil, rerr
+		default:
+			rerr.Location = loc.Scheme + "://" + loc.Host
+		}
+		isTemp := resp.StatusCode == http.StatusFound || resp.StatusCode == http.StatusTemporaryRedirect
+		switch {
+		case resp.StatusCode == http.StatusSeeOther:
+			rerr.Reason = "GitHub does not answer 303; following it would turn the request into a GET"
+		case loc.Scheme != t.scheme || !strings.EqualFold(loc.Host, t.host):
+			rerr.Reason = "it leaves the API's origin (" + t.scheme + "://" + t.host + ")"
+		case isTemp && temporary:
+			rerr.Reason = "a temporary redirect is repeated only once"
+		case hops >= maxRedirects:
+			rerr.Reason = fmt.Sprintf("more than %d redirects", maxRedirects)
+		case req.Body != nil && req.Body != http.NoBody && req.GetBody == nil:
+			rerr.Reason = "the request's body cannot be sent again"
+		default:
+			rerr = nil
+		}
+		if rerr != nil {
+			return nil, rerr
+		}
+		temporary = temporary || isTemp
+		next := req.Clone(req.Context())
+		next.URL, next.Host = loc, ""
+		if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
+			if next.Body, err = req.GetBody(); err != nil {
+				return nil, err
+			}
+		}
+		r = next
+	}
 }
 
 // drainClose reads a little of what is left of a body, so that the
