@@ -47,7 +47,10 @@ func run(ctx context.Context, w io.Writer, clk api.Clock, pacing time.Duration) 
 		api.WithClock(clk),
 		api.WithWritePacing(pacing),
 		api.WithRetryPolicy(policy),
-		api.WithRetryHook(func(ev api.RetryEvent) {
+		api.WithWaitHook(func(ev api.WaitEvent) {
+			if ev.Reason == api.ReasonPacing || ev.Reason == api.ReasonReadBudget {
+				return
+			}
 			fmt.Fprintf(w, "   retry: GitHub answered %d (%s); waiting %s before attempt %d\n", ev.Status, ev.Reason, ev.Wait.Round(time.Millisecond), ev.Attempt+1)
 		}),
 	)
