@@ -333,10 +333,11 @@ func (r *releaseBody) Close() error {
 }
 
 // TimerClock is a Clock that can also run a function after a duration, like
-// time.AfterFunc. The attempt bound (WithAttemptTimeout) uses it when the
-// client's Clock has it; a fake clock whose Sleep returns at once must have
-// it, so that a bound fires only when the fake time passes it. apitest's
-// fake clock has it; SystemClock uses Go's timers.
+// time.AfterFunc. The attempt bound (WithAttemptTimeout) runs on the
+// client's Clock when it is a TimerClock, so that with a fake clock the
+// bound fires only when the fake time passes it (apitest's fake clock is
+// one). With a Clock that is not a TimerClock the bound runs on Go's own
+// timers, in real time.
 type TimerClock interface {
 	Clock
 	// AfterFunc calls f in its own goroutine once d has passed on the
@@ -358,22 +359,14 @@ func (t *timeoutTransport) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.time
 // start returns the attempt's context, which is cancelled with t.err once
 // t.after has passed on the clock, and the function that ends the attempt.
 func (t *timeoutTransport) start(parent context.Context) (context.Context, context.CancelFunc) {
-	switch clk := t.clock.(type) {
-	case SystemClock:
+	clk, ok := t.clock.(TimerClock)
+	if !ok {
+		// SystemClock, or a clock that cannot schedule: Go's timers.
 		return context.WithTimeoutCause(parent, t.after, t.err)
-	case TimerClock:
-		ctx, cancel := context.WithCancelCause(parent)
-		stop := clk.AfterFunc(t.after, func() { cancel(t.err) })
-		return ctx, func() { stop(); cancel(context.Canceled) }
-	default:
-		ctx, cancel := context.WithCancelCause(parent)
-		go func() {
-			if clk.Sleep(ctx, t.after) == nil {
-				cancel(t.err)
-			}
-		}()
-		return ctx, func() { cancel(context.Canceled) }
 	}
+	ctx, cancel := context.WithCancelCause(parent)
+	stop := clk.AfterFunc(t.after, func() { cancel(t.err) })
+	return ctx, func() { stop(); cancel(context.Canceled) }
 }
 
 // RoundTrip sends req under the attempt's bound; the body stays under it
