@@ -1,9 +1,7 @@
 package api
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -104,18 +102,6 @@ func windowText(s Selector) string {
 	return "before " + s.DeletedUntil.UTC().Format(time.RFC3339)
 }
 
-// PlanItem is one version a plan restores, and why.
-type PlanItem struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Digest    string    `json:"digest,omitempty"`
-	Tags      []string  `json:"tags,omitempty"`
-	DeletedAt time.Time `json:"deleted_at"`
-	// DaysLeft of GitHub's 30-day restore window when the plan was made.
-	DaysLeft int      `json:"days_left"`
-	Reasons  []string `json:"reasons"`
-}
-
 // Select streams the deleted versions of pkg that sel chooses, listing all
 // pages of state=deleted with constant memory. Versions whose restore window
 // has passed are skipped.
@@ -135,7 +121,7 @@ func (c *Client) Select(ctx context.Context, pkg Package, sel Selector) iter.Seq
 			if why == nil || v.DaysLeft(now) < 0 {
 				continue
 			}
-			item := PlanItem{ID: v.ID, Name: v.Name, Digest: v.Digest, Tags: v.Tags, DeletedAt: *v.DeletedAt, DaysLeft: v.DaysLeft(now), Reasons: why}
+			item := PlanItem{Package: pkg, ID: v.ID, Name: v.Name, Digest: v.Digest, Tags: v.Tags, DeletedAt: *v.DeletedAt, DaysLeft: v.DaysLeft(now), Reasons: why}
 			if !yield(item, nil) {
 				return
 			}
@@ -143,44 +129,38 @@ func (c *Client) Select(ctx context.Context, pkg Package, sel Selector) iter.Seq
 	}
 }
 
-// Plan is what Apply will do: JSON-serialisable, in a stable order (by id),
-// for review and for other tools.
-type Plan struct {
-	Package  Package   `json:"package"`
-	Selector Selector  `json:"selector"`
-	MadeAt   time.Time `json:"made_at"`
-	// RestorePackage is set when the package itself was deleted (its last
-	// version went with it): Apply restores the package first, then selects
-	// again and restores what the selector chooses.
-	RestorePackage bool       `json:"restore_package,omitempty"`
-	Items          []PlanItem `json:"items"`
-	// Notes explain what the selection could not find.
-	Notes []string `json:"notes,omitempty"`
-}
-
-// MakePlan selects the deleted versions to restore. When the package cannot
-// be listed because it was deleted as a whole, the plan restores the package
-// first.
+// MakePlan selects the deleted versions of pkg to restore. When GitHub
+// answers 404 "Package not found." to the listing, the package was deleted
+// as a whole or does not exist (a typo in its name or type): the plan lists
+// it in RestorePackages and says so in a note, and Apply tries the package
+// restore first.
 func (c *Client) MakePlan(ctx context.Context, pkg Package, sel Selector) (Plan, error) {
 	if err := pkg.Validate(); err != nil {
 		return Plan{}, err
 	}
-	p := Plan{Package: pkg, Selector: sel, MadeAt: c.clock.Now().UTC(), Items: []PlanItem{}}
+	p := Plan{Schema: PlanSchema, BaseURL: c.BaseURL(), Selector: sel, MadeAt: c.clock.Now().UTC(), Items: []PlanItem{}}
 	for item, err := range c.Select(ctx, pkg, sel) {
 		if err != nil {
-			var apiErr *Error
-			if errors.As(err, &apiErr) && apiErr.StatusCode == 404 && apiErr.Message == "Package not found." {
-				p.RestorePackage = true
-				p.Notes = append(p.Notes, "the package itself is deleted: it is restored first, with the versions deleted along with it; then the selection is made again")
+			if IsPackageNotFound(err) {
+				p.RestorePackages = append(p.RestorePackages, pkg)
+				p.Notes = append(p.Notes, "package "+pkg.String()+" was not found: it was deleted as a whole (then it is restored first, and the selection is made again), or its name or type is wrong")
 				return p, nil
 			}
 			return Plan{}, err
 		}
 		p.Items = append(p.Items, item)
 	}
-	slices.SortFunc(p.Items, func(a, b PlanItem) int { return cmp.Compare(a.ID, b.ID) })
+	p.Sort()
 	p.Notes = append(p.Notes, c.selectionNotes(ctx, pkg, sel, p.Items)...)
 	return p, nil
+}
+
+// IsPackageNotFound reports whether err is GitHub's 404 "Package not
+// found.": the package was deleted as a whole, or no package of that owner,
+// type and name exists (a typo). GitHub gives the same answer for both.
+func IsPackageNotFound(err error) bool {
+	var apiErr *Error
+	return errors.As(err, &apiErr) && apiErr.StatusCode == 404 && apiErr.Message == "Package not found."
 }
 
 // selectionNotes says which ids, names and tags found nothing.
@@ -212,107 +192,3 @@ func (c *Client) selectionNotes(ctx context.Context, pkg Package, sel Selector, 
 	return notes
 }
 
-// Result is the outcome of restoring one version.
-type Result struct {
-	Item    PlanItem `json:"item"`
-	Outcome Outcome  `json:"outcome"`
-	Err     error    `json:"-"`
-}
-
-// MarshalJSON writes the error as its text under "error".
-func (r Result) MarshalJSON() ([]byte, error) {
-	type plain Result
-	out := struct {
-		plain
-		Error string `json:"error,omitempty"`
-	}{plain: plain(r)}
-	if r.Err != nil {
-		out.Error = r.Err.Error()
-	}
-	return json.Marshal(out)
-}
-
-// Progress is reported after each step of Apply.
-type Progress struct {
-	Done, Total int
-	Result      Result
-}
-
-// ApplyOptions tune Apply.
-type ApplyOptions struct {
-	// Progress is called after each version, from Apply's goroutine.
-	Progress func(Progress)
-}
-
-// Report is what Apply did.
-type Report struct {
-	Package Package `json:"package"`
-	// PackageOutcome is set when the plan restored the package itself.
-	PackageOutcome Outcome  `json:"package_outcome,omitempty"`
-	Results        []Result `json:"results"`
-	Restored       int      `json:"restored"`
-	AlreadyActive  int      `json:"already_active"`
-	Failed         int      `json:"failed"`
-}
-
-// OK reports whether nothing failed.
-func (r Report) OK() bool { return r.Failed == 0 }
-
-// Apply performs a plan: the package first if it is deleted, then each
-// version, one at a time through the client's pacing and retries. Each
-// version gets an outcome: restored, already active, or failed with its
-// error (a name taken by a newer version matches ErrNamespaceReused).
-// Applying a plan again is safe: what is active already is reported so.
-// The error is non-nil only when the context ends or the plan is invalid;
-// versions not attempted then are not in the report.
-func (c *Client) Apply(ctx context.Context, plan Plan, opts *ApplyOptions) (Report, error) {
-	if err := plan.Package.Validate(); err != nil {
-		return Report{}, err
-	}
-	for _, it := range plan.Items {
-		if err := validateVersionID(it.ID); err != nil {
-			return Report{}, err
-		}
-	}
-	var o ApplyOptions
-	if opts != nil {
-		o = *opts
-	}
-	rep := Report{Package: plan.Package, Results: make([]Result, 0, len(plan.Items))}
-	items := plan.Items
-	if plan.RestorePackage {
-		out, err := c.RestorePackage(ctx, plan.Package)
-		if err != nil {
-			return rep, fmt.Errorf("restore: restoring the deleted package %s: %w", plan.Package, err)
-		}
-		rep.PackageOutcome = out
-		again, err := c.MakePlan(ctx, plan.Package, plan.Selector)
-		if err != nil {
-			return rep, err
-		}
-		items = again.Items
-	}
-	for i, it := range items {
-		if err := ctx.Err(); err != nil {
-			return rep, err
-		}
-		out, err := c.RestoreVersion(ctx, plan.Package, it.ID)
-		r := Result{Item: it, Outcome: out, Err: err}
-		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return rep, ctxErr
-			}
-			r.Outcome = OutcomeFailed
-			rep.Failed++
-		} else if out == OutcomeAlreadyActive {
-			rep.AlreadyActive++
-		} else {
-			rep.Restored++
-		}
-		rep.Results = append(rep.Results, r)
-		if o.Progress != nil {
-			o.Progress(Progress{Done: i + 1, Total: len(items), Result: r})
-		}
-	}
-	return rep, nil
-}
