@@ -35,7 +35,7 @@ func noContent(b *testing.B) (*httptest.Server, *atomic.Int64) {
 
 const benchPath = "/orgs/o/packages/container/hello%2Fhello_docker/versions/45763/restore"
 
-var benchPkg = api.Package{Org: "o", Type: api.PackageTypeContainer, Name: "hello/hello_docker"}
+var benchPkg = api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "hello/hello_docker"}
 
 // rawRestore is the baseline: a hand-written net/http POST with GitHub's four
 // headers, as a careful script would send it.
@@ -170,10 +170,9 @@ func BenchmarkConcurrent(b *testing.B) {
 func BenchmarkIterate100k(b *testing.B) {
 	const n = 100_000
 	clock := apitest.NewClock(start)
-	srv := apitest.NewServer(apitest.WithClock(clock))
-	defer srv.Close()
-	srv.AddToken(apitest.Token{Value: testToken, Kind: apitest.Classic, Scopes: []string{"read:packages"}, Budget: 1 << 30})
-	pkg := api.Package{Org: "o", Type: api.PackageTypeContainer, Name: "big"}
+	srv := apitest.New(b, apitest.WithClock(clock))
+	srv.AddToken(apitest.Token{Value: testToken, Kind: api.TokenClassic, Scopes: []string{"read:packages"}, Budget: 1 << 30})
+	pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "big"}
 	for i := range n {
 		srv.AddVersion("o", pkg.Type, pkg.Name, apitest.VersionSeed{Name: "sha256:" + strconv.Itoa(i), Tags: []string{"t" + strconv.Itoa(i)}, DeletedAt: start.Add(-time.Hour)})
 	}
@@ -219,13 +218,12 @@ func BenchmarkApply1000(b *testing.B) {
 	setup := func(b *testing.B, pacing time.Duration) (*apitest.Server, *api.Client, *apitest.Clock, api.Plan) {
 		b.Helper()
 		clock := apitest.NewClock(start)
-		srv := apitest.NewServer(apitest.WithClock(clock))
-		b.Cleanup(srv.Close)
-		srv.AddToken(apitest.Token{Value: testToken, Kind: apitest.Classic, Scopes: []string{"read:packages", "write:packages"}, Budget: 1 << 30})
-		p := api.Plan{Package: restorePkg, Items: make([]api.PlanItem, 0, n)}
+		srv := apitest.New(b, apitest.WithClock(clock))
+		srv.AddToken(apitest.Token{Value: testToken, Kind: api.TokenClassic, Scopes: []string{"read:packages", "write:packages"}, Budget: 1 << 30})
+		p := api.Plan{Items: make([]api.PlanItem, 0, n)}
 		for i := range n {
 			id := srv.AddVersion("o", restorePkg.Type, restorePkg.Name, apitest.VersionSeed{Name: "sha256:" + strconv.Itoa(i), DeletedAt: start.Add(-time.Hour)})
-			p.Items = append(p.Items, api.PlanItem{ID: id})
+			p.Items = append(p.Items, api.PlanItem{Package: restorePkg, ID: id})
 		}
 		c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(clock), api.WithWritePacing(pacing))
 		if err != nil {

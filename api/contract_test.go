@@ -96,12 +96,12 @@ func TestContractWithPrism(t *testing.T) {
 	}
 	defer c.CloseIdleConnections()
 	ctx := context.Background()
-	pkg := api.Package{Org: "o", Type: api.PackageTypeContainer, Name: "hello/hello_docker"}
+	pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "hello/hello_docker"}
 
 	if out, err := c.RestoreVersion(ctx, pkg, 45763); err != nil || out != api.OutcomeRestored {
 		t.Errorf("RestoreVersion: %q %v", out, err)
 	}
-	if out, err := c.RestorePackage(ctx, api.Package{Org: "o", Type: api.PackageTypeNpm, Name: "left-pad"}); err != nil || out != api.OutcomeRestored {
+	if out, err := c.RestorePackage(ctx, api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "left-pad"}); err != nil || out != api.OutcomeRestored {
 		t.Errorf("RestorePackage: %q %v", out, err)
 	}
 	v, err := c.GetVersion(ctx, pkg, 836)
@@ -138,7 +138,7 @@ func TestContractWithPrism(t *testing.T) {
 		t.Errorf("Prism accepted an invalid package_type: %d", resp.StatusCode)
 	}
 	// The facade never sends such a request: it is refused locally.
-	if _, err := c.RestoreVersion(ctx, api.Package{Org: "o", Type: "pypi", Name: "x"}, 1); !errors.Is(err, api.ErrInvalidInput) {
+	if _, err := c.RestoreVersion(ctx, api.Package{Owner: api.Org("o"), Type: "pypi", Name: "x"}, 1); !errors.Is(err, api.ErrInvalidInput) {
 		t.Errorf("invalid type: %v", err)
 	}
 }

@@ -21,7 +21,7 @@
 //
 //	c, err := api.New() // GH_TOKEN or GITHUB_TOKEN; GITHUB_API_URL or api.github.com
 //	if err != nil { ... }
-//	pkg := api.Package{Org: "octo-org", Type: api.PackageTypeContainer, Name: "team/app"}
+//	pkg := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"}
 //	out, err := c.RestoreVersion(ctx, pkg, 45763)
 //
 // Every wait goes through a Clock (WithClock); package api/apitest provides a

@@ -15,9 +15,12 @@ import (
 // active one (id 3). It returns a client for it.
 func demo() (*apitest.Server, *api.Client) {
 	clock := apitest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC))
-	srv := apitest.NewServer(apitest.WithClock(clock))
+	srv, err := apitest.Start(apitest.WithClock(clock))
+	if err != nil {
+		panic(err)
+	}
 	srv.AddOrg("octo-org")
-	srv.AddToken(apitest.Token{Value: "ghp_example", Kind: apitest.Classic, Scopes: []string{"read:packages", "write:packages"}})
+	srv.AddToken(apitest.Token{Value: "ghp_example", Kind: api.TokenClassic, Scopes: []string{"read:packages", "write:packages"}})
 	for i, tag := range []string{"v1.0.0", "v1.1.0", "v1.2.0"} {
 		srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{
 			Name: fmt.Sprintf("sha256:%064d", i+1), Tags: []string{tag},
@@ -42,7 +45,7 @@ func demo() (*apitest.Server, *api.Client) {
 func ExampleClient_RestoreVersion() {
 	srv, c := demo()
 	defer srv.Close()
-	pkg := api.Package{Org: "octo-org", Type: api.PackageTypeContainer, Name: "team/app"}
+	pkg := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"}
 
 	out, err := c.RestoreVersion(context.Background(), pkg, 1)
 	fmt.Println(out, err)
@@ -61,7 +64,7 @@ func ExampleClient_RestoreVersion() {
 func ExampleClient_Versions() {
 	srv, c := demo()
 	defer srv.Close()
-	pkg := api.Package{Org: "octo-org", Type: api.PackageTypeContainer, Name: "team/app"}
+	pkg := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"}
 	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 
 	for v, err := range c.Versions(context.Background(), pkg, &api.ListOptions{State: api.StateDeleted}) {
@@ -79,7 +82,7 @@ func ExampleClient_Versions() {
 func ExampleClient_GetVersion() {
 	srv, c := demo()
 	defer srv.Close()
-	pkg := api.Package{Org: "octo-org", Type: api.PackageTypeContainer, Name: "team/app"}
+	pkg := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"}
 
 	v, err := c.GetVersion(context.Background(), pkg, 3)
 	fmt.Println(v.ID, v.Tags, v.Deleted(), err)
@@ -93,16 +96,19 @@ func ExampleClient_GetVersion() {
 
 func ExampleClient_RestorePackage() {
 	clock := apitest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC))
-	srv := apitest.NewServer(apitest.WithClock(clock))
+	srv, err := apitest.Start(apitest.WithClock(clock))
+	if err != nil {
+		panic(err)
+	}
 	defer srv.Close()
-	srv.AddToken(apitest.Token{Value: "ghp_example", Kind: apitest.Classic, Scopes: []string{"read:packages", "write:packages"}})
+	srv.AddToken(apitest.Token{Value: "ghp_example", Kind: api.TokenClassic, Scopes: []string{"read:packages", "write:packages"}})
 	id := srv.AddVersion("octo-org", api.PackageTypeNpm, "left-pad", apitest.VersionSeed{Name: "1.3.0"})
 	_ = srv.DeleteVersion("octo-org", api.PackageTypeNpm, "left-pad", id) // the last version: the package goes too
 
 	c, _ := api.New(api.WithBaseURL(srv.URL), api.WithToken("ghp_example"), api.WithClock(clock))
-	pkg := api.Package{Org: "octo-org", Type: api.PackageTypeNpm, Name: "left-pad"}
+	pkg := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeNpm, Name: "left-pad"}
 
-	_, err := c.GetVersion(context.Background(), pkg, id)
+	_, err = c.GetVersion(context.Background(), pkg, id)
 	fmt.Println(err != nil)
 	out, err := c.RestorePackage(context.Background(), pkg)
 	fmt.Println(out, err)
@@ -144,8 +150,8 @@ func ExampleNew_enterpriseServer() {
 func ExampleRateLimitError() {
 	srv, c := demo()
 	defer srv.Close()
-	srv.Script(apitest.RouteRestoreVersion, apitest.SecondaryLimit(403, "600")) // longer than MaxWait
-	pkg := api.Package{Org: "octo-org", Type: api.PackageTypeContainer, Name: "team/app"}
+	srv.Script(api.OpRestoreVersion, apitest.SecondaryLimit(403, "600")) // longer than MaxWait
+	pkg := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"}
 
 	_, err := c.RestoreVersion(context.Background(), pkg, 1)
 	var rl *api.RateLimitError

@@ -24,7 +24,7 @@ func FuzzValidate(f *testing.F) {
 		f.Add(s[0], s[1], s[2], int64(1))
 	}
 	f.Fuzz(func(t *testing.T, org, typ, name string, id int64) {
-		pkg := api.Package{Org: org, Type: api.PackageType(typ), Name: name}
+		pkg := api.Package{Owner: api.Org(org), Type: api.PackageType(typ), Name: name}
 		if pkg.Validate() != nil || id <= 0 {
 			return
 		}
@@ -81,7 +81,7 @@ func FuzzErrorDecoding(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = c.GetVersion(context.Background(), api.Package{Org: "o", Type: api.PackageTypeNpm, Name: "p"}, 1)
+		_, err = c.GetVersion(context.Background(), api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "p"}, 1)
 		var apiErr *api.Error
 		var rl *api.RateLimitError
 		switch {

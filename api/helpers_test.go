@@ -29,7 +29,7 @@ func newEnv(t *testing.T, srvOpts []apitest.Option, opts ...api.Option) *env {
 	clock := apitest.NewClock(start)
 	srv := apitest.New(t, append([]apitest.Option{apitest.WithClock(clock)}, srvOpts...)...)
 	srv.AddOrg("o")
-	srv.AddToken(apitest.Token{Value: testToken, Kind: apitest.Classic, Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
+	srv.AddToken(apitest.Token{Value: testToken, Kind: api.TokenClassic, Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
 	c, err := api.New(append([]api.Option{api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(clock)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -41,10 +41,10 @@ func newEnv(t *testing.T, srvOpts []apitest.Option, opts ...api.Option) *env {
 // deletedVersion seeds a version of pkg and deletes it ago before now.
 func (e *env) deletedVersion(t *testing.T, pkg api.Package, name string, tags []string, ago time.Duration) int64 {
 	t.Helper()
-	id := e.srv.AddVersion(pkg.Org, pkg.Type, pkg.Name, apitest.VersionSeed{Name: name, Tags: tags, CreatedAt: e.clock.Now().Add(-ago - time.Hour)})
+	id := e.srv.AddVersion(pkg.Owner.Login(), pkg.Type, pkg.Name, apitest.VersionSeed{Name: name, Tags: tags, CreatedAt: e.clock.Now().Add(-ago - time.Hour)})
 	e.clock.Advance(-ago)
 	defer e.clock.Advance(ago)
-	if err := e.srv.DeleteVersion(pkg.Org, pkg.Type, pkg.Name, id); err != nil {
+	if err := e.srv.DeleteVersion(pkg.Owner.Login(), pkg.Type, pkg.Name, id); err != nil {
 		t.Fatal(err)
 	}
 	return id

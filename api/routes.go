@@ -17,12 +17,85 @@ import (
 // change of the description that moves a route fails the tests after
 // `go generate`.
 
+// Operation is one kind of call the client makes. GitHub gives each route
+// its own operationId, which depends on the owner: ID returns it. Errors
+// carry the operationId of the route that was used (Error.Op).
+type Operation uint8
+
+// The client's operations.
+const (
+	// OpRestoreVersion restores one deleted version.
+	OpRestoreVersion Operation = iota + 1
+	// OpListVersions lists a package's versions.
+	OpListVersions
+	// OpGetVersion gets one version.
+	OpGetVersion
+	// OpRestorePackage restores a package deleted as a whole.
+	OpRestorePackage
+	// OpListPackages lists an owner's packages of one type.
+	OpListPackages
+	// OpRateLimit reads the token's rate limits (GET /rate_limit); it has
+	// no owner.
+	OpRateLimit
+)
+
+// operationIDs are GitHub's operationIds, by operation and owner kind
+// (organization, named user, authenticated user).
+var operationIDs = [...][3]string{
+	OpRestoreVersion: {"packages/restore-package-version-for-org", "packages/restore-package-version-for-user", "packages/restore-package-version-for-authenticated-user"},
+	OpListVersions:   {"packages/get-all-package-versions-for-package-owned-by-org", "packages/get-all-package-versions-for-package-owned-by-user", "packages/get-all-package-versions-for-package-owned-by-authenticated-user"},
+	OpGetVersion:     {"packages/get-package-version-for-organization", "packages/get-package-version-for-user", "packages/get-package-version-for-authenticated-user"},
+	OpRestorePackage: {"packages/restore-package-for-org", "packages/restore-package-for-user", "packages/restore-package-for-authenticated-user"},
+	OpListPackages:   {"packages/list-packages-for-organization", "packages/list-packages-for-user", "packages/list-packages-for-authenticated-user"},
+	OpRateLimit:      {"rate-limit/get", "rate-limit/get", "rate-limit/get"},
+}
+
+// ID is GitHub's operationId of op for an owner of kind k, for example
+// "packages/restore-package-version-for-org" for OpRestoreVersion and
+// OwnerOrg. OpRateLimit's is "rate-limit/get" for every kind. It is "" for
+// an unknown operation or kind.
+func (op Operation) ID(k OwnerKind) string {
+	if op == 0 || int(op) >= len(operationIDs) {
+		return ""
+	}
+	switch k {
+	case OwnerOrg:
+		return operationIDs[op][0]
+	case OwnerUser:
+		return operationIDs[op][1]
+	case OwnerMe:
+		return operationIDs[op][2]
+	}
+	if op == OpRateLimit {
+		return operationIDs[op][0]
+	}
+	return ""
+}
+
+// String is the operation's Go name, such as "OpRestoreVersion".
+func (op Operation) String() string {
+	switch op {
+	case OpRestoreVersion:
+		return "OpRestoreVersion"
+	case OpListVersions:
+		return "OpListVersions"
+	case OpGetVersion:
+		return "OpGetVersion"
+	case OpRestorePackage:
+		return "OpRestorePackage"
+	case OpListPackages:
+		return "OpListPackages"
+	case OpRateLimit:
+		return "OpRateLimit"
+	}
+	return "Operation(" + strconv.Itoa(int(op)) + ")"
+}
+
 func (c *Client) packageURL(pkg Package) *strings.Builder {
 	b := new(strings.Builder)
-	b.Grow(len(c.baseStr) + len(pkg.Org) + len(pkg.Type) + len(pkg.Name) + 48)
+	b.Grow(len(c.baseStr) + len(pkg.Owner.login) + len(pkg.Type) + len(pkg.Name) + 48)
 	b.WriteString(c.baseStr)
-	b.WriteString("/orgs/")
-	b.WriteString(url.PathEscape(pkg.Org))
+	pkg.Owner.writePath(b)
 	b.WriteString("/packages/")
 	b.WriteString(url.PathEscape(string(pkg.Type)))
 	b.WriteByte('/')

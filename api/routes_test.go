@@ -53,12 +53,18 @@ func generated(t testing.TB, base string, pkg api.Package, id int64) []string {
 		}
 		out = append(out, req.Method+" "+req.URL.String())
 	}
-	add(gen.NewPackagesRestorePackageVersionForOrgRequest(server, pkg.Org, pkg.Type, pkg.Name, int(id)))
-	add(gen.NewPackagesGetPackageVersionForOrganizationRequest(server, pkg.Org, pkg.Type, pkg.Name, int(id)))
-	perPage, state := 100, api.StateDeleted
-	add(gen.NewPackagesGetAllPackageVersionsForPackageOwnedByOrgRequest(server, pkg.Org, pkg.Type, pkg.Name,
-		&gen.PackagesGetAllPackageVersionsForPackageOwnedByOrgParams{PerPage: &perPage, State: &state}))
-	add(gen.NewPackagesRestorePackageForOrgRequest(server, pkg.Org, pkg.Type, pkg.Name, nil))
+	perPage := 100
+	switch login := pkg.Owner.Login(); pkg.Owner.Kind() {
+	case api.OwnerOrg:
+		state := gen.PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsStateDeleted
+		add(gen.NewPackagesRestorePackageVersionForOrgRequest(server, login, pkg.Type, pkg.Name, int(id)))
+		add(gen.NewPackagesGetPackageVersionForOrganizationRequest(server, login, pkg.Type, pkg.Name, int(id)))
+		add(gen.NewPackagesGetAllPackageVersionsForPackageOwnedByOrgRequest(server, login, pkg.Type, pkg.Name,
+			&gen.PackagesGetAllPackageVersionsForPackageOwnedByOrgParams{PerPage: &perPage, State: &state}))
+		add(gen.NewPackagesRestorePackageForOrgRequest(server, login, pkg.Type, pkg.Name, nil))
+	default:
+		t.Fatalf("no generated builders for owner kind %q", pkg.Owner.Kind())
+	}
 	add(gen.NewRateLimitGetRequest(server))
 	return out
 }
@@ -100,12 +106,12 @@ func routeClient(t testing.TB, base string) (*api.Client, *recorder) {
 // The facade's URLs are the generated builders' URLs, byte for byte.
 func TestRoutesMatchGenerated(t *testing.T) {
 	pkgs := []api.Package{
-		{Org: "o", Type: api.PackageTypeContainer, Name: "hello/hello_docker"},
-		{Org: "Octo-Org", Type: api.PackageTypeMaven, Name: "com.example:lib"},
-		{Org: "o", Type: api.PackageTypeNpm, Name: "@scope/pkg"},
-		{Org: "o", Type: api.PackageTypeNuget, Name: "a?b#c%d;e,f"},
-		{Org: "ü-org", Type: api.PackageTypeRubygems, Name: "名前"},
-		{Org: "o", Type: api.PackageTypeDocker, Name: "a/b/c"},
+		{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "hello/hello_docker"},
+		{Owner: api.Org("Octo-Org"), Type: api.PackageTypeMaven, Name: "com.example:lib"},
+		{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "@scope/pkg"},
+		{Owner: api.Org("o"), Type: api.PackageTypeNuget, Name: "a?b#c%d;e,f"},
+		{Owner: api.Org("ü-org"), Type: api.PackageTypeRubygems, Name: "名前"},
+		{Owner: api.Org("o"), Type: api.PackageTypeDocker, Name: "a/b/c"},
 	}
 	for _, base := range []string{"https://api.github.com", "https://ghes.example.com/api/v3", "http://127.0.0.1:8080"} {
 		c, rec := routeClient(t, base)
@@ -126,7 +132,7 @@ func FuzzRoutesMatchGenerated(f *testing.F) {
 	f.Add("ö", "nuget", "%2F/%zz", int64(7))
 	c, rec := routeClient(f, "https://ghes.example.com/api/v3")
 	f.Fuzz(func(t *testing.T, org, typ, name string, id int64) {
-		pkg := api.Package{Org: org, Type: api.PackageType(typ), Name: name}
+		pkg := api.Package{Owner: api.Org(org), Type: api.PackageType(typ), Name: name}
 		if pkg.Validate() != nil || id <= 0 {
 			return
 		}

@@ -27,25 +27,32 @@ const (
 // restorable.
 const RestoreWindow = 30 * 24 * time.Hour
 
-// Package names one package of an organization. Name may contain "/"
+// Package names one package: its owner (an organization, a named user or
+// the authenticated user), its type and its name. Name may contain "/"
 // (container images such as "repo/image"); it is sent as %2F.
+//
+// Its JSON form is {"owner":{"org":"acme"},"package_type":"container","package_name":"team/app"}.
 type Package struct {
-	Org  string      `json:"org"`
-	Type PackageType `json:"package_type"`
-	Name string      `json:"package_name"`
+	Owner Owner       `json:"owner"`
+	Type  PackageType `json:"package_type"`
+	Name  string      `json:"package_name"`
 }
 
-// String returns ORG/TYPE/NAME.
-func (p Package) String() string { return p.Org + "/" + string(p.Type) + "/" + p.Name }
+// String returns OWNER/TYPE/NAME, with "@me" as the owner for the
+// authenticated user.
+func (p Package) String() string { return p.Owner.String() + "/" + string(p.Type) + "/" + p.Name }
 
 // State selects active or deleted versions when listing.
-type State = gen.PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsState
+type State string
 
 // The states a version can be listed in.
 const (
-	StateActive  State = gen.PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsStateActive
-	StateDeleted State = gen.PackagesGetAllPackageVersionsForPackageOwnedByOrgParamsStateDeleted
+	StateActive  State = "active"
+	StateDeleted State = "deleted"
 )
+
+// Valid reports whether s is StateActive or StateDeleted.
+func (s State) Valid() bool { return s == StateActive || s == StateDeleted }
 
 // Version is one version of a package, as GitHub describes it.
 type Version struct {

@@ -27,12 +27,14 @@ func validSegment(field, v string) error {
 	return nil
 }
 
-func validateOrg(org string) error {
-	if err := validSegment("org", org); err != nil {
+// validateLogin checks an organization's or a user's login, which becomes
+// one path segment; field is "org" or "username".
+func validateLogin(field, login string) error {
+	if err := validSegment(field, login); err != nil {
 		return err
 	}
-	if strings.ContainsAny(org, "/\\?#%") {
-		return &ValidationError{Field: "org", Value: org, Reason: `must not contain "/", "\", "?", "#" or "%"`}
+	if strings.ContainsAny(login, "/\\?#%") {
+		return &ValidationError{Field: field, Value: login, Reason: `must not contain "/", "\", "?", "#" or "%"`}
 	}
 	return nil
 }
@@ -69,7 +71,7 @@ func validateVersionID(id int64) error {
 
 // Validate checks every field of p, as each call does before sending.
 func (p Package) Validate() error {
-	if err := validateOrg(p.Org); err != nil {
+	if err := p.Owner.Validate(); err != nil {
 		return err
 	}
 	if err := validatePackageType(p.Type); err != nil {

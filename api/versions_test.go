@@ -16,7 +16,7 @@ import (
 
 func TestVersionsPaginates(t *testing.T) {
 	e := newEnv(t, nil)
-	pkg := api.Package{Org: "o", Type: api.PackageTypeContainer, Name: "team/app"}
+	pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "team/app"}
 	ids := map[int64]bool{}
 	for i := range 250 {
 		ids[e.deletedVersion(t, pkg, fmt.Sprintf("sha256:%064d", i), nil, time.Hour)] = true
@@ -77,7 +77,7 @@ func TestVersionsPaginates(t *testing.T) {
 
 func TestVersionsErrors(t *testing.T) {
 	e := newEnv(t, nil)
-	pkg := api.Package{Org: "o", Type: api.PackageTypeNpm, Name: "missing"}
+	pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "missing"}
 	var got []error
 	for _, err := range e.c.Versions(context.Background(), pkg, nil) {
 		got = append(got, err)
@@ -103,7 +103,7 @@ func TestVersionsErrors(t *testing.T) {
 	}
 	defer c.CloseIdleConnections()
 	var items, errs int
-	for _, err := range c.Versions(context.Background(), api.Package{Org: "o", Type: api.PackageTypeNpm, Name: "p"}, nil) {
+	for _, err := range c.Versions(context.Background(), api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "p"}, nil) {
 		if err != nil {
 			errs++
 			if !strings.Contains(err.Error(), "outside the API base URL") {
@@ -120,7 +120,7 @@ func TestVersionsErrors(t *testing.T) {
 
 func TestGetVersionFields(t *testing.T) {
 	e := newEnv(t, nil)
-	pkg := api.Package{Org: "o", Type: api.PackageTypeContainer, Name: "app"}
+	pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "app"}
 	id := e.deletedVersion(t, pkg, "sha256:feed", []string{"v1", "latest"}, 29*24*time.Hour)
 	v, err := e.c.GetVersion(context.Background(), pkg, id)
 	if err != nil {
@@ -132,7 +132,7 @@ func TestGetVersionFields(t *testing.T) {
 	if !v.Deleted() || v.DaysLeft(e.clock.Now()) != 1 || !v.RestorableUntil().Equal(v.DeletedAt.Add(api.RestoreWindow)) {
 		t.Errorf("deleted %v, days left %d", v.Deleted(), v.DaysLeft(e.clock.Now()))
 	}
-	npm := api.Package{Org: "o", Type: api.PackageTypeNpm, Name: "lib"}
+	npm := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "lib"}
 	id2 := e.srv.AddVersion("o", npm.Type, npm.Name, apitest.VersionSeed{Name: "1.2.3"})
 	v2, err := e.c.GetVersion(context.Background(), npm, id2)
 	if err != nil {

@@ -82,7 +82,7 @@ func BenchmarkPeers(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer c.CloseIdleConnections()
-		pkg := api.Package{Org: "o", Type: api.PackageTypeContainer, Name: "hello/hello_docker"}
+		pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "hello/hello_docker"}
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := c.RestoreVersion(ctx, pkg, 45763); err != nil {
