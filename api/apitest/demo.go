@@ -23,6 +23,9 @@ type Demo struct {
 	LibraryID int64
 }
 
+// DemoUser is the login of DemoToken's user.
+const DemoUser = "octocat"
+
 // DemoToken is the classic token SeedDemo registers.
 const DemoToken = "ghp_demo0000000000000000000000000000000"
 
@@ -30,17 +33,17 @@ const DemoToken = "ghp_demo0000000000000000000000000000000"
 // "octo-org" with the container image "team/app" (six versions: the three
 // oldest tagged v1.0.0…v1.2.0 and two untagged ones deleted two days ago,
 // v2.0.0 still active) and the npm package "left-pad", deleted whole three
-// days ago. clock is the server's clock (for creation and deletion times).
-func SeedDemo(s *Server, clock NowFunc) Demo {
+// days ago. Creation and deletion times are relative to the server's clock.
+func SeedDemo(s *Server) Demo {
 	d := Demo{
 		Org:     "octo-org",
 		Token:   DemoToken,
-		Image:   api.Package{Org: "octo-org", Type: api.PackageTypeContainer, Name: "team/app"},
-		Library: api.Package{Org: "octo-org", Type: api.PackageTypeNpm, Name: "left-pad"},
+		Image:   api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"},
+		Library: api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeNpm, Name: "left-pad"},
 	}
 	s.AddOrg(d.Org)
-	s.AddToken(Token{Value: d.Token, Kind: Classic, Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
-	now := clock.Now()
+	s.AddToken(Token{Value: d.Token, User: DemoUser, Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
+	now := s.clock.Now()
 	day := 24 * time.Hour
 	versions := []struct {
 		tags    []string
@@ -72,6 +75,6 @@ func SeedDemo(s *Server, clock NowFunc) Demo {
 	p, v := s.lookup(d.Org, d.Library.Type, d.Library.Name, d.LibraryID)
 	at := now.Add(-3 * day).UTC()
 	v.DeletedAt, v.UpdatedAt = &at, at
-	p.deletedAt, p.deletedWith = &at, []*VersionState{v}
+	s.deletePkg(p, at, []*VersionState{v})
 	return d
 }

@@ -66,52 +66,54 @@ func PrimaryLimit(reset time.Time) Fault {
 	return Fault{Status: 403, Header: h, Body: `{"message":"API rate limit exceeded for user ID 1.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit"}`}
 }
 
-// Script queues faults for a route (RouteRestoreVersion, ...): each request
-// to the route takes the next one; when they run out the model answers.
-func (s *Server) Script(route string, faults ...Fault) {
+// Script queues faults for an operation (api.OpRestoreVersion, ...), for
+// every owner kind: each request to the operation takes the next one; when
+// they run out the model answers.
+func (s *Server) Script(op api.Operation, faults ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults[route] = append(s.faults[route], faults...)
+	s.faults[op] = append(s.faults[op], faults...)
 }
 
-func (s *Server) nextFault(route string) (Fault, bool) {
+func (s *Server) nextFault(op api.Operation) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	q := s.faults[route]
+	q := s.faults[op]
 	if len(q) == 0 {
 		return Fault{}, false
 	}
-	s.faults[route] = q[1:]
+	s.faults[op] = q[1:]
 	return q[0], true
 }
 
 func (s *Server) applyFault(w http.ResponseWriter, c *call, f Fault, fn func(*call) reply) {
 	if f.Delay > 0 {
 		if (api.SystemClock{}).Sleep(c.r.Context(), f.Delay) != nil {
-			s.log(c.r, c.route, 0)
+			s.log(c, 0)
 			return
 		}
 	}
 	if f.DropBefore {
-		s.log(c.r, c.route, 0)
+		s.log(c, 0)
 		drop(w)
 		return
 	}
 	if f.DropAfter {
-		s.answer(c, fn) // performed, never answered
-		s.log(c.r, c.route, 0)
+		s.respond(c, fn) // performed, never answered
+		s.log(c, 0)
 		drop(w)
 		return
 	}
 	if f.Status == 0 {
-		rep := s.withStdHeaders(s.answer(c, fn), c.token, c.route)
-		s.log(c.r, c.route, rep.status)
+		rep := s.withStdHeaders(c, s.respond(c, fn))
+		s.validateReply(c, rep)
+		s.log(c, rep.status)
 		s.write(w, rep)
 		return
 	}
 	rep := reply{status: f.Status, header: f.Header.Clone(), body: []byte(f.Body)}
-	rep = s.withStdHeaders(rep, nil, c.route)
-	s.log(c.r, c.route, rep.status)
+	rep = s.withStdHeaders(c, rep)
+	s.log(c, rep.status)
 	s.write(w, rep)
 }
 

@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -9,98 +10,109 @@ import (
 	"github.com/ghpackages/restore/api"
 )
 
-// packageOf finds the call's package; s.mu is held.
-func (s *Server) packageOf(c *call) *pkgState {
-	p := c.org.packages[pkgKey{api.PackageType(c.params["package_type"]), c.params["package_name"]}]
-	if p == nil {
+const (
+	msgPackageNotFound = "Package not found."
+	msgVersionNotFound = "Package version not found."
+	msgNameTaken       = "Active package version already exists with given name."
+)
+
+// activePackage finds the call's package: active (not deleted whole, not
+// gone past the window) and visible to the token; s.mu is held. For
+// restores it must also be the token's to administer.
+func (s *Server) activePackage(c *call, admin bool) *pkgState {
+	gens := c.acct.packages[pkgKey{api.PackageType(c.params["package_type"]), c.params["package_name"]}]
+	if len(gens) == 0 {
 		return nil
 	}
-	if p.deletedAt != nil && expired(p.deletedAt, s.clock.Now()) {
-		return nil // gone for good after 30 days
+	p := gens[len(gens)-1]
+	if p.deletedAt != nil || !c.canSee(p) || (admin && !c.canAdmin()) {
+		return nil
 	}
 	return p
 }
 
-func (s *Server) versionOf(c *call) (*pkgState, *VersionState, reply, bool) {
-	p := s.packageOf(c)
-	if p == nil || p.deletedAt != nil {
-		return nil, nil, errReply(http.StatusNotFound, "Package not found.", docsPackages), false
-	}
+// versionOf finds the call's version of p, unless it is gone past the
+// window; s.mu is held.
+func (s *Server) versionOf(c *call, p *pkgState) *VersionState {
 	id, _ := strconv.ParseInt(c.params["package_version_id"], 10, 64)
 	for _, v := range p.versions {
 		if v.ID == id && !expired(v.DeletedAt, s.clock.Now()) {
-			return p, v, reply{}, true
+			return v
 		}
 	}
-	return nil, nil, errReply(http.StatusNotFound, "Package version not found.", docsPackages), false
+	return nil
 }
 
-// restoreVersion: 204 when restored; 400 when the version is active or its
-// name is taken by an active version (namespace reuse); 404 when unknown or
-// past the 30-day window.
+// restoreVersion: 204 when restored; 400 when the version's name is taken
+// by an active version (namespace reuse); 404 when the package or version
+// is unknown or past the 30-day window. GitHub does not check that the
+// version is deleted: an active one answers 400 on registries with granular
+// permissions (container, npm, NuGet, RubyGems) and 204 on the older ones
+// (Maven, Docker).
 func (s *Server) restoreVersion(c *call) reply {
-	p, v, rep, ok := s.versionOf(c)
-	if !ok {
+	p := s.activePackage(c, true)
+	if p == nil {
+		return errReply(http.StatusNotFound, msgPackageNotFound, docsPackages)
+	}
+	if rep, ok := c.needScopes(msgScopesRestoreVersion, "read:packages", "write:packages"); !ok {
 		return rep
 	}
+	v := s.versionOf(c, p)
+	if v == nil {
+		return errReply(http.StatusNotFound, msgVersionNotFound, docsPackages)
+	}
 	if v.DeletedAt == nil {
-		return errReply(http.StatusBadRequest, "Active package version already exists with given name.", docsPackages)
+		if p.typ == api.PackageTypeMaven || p.typ == api.PackageTypeDocker {
+			return reply{status: http.StatusNoContent, header: http.Header{}}
+		}
+		return errReply(http.StatusBadRequest, msgNameTaken, docsPackages)
 	}
 	for _, o := range p.versions {
 		if o != v && o.DeletedAt == nil && o.Name == v.Name {
-			return errReply(http.StatusBadRequest, "Active package version already exists with given name.", docsPackages)
+			return errReply(http.StatusBadRequest, msgNameTaken, docsPackages)
 		}
 	}
-	now := s.clock.Now().UTC()
 	v.DeletedAt = nil
-	v.UpdatedAt = now
+	v.UpdatedAt = s.clock.Now().UTC()
 	return reply{status: http.StatusNoContent, header: http.Header{}}
 }
 
-// restorePackage: 204 when a package deleted as a whole is restored with the
-// versions deleted along with it; 404 when there is no such deleted package.
-func (s *Server) restorePackage(c *call) reply {
-	p := s.packageOf(c)
-	if p == nil || p.deletedAt == nil {
-		return errReply(http.StatusNotFound, "Package not found.", docsPackages)
-	}
-	now := s.clock.Now().UTC()
-	p.deletedAt = nil
-	for _, v := range p.deletedWith {
-		v.DeletedAt = nil
-		v.UpdatedAt = now
-	}
-	p.deletedWith = nil
-	return reply{status: http.StatusNoContent, header: http.Header{}}
-}
-
+// getVersion: 200 for an active version; 404 `Package version not found.`
+// for a deleted one, as for one that never existed.
 func (s *Server) getVersion(c *call) reply {
-	p, v, rep, ok := s.versionOf(c)
-	if !ok {
+	p := s.activePackage(c, false)
+	if p == nil {
+		return errReply(http.StatusNotFound, msgPackageNotFound, docsPackages)
+	}
+	if rep, ok := c.needScopes(msgScopesRead, "read:packages"); !ok {
 		return rep
+	}
+	v := s.versionOf(c, p)
+	if v == nil || v.DeletedAt != nil {
+		return errReply(http.StatusNotFound, msgVersionNotFound, docsPackages)
 	}
 	return jsonReply(http.StatusOK, s.versionJSON(c, p, v))
 }
 
 // listVersions pages newest first, with GitHub's defaults (page 1, 30 per
-// page, at most 100) and Link headers.
+// page, at most 100) and Link headers in GitHub's form. Listing deleted
+// versions needs delete:packages as well as read:packages.
 func (s *Server) listVersions(c *call) reply {
-	p := s.packageOf(c)
-	if p == nil || p.deletedAt != nil {
-		return errReply(http.StatusNotFound, "Package not found.", docsPackages)
+	p := s.activePackage(c, false)
+	if p == nil {
+		return errReply(http.StatusNotFound, msgPackageNotFound, docsPackages)
+	}
+	if rep, ok := c.needScopes(msgScopesRead, "read:packages"); !ok {
+		return rep
 	}
 	q := c.r.URL.Query()
-	state := q.Get("state")
-	if state == "" {
-		state = "active"
+	deletedOnly := q.Get("state") == "deleted"
+	if deletedOnly {
+		if rep, ok := c.needScopes(msgScopesDeleted, "delete:packages", "read:packages"); !ok {
+			return rep
+		}
 	}
-	page, perPage := 1, 30
-	if v, err := strconv.Atoi(q.Get("page")); err == nil && v > 0 {
-		page = v
-	}
-	if v, err := strconv.Atoi(q.Get("per_page")); err == nil && v > 0 {
-		perPage = min(v, 100)
-	}
+	page, perPage := pageParams(q)
 	now := s.clock.Now()
 	// One pass, newest first, keeping only the requested page: listing
 	// 100,000 versions page by page must not copy them all per page.
@@ -108,8 +120,7 @@ func (s *Server) listVersions(c *call) reply {
 	out := make([]map[string]any, 0, perPage)
 	total := 0
 	for _, v := range slices.Backward(p.versions) {
-		deleted := v.DeletedAt != nil
-		if (state == "deleted") != deleted || expired(v.DeletedAt, now) {
+		if deletedOnly != (v.DeletedAt != nil) || expired(v.DeletedAt, now) {
 			continue
 		}
 		if total >= from && total < from+perPage {
@@ -119,27 +130,43 @@ func (s *Server) listVersions(c *call) reply {
 	}
 	last := max((total+perPage-1)/perPage, 1)
 	rep := jsonReply(http.StatusOK, out)
-	if l := linkHeader(c.r, page, last, perPage, state); l != "" {
+	base := s.linkBase(c.r) + c.ownerLinkPath() + "/packages/" + string(p.typ) + "/" + url.PathEscape(p.name) + "/versions"
+	if l := linkHeader(base, "", page, last, perPage); l != "" {
 		rep.header.Set("Link", l)
 	}
 	return rep
 }
 
+// ownerPath is the owner's path in API URLs and on github.com:
+// /orgs/{org} or /users/{login} (also for the authenticated user).
+func (c *call) ownerPath() string {
+	if c.acct.kind == api.OwnerOrg {
+		return "/orgs/" + url.PathEscape(c.acct.login)
+	}
+	return "/users/" + url.PathEscape(c.acct.login)
+}
+
+// versionJSON is a package-version as GitHub writes it: URLs escape `/` in
+// the name as %2F; a deleted version has deleted_at and no html_url; empty
+// fields are omitted; container and docker versions carry their tags (a
+// deleted container version keeps them).
 func (s *Server) versionJSON(c *call, p *pkgState, v *VersionState) map[string]any {
-	base := "https://api.github.com/orgs/" + c.org.name + "/packages/" + string(p.typ) + "/" + p.name
+	owner := c.ownerPath()
+	name := url.PathEscape(p.name)
+	id := strconv.FormatInt(v.ID, 10)
 	m := map[string]any{
 		"id":               v.ID,
 		"name":             v.Name,
-		"url":              base + "/versions/" + strconv.FormatInt(v.ID, 10),
-		"package_html_url": "https://github.com/orgs/" + c.org.name + "/packages/" + string(p.typ) + "/package/" + p.name,
+		"url":              s.linkBase(c.r) + owner + "/packages/" + string(p.typ) + "/" + name + "/versions/" + id,
+		"package_html_url": "https://github.com" + owner + "/packages/" + string(p.typ) + "/package/" + name,
 		"created_at":       v.CreatedAt.Format(time.RFC3339),
 		"updated_at":       v.UpdatedAt.Format(time.RFC3339),
-		"metadata":         map[string]any{"package_type": string(p.typ)},
 	}
+	meta := map[string]any{"package_type": string(p.typ)}
 	if v.DeletedAt != nil {
 		m["deleted_at"] = v.DeletedAt.Format(time.RFC3339)
 	} else {
-		m["html_url"] = "https://github.com/orgs/" + c.org.name + "/packages/" + string(p.typ) + "/" + p.name + "/" + strconv.FormatInt(v.ID, 10)
+		m["html_url"] = "https://github.com" + owner + "/packages/" + string(p.typ) + "/" + name + "/" + id
 	}
 	tags := v.Tags
 	if tags == nil {
@@ -147,20 +174,25 @@ func (s *Server) versionJSON(c *call, p *pkgState, v *VersionState) map[string]a
 	}
 	switch p.typ {
 	case api.PackageTypeContainer:
-		m["metadata"].(map[string]any)["container"] = map[string]any{"tags": tags}
+		meta["container"] = map[string]any{"tags": tags}
 	case api.PackageTypeDocker:
-		m["metadata"].(map[string]any)["docker"] = map[string]any{"tags": tags}
+		meta["docker"] = map[string]any{"tags": tags}
 	}
+	m["metadata"] = meta
 	return m
 }
 
+// rateLimit answers GET /rate_limit: `resources` always, and `rate` (a copy
+// of resources.core) only for API version 2022-11-28; 2026-03-10 drops it.
 func (s *Server) rateLimit(c *call) reply {
 	t := c.token
 	reset := t.windowStart.Add(time.Hour).Unix()
 	core := map[string]any{"limit": t.Budget, "remaining": max(t.Budget-t.used, 0), "used": t.used, "reset": reset}
-	rep := jsonReply(http.StatusOK, map[string]any{
+	body := map[string]any{
 		"resources": map[string]any{"core": core, "search": map[string]any{"limit": 30, "remaining": 30, "used": 0, "reset": reset}},
-		"rate":      core,
-	})
-	return rep
+	}
+	if c.apiVersion != apiV2026 {
+		body["rate"] = core
+	}
+	return jsonReply(http.StatusOK, body)
 }

@@ -3,6 +3,7 @@ package apitest_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -32,7 +33,7 @@ func setup(t *testing.T, opts ...apitest.Option) *fixture {
 	clock := apitest.NewClock(t0)
 	srv := apitest.New(t, append([]apitest.Option{apitest.WithClock(clock)}, opts...)...)
 	srv.AddOrg("Octo-Org")
-	srv.AddToken(apitest.Token{Value: tok, Kind: apitest.Classic, Scopes: []string{"read:packages", "write:packages"}})
+	srv.AddToken(apitest.Token{Value: tok, User: "octocat", Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
 	return &fixture{srv: srv, clock: clock}
 }
 
@@ -90,7 +91,7 @@ func TestSpecViolationsAreAnsweredAndRecorded(t *testing.T) {
 		{"unescaped slash in package name", "POST", "/orgs/octo-org/packages/container/team/app/versions/1/restore", 404, "Not Found"},
 		{"bad package type", "POST", "/orgs/octo-org/packages/pypi/app/versions/1/restore", 422, "The package_type parameter is invalid."},
 		{"non-integer id", "GET", pkgPath + "/versions/abc", 404, "Not Found"},
-		{"bad state enum", "GET", pkgPath + "/versions?state=gone", 422, "Invalid request."},
+		{"bad state enum", "GET", pkgPath + "/versions?state=gone", 422, "The state parameter is invalid."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,10 +116,10 @@ func TestSpecViolationsAreAnsweredAndRecorded(t *testing.T) {
 func TestAuthAndHeaders(t *testing.T) {
 	f := setup(t)
 	f.srv.AddVersion("octo-org", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: "1.0.0"})
-	f.srv.AddToken(apitest.Token{Value: "ghp_ro", Kind: apitest.Classic, Scopes: []string{"read:packages"}})
-	f.srv.AddToken(apitest.Token{Value: "github_pat_x", Kind: apitest.FineGrained})
-	f.srv.AddToken(apitest.Token{Value: "ghs_x", Kind: apitest.App})
-	f.srv.AddToken(apitest.Token{Value: "ghp_other", Kind: apitest.Classic, Scopes: []string{"read:packages", "write:packages"}, Orgs: []string{"someone-else"}})
+	f.srv.AddToken(apitest.Token{Value: "ghp_ro", Kind: api.TokenClassic, Scopes: []string{"read:packages"}})
+	f.srv.AddToken(apitest.Token{Value: "github_pat_x", Kind: api.TokenFineGrained})
+	f.srv.AddToken(apitest.Token{Value: "ghs_x", Kind: api.TokenApp})
+	f.srv.AddToken(apitest.Token{Value: "ghp_other", Kind: api.TokenClassic, Scopes: []string{"read:packages", "write:packages"}, Orgs: []string{"someone-else"}})
 	list := "/orgs/octo-org/packages/npm/lib/versions"
 	restore := "/orgs/octo-org/packages/npm/lib/versions/1/restore"
 	tests := []struct {
@@ -171,7 +172,7 @@ func TestAuthAndHeaders(t *testing.T) {
 
 func TestPrimaryBudgetCountsDown(t *testing.T) {
 	f := setup(t)
-	f.srv.AddToken(apitest.Token{Value: "ghp_3", Kind: apitest.Classic, Scopes: []string{"read:packages"}, Budget: 3})
+	f.srv.AddToken(apitest.Token{Value: "ghp_3", Kind: api.TokenClassic, Scopes: []string{"read:packages"}, Budget: 3})
 	f.srv.AddVersion("octo-org", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: "1.0.0"})
 	var remaining []string
 	for range 3 {
@@ -228,9 +229,10 @@ func TestListingPagesAndLinks(t *testing.T) {
 	if len(page) != 30 {
 		t.Errorf("default page size = %d, want 30", len(page))
 	}
-	link := a.header.Get("Link")
-	if !strings.Contains(link, `/api/v3/orgs/octo-org/packages/container/team%2Fapp/versions?page=2&per_page=30&state=active>; rel="next"`) || !strings.Contains(link, `rel="last"`) {
-		t.Errorf("Link = %s", link)
+	id, _ := f.srv.AccountID("octo-org")
+	next := fmt.Sprintf("%s/organizations/%d/packages/container/team%%2Fapp/versions?page=2&per_page=30", f.srv.URL, id)
+	if want := "<" + next + `>; rel="next", <` + next + `>; rel="last"`; a.header.Get("Link") != want {
+		t.Errorf("Link = %s\nwant   %s", a.header.Get("Link"), want)
 	}
 	a = f.do(t, "GET", pkgPath+"/versions?per_page=500&page=1", tok)
 	_ = json.Unmarshal([]byte(a.body), &page)
@@ -333,7 +335,7 @@ func TestFaultScripts(t *testing.T) {
 	_ = f.srv.DeleteVersion("octo-org", api.PackageTypeContainer, "team/app", id)
 	path := pkgPath + "/versions/" + itoa(id) + "/restore"
 
-	f.srv.Script(apitest.RouteRestoreVersion, apitest.BadGateway, apitest.SecondaryLimit(429, "7"), apitest.Fault{Status: 500, Body: "{not json"})
+	f.srv.Script(api.OpRestoreVersion, apitest.BadGateway, apitest.SecondaryLimit(429, "7"), apitest.Fault{Status: 500, Body: "{not json"})
 	if a := f.do(t, "POST", path, tok); a.status != 502 || !strings.Contains(a.body, "<html>") {
 		t.Errorf("1st: %d %s", a.status, a.body)
 	}
@@ -352,7 +354,7 @@ func TestFaultScripts(t *testing.T) {
 		fault     apitest.Fault
 		performed bool
 	}{{apitest.Fault{DropBefore: true}, false}, {apitest.Fault{DropAfter: true}, true}} {
-		f.srv.Script(apitest.RouteRestoreVersion, tt.fault)
+		f.srv.Script(api.OpRestoreVersion, tt.fault)
 		req, _ := http.NewRequest("POST", f.srv.URL+path, nil)
 		req.Header.Set("User-Agent", "x")
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -368,7 +370,7 @@ func TestFaultScripts(t *testing.T) {
 
 	// A delay ends when the client goes away.
 	// The client goes away as soon as its request is written: no real wait.
-	f.srv.Script(apitest.RouteGetVersion, apitest.Fault{Delay: time.Hour})
+	f.srv.Script(api.OpGetVersion, apitest.Fault{Delay: time.Hour})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { cancel() }})
@@ -379,7 +381,7 @@ func TestFaultScripts(t *testing.T) {
 	}
 
 	log := f.srv.Requests()
-	if len(log) < 5 || log[0].Status != 502 || log[3].Status != 0 || log[0].RawPath != path || log[0].Route != apitest.RouteRestoreVersion {
+	if len(log) < 5 || log[0].Status != 502 || log[3].Status != 0 || log[0].RawPath != path || log[0].Op != api.OpRestoreVersion {
 		t.Errorf("request log = %+v", log)
 	}
 }

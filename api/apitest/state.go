@@ -3,36 +3,28 @@ package apitest
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ghpackages/restore/api"
 )
 
-// TokenKind is the kind of a token the fake knows.
-type TokenKind int
-
-// Token kinds, as GitHub tells them apart.
-const (
-	// Classic is a classic personal access token (ghp_): it works, and
-	// answers carry X-OAuth-Scopes.
-	Classic TokenKind = iota
-	// OAuth is an OAuth app token (gho_): like Classic.
-	OAuth
-	// FineGrained is a fine-grained personal access token (github_pat_):
-	// GitHub Packages' REST API refuses it with 403.
-	FineGrained
-	// App is a GitHub App installation token (ghs_): refused with 403.
-	App
-)
-
 // Token is a credential the fake accepts.
 type Token struct {
-	Value  string
-	Kind   TokenKind
+	Value string
+	// Kind is how GitHub treats the token; empty means api.KindOf(Value),
+	// the kind its prefix tells. Classic and OAuth tokens work, and answers
+	// to them carry X-OAuth-Scopes; GitHub Packages' REST API refuses
+	// fine-grained (github_pat_) and App installation (ghs_) tokens with 403.
+	Kind   api.TokenKind
 	Scopes []string
+	// User is the login of the token's user: the owner of the /user/...
+	// routes, the only one who sees that user's private packages. AddToken
+	// creates the user if needed. Empty: a user of its own, "user-N".
+	User string
 	// Orgs the token's user administers; others answer 404, as GitHub does
-	// for what a token cannot see.
+	// for what a token cannot see. Empty: every organization.
 	Orgs []string
 	// Budget is the primary rate limit per hour (default 5000).
 	Budget int
@@ -48,6 +40,15 @@ type VersionSeed struct {
 	DeletedAt time.Time
 }
 
+// PackageSeed describes a package to create with AddPackage.
+type PackageSeed struct {
+	// Visibility is "private" (the default) or "public". A user's private
+	// packages are visible to that user only.
+	Visibility string
+	// Versions are created in order (the last is the newest).
+	Versions []VersionSeed
+}
+
 // VersionState is a version as the fake holds it.
 type VersionState struct {
 	ID        int64
@@ -58,15 +59,29 @@ type VersionState struct {
 	DeletedAt *time.Time
 }
 
+// DeletedPackage is a package deleted as a whole, as the fake holds it.
+type DeletedPackage struct {
+	// Token is GitHub's restore token: the token query parameter of the
+	// package restore route, which picks one of several deleted packages
+	// with the same name.
+	Token     string
+	DeletedAt time.Time
+}
+
 type tokenState struct {
 	Token
 	windowStart time.Time
 	used        int
 }
 
-type orgState struct {
-	name     string
-	packages map[pkgKey]*pkgState
+// accountState is an organization or a user. Organizations and users share
+// GitHub's login namespace, so a login names one account.
+type accountState struct {
+	kind     api.OwnerKind // api.OwnerOrg or api.OwnerUser
+	login    string
+	id       int64
+	packages map[pkgKey][]*pkgState // generations, oldest first; at most one not deleted
+	retired  map[pkgKey]bool
 }
 
 type pkgKey struct {
@@ -75,21 +90,57 @@ type pkgKey struct {
 }
 
 type pkgState struct {
-	typ       api.PackageType
-	name      string
-	versions  []*VersionState // in creation order
-	deletedAt *time.Time
+	id         int64
+	typ        api.PackageType
+	name       string
+	visibility string
+	createdAt  time.Time
+	versions   []*VersionState // in creation order
+	deletedAt  *time.Time
+	token      string // restore token while deleted
 	// versions deleted together with the package, restored with it
 	deletedWith []*VersionState
 }
 
-// AddOrg creates an organization (names are case-insensitive).
-func (s *Server) AddOrg(name string) {
+// AddOrg creates an organization (logins are case-insensitive).
+func (s *Server) AddOrg(login string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.orgs[strings.ToLower(name)]; !ok {
-		s.orgs[strings.ToLower(name)] = &orgState{name: name, packages: map[pkgKey]*pkgState{}}
+	s.account(login, api.OwnerOrg)
+}
+
+// AddUser creates a user account. Its packages are served under
+// /users/{login}/... to everyone (public ones only, unless the token is the
+// user's) and under /user/... to the user's own tokens (Token.User).
+func (s *Server) AddUser(login string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.account(login, api.OwnerUser)
+}
+
+// AccountID returns the numeric id of an organization or a user: the id in
+// GitHub's Link headers (/organizations/{id}/..., /user/{id}/...).
+func (s *Server) AccountID(login string) (int64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.accounts[strings.ToLower(login)]
+	if a == nil {
+		return 0, false
 	}
+	return a.id, true
+}
+
+// account returns the account of login, creating it with kind if needed;
+// s.mu is held.
+func (s *Server) account(login string, kind api.OwnerKind) *accountState {
+	k := strings.ToLower(login)
+	if a := s.accounts[k]; a != nil {
+		return a
+	}
+	s.nextAccount++
+	a := &accountState{kind: kind, login: login, id: 9000000 + s.nextAccount, packages: map[pkgKey][]*pkgState{}, retired: map[pkgKey]bool{}}
+	s.accounts[k] = a
+	return a
 }
 
 // AddToken registers a token.
@@ -99,27 +150,66 @@ func (s *Server) AddToken(t Token) {
 	if t.Budget == 0 {
 		t.Budget = 5000
 	}
+	if t.Kind == "" {
+		t.Kind = api.KindOf(t.Value)
+	}
+	if t.User == "" {
+		t.User = "user-" + strconv.Itoa(len(s.tokens)+1)
+	}
+	s.account(t.User, api.OwnerUser)
 	t.Scopes = slices.Clone(t.Scopes)
 	t.Orgs = slices.Clone(t.Orgs)
 	s.tokens[t.Value] = &tokenState{Token: t, windowStart: s.clock.Now()}
 }
 
-// AddVersion creates a version of a package (and the package and org if
-// needed) and returns its id. Ids are unique across the server.
-func (s *Server) AddVersion(org string, typ api.PackageType, pkg string, v VersionSeed) int64 {
+// AddVersion creates a version of a package and returns its id; ids are
+// unique across the server. owner is the login of an organization or a user
+// (an unknown login becomes an organization); the package is created if
+// needed, private, and a package deleted as a whole is not reused: a new
+// package of the same name is created, as publishing does on GitHub.
+func (s *Server) AddVersion(owner string, typ api.PackageType, pkg string, v VersionSeed) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o := s.orgs[strings.ToLower(org)]
-	if o == nil {
-		o = &orgState{name: org, packages: map[pkgKey]*pkgState{}}
-		s.orgs[strings.ToLower(org)] = o
+	return s.addVersion(s.activePkg(owner, typ, pkg, ""), v)
+}
+
+// AddPackage creates a package with its versions (the package exists even
+// with none) and returns the versions' ids in seed order. owner is as in
+// AddVersion. With an active package of that name already there, its
+// visibility is set and the versions are added to it.
+func (s *Server) AddPackage(owner string, typ api.PackageType, name string, p PackageSeed) []int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ps := s.activePkg(owner, typ, name, p.Visibility)
+	ids := make([]int64, 0, len(p.Versions))
+	for _, v := range p.Versions {
+		ids = append(ids, s.addVersion(ps, v))
 	}
-	k := pkgKey{typ, pkg}
-	p := o.packages[k]
-	if p == nil {
-		p = &pkgState{typ: typ, name: pkg}
-		o.packages[k] = p
+	return ids
+}
+
+// activePkg returns the active package, creating it (and an organization
+// account) if needed; s.mu is held.
+func (s *Server) activePkg(owner string, typ api.PackageType, name, visibility string) *pkgState {
+	a := s.account(owner, api.OwnerOrg)
+	k := pkgKey{typ, name}
+	gens := a.packages[k]
+	if n := len(gens); n > 0 && gens[n-1].deletedAt == nil {
+		if visibility != "" {
+			gens[n-1].visibility = visibility
+		}
+		return gens[n-1]
 	}
+	if visibility == "" {
+		visibility = "private"
+	}
+	s.nextPackage++
+	p := &pkgState{id: s.nextPackage, typ: typ, name: name, visibility: visibility, createdAt: s.clock.Now().UTC()}
+	a.packages[k] = append(gens, p)
+	return p
+}
+
+func (s *Server) addVersion(p *pkgState, v VersionSeed) int64 {
 	s.nextID++
 	created := v.CreatedAt
 	if created.IsZero() {
@@ -137,12 +227,12 @@ func (s *Server) AddVersion(org string, typ api.PackageType, pkg string, v Versi
 // DeleteVersion soft-deletes a version at the clock's time, as GitHub's
 // delete route does. Deleting the last active version of a package that is
 // not a container deletes the package too.
-func (s *Server) DeleteVersion(org string, typ api.PackageType, pkg string, id int64) error {
+func (s *Server) DeleteVersion(owner string, typ api.PackageType, pkg string, id int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p, v := s.lookup(org, typ, pkg, id)
+	p, v := s.lookup(owner, typ, pkg, id)
 	if v == nil {
-		return fmt.Errorf("apitest: no version %d of %s/%s/%s", id, org, typ, pkg)
+		return fmt.Errorf("apitest: no version %d of %s/%s/%s", id, owner, typ, pkg)
 	}
 	if v.DeletedAt != nil {
 		return fmt.Errorf("apitest: version %d is deleted already", id)
@@ -151,17 +241,68 @@ func (s *Server) DeleteVersion(org string, typ api.PackageType, pkg string, id i
 	v.DeletedAt = &now
 	v.UpdatedAt = now
 	if typ != api.PackageTypeContainer && p.activeCount() == 0 {
-		p.deletedAt = &now
-		p.deletedWith = []*VersionState{v}
+		s.deletePkg(p, now, []*VersionState{v})
 	}
 	return nil
 }
 
-// Version returns a copy of a version's state.
-func (s *Server) Version(org string, typ api.PackageType, pkg string, id int64) (VersionState, bool) {
+// DeletePackage deletes the active package of that name as a whole, with
+// its active versions, at the clock's time, and returns its restore token.
+func (s *Server) DeletePackage(owner string, typ api.PackageType, name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	_, v := s.lookup(org, typ, pkg, id)
+	p := s.pkg(owner, typ, name)
+	if p == nil || p.deletedAt != nil {
+		return "", fmt.Errorf("apitest: no active package %s/%s/%s", owner, typ, name)
+	}
+	now := s.clock.Now().UTC()
+	var with []*VersionState
+	for _, v := range p.versions {
+		if v.DeletedAt == nil {
+			v.DeletedAt, v.UpdatedAt = &now, now
+			with = append(with, v)
+		}
+	}
+	s.deletePkg(p, now, with)
+	return p.token, nil
+}
+
+func (s *Server) deletePkg(p *pkgState, at time.Time, with []*VersionState) {
+	s.nextPackage++
+	p.deletedAt = &at
+	p.deletedWith = with
+	p.token = fmt.Sprintf("rt_%d_%d", p.id, s.nextPackage)
+}
+
+// RetireName marks a package name as retired: GitHub refuses to restore a
+// package of that name with 422.
+func (s *Server) RetireName(owner string, typ api.PackageType, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.account(owner, api.OwnerOrg).retired[pkgKey{typ, name}] = true
+}
+
+// DeletedPackages returns the packages of that name deleted as a whole and
+// still within the 30-day window, oldest first.
+func (s *Server) DeletedPackages(owner string, typ api.PackageType, name string) []DeletedPackage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []DeletedPackage
+	if a := s.accounts[strings.ToLower(owner)]; a != nil {
+		for _, p := range a.packages[pkgKey{typ, name}] {
+			if p.deletedAt != nil && !expired(p.deletedAt, s.clock.Now()) {
+				out = append(out, DeletedPackage{Token: p.token, DeletedAt: *p.deletedAt})
+			}
+		}
+	}
+	return out
+}
+
+// Version returns a copy of a version's state.
+func (s *Server) Version(owner string, typ api.PackageType, pkg string, id int64) (VersionState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, v := s.lookup(owner, typ, pkg, id)
 	if v == nil {
 		return VersionState{}, false
 	}
@@ -170,33 +311,47 @@ func (s *Server) Version(org string, typ api.PackageType, pkg string, id int64) 
 	return c, true
 }
 
-// PackageDeleted reports whether a package is deleted as a whole.
-func (s *Server) PackageDeleted(org string, typ api.PackageType, pkg string) bool {
+// PackageDeleted reports whether a package is deleted as a whole (its
+// newest generation is).
+func (s *Server) PackageDeleted(owner string, typ api.PackageType, pkg string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.pkg(org, typ, pkg)
+	p := s.pkg(owner, typ, pkg)
 	return p != nil && p.deletedAt != nil
 }
 
-func (s *Server) pkg(org string, typ api.PackageType, name string) *pkgState {
-	o := s.orgs[strings.ToLower(org)]
-	if o == nil {
+// pkg returns the newest generation of a package; s.mu is held.
+func (s *Server) pkg(owner string, typ api.PackageType, name string) *pkgState {
+	a := s.accounts[strings.ToLower(owner)]
+	if a == nil {
 		return nil
 	}
-	return o.packages[pkgKey{typ, name}]
+	gens := a.packages[pkgKey{typ, name}]
+	if len(gens) == 0 {
+		return nil
+	}
+	return gens[len(gens)-1]
 }
 
-func (s *Server) lookup(org string, typ api.PackageType, name string, id int64) (*pkgState, *VersionState) {
-	p := s.pkg(org, typ, name)
-	if p == nil {
+// lookup finds a version by id in any generation of a package; s.mu is
+// held.
+func (s *Server) lookup(owner string, typ api.PackageType, name string, id int64) (*pkgState, *VersionState) {
+	a := s.accounts[strings.ToLower(owner)]
+	if a == nil {
 		return nil, nil
 	}
-	for _, v := range p.versions {
-		if v.ID == id {
-			return p, v
+	gens := a.packages[pkgKey{typ, name}]
+	for _, p := range slices.Backward(gens) {
+		for _, v := range p.versions {
+			if v.ID == id {
+				return p, v
+			}
 		}
 	}
-	return p, nil
+	if len(gens) == 0 {
+		return nil, nil
+	}
+	return gens[len(gens)-1], nil
 }
 
 func (p *pkgState) activeCount() int {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/ghpackages/restore/api"
 )
 
 // The response validation catches answers that drift from the description:
@@ -14,10 +16,9 @@ import (
 // is not known to send, an undeclared status with a body that is not
 // GitHub's basic-error.
 func TestReplyValidationCatchesDrift(t *testing.T) {
-	s := NewServer()
-	defer s.Close()
+	s := New(t)
 	r := httptest.NewRequest(http.MethodGet, "/orgs/o/packages/npm/p/versions", nil)
-	in := &openapi3filter.RequestValidationInput{Request: r, Route: s.routes[RouteListVersions]}
+	c := &call{r: r, op: api.OpListVersions, input: &openapi3filter.RequestValidationInput{Request: r, Route: s.routes[api.OpListVersions.ID(api.OwnerOrg)]}}
 	tests := []struct {
 		name string
 		rep  reply
@@ -30,13 +31,13 @@ func TestReplyValidationCatchesDrift(t *testing.T) {
 	}
 	for _, tt := range tests {
 		s.TakeViolations()
-		s.validateReply(r, in, tt.rep)
+		s.validateReply(c, tt.rep)
 		v := s.TakeViolations()
 		if len(v) != 1 || !v[0].Response || !strings.Contains(v[0].Detail, tt.want) {
 			t.Errorf("%s: violations = %v, want one answer violation mentioning %q", tt.name, v, tt.want)
 		}
 	}
-	s.validateReply(r, in, jsonReply(200, []map[string]any{}))
+	s.validateReply(c, jsonReply(200, []map[string]any{}))
 	if v := s.TakeViolations(); len(v) != 0 {
 		t.Errorf("a valid answer was flagged: %v", v)
 	}

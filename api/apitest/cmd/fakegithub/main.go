@@ -17,7 +17,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/apitest"
 )
 
@@ -52,9 +51,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if *basePath != "" {
 		opts = append(opts, apitest.WithBasePath(*basePath))
 	}
-	srv := apitest.NewServer(opts...)
+	srv, err := apitest.Start(opts...)
+	if err != nil {
+		return err
+	}
 	defer srv.Close()
-	d := apitest.SeedDemo(srv, api.SystemClock{})
+	d := apitest.SeedDemo(srv)
 	fmt.Fprintf(out, "fake GitHub at %s\ntoken: %s\norg: %s\npackages: %s/%s (deleted ids %v), %s/%s (deleted whole)\n",
 		srv.URL, d.Token, d.Org, d.Image.Type, d.Image.Name, d.ImageDeleted, d.Library.Type, d.Library.Name)
 	<-ctx.Done()
