@@ -1,35 +1,24 @@
-// Command restore restores deleted versions of a GitHub Packages package of
-// an organization: it lists what was deleted, plans, and (with --apply)
-// restores, paced and retried as GitHub asks.
+// Command restore restores deleted versions of GitHub Packages packages of
+// an organization or a user: it lists what was deleted, plans, and (with
+// --apply) restores, paced and retried as GitHub asks, journaling each
+// outcome so that an interrupted run resumes.
 //
-//	restore --org ORG --type TYPE --package NAME SELECTION [--apply] [--json] [--base-url URL]
-//	SELECTION: --version-id ID (repeatable) | --version NAME | --tag GLOB |
-//	           --deleted-since T [--deleted-until T] | --all-deleted
+//	restore --org ORG --type TYPE --package NAME SELECTION [--apply] [--json] [--save-plan FILE]
+//	restore --plan FILE [--apply]
 //
-// Without --apply it prints the plan and changes nothing. The token comes from
-// GH_TOKEN or GITHUB_TOKEN (a classic personal access token with
-// read:packages and write:packages); the API from --base-url, else
-// GITHUB_API_URL, else api.github.com (a GitHub Enterprise Server host name
-// becomes https://HOST/api/v3).
-//
-// Exit codes: 0 everything selected was restored (or the plan was printed),
-// 1 some versions failed, 2 bad usage or bad input (nothing was sent).
+// Run restore --help for the flags, examples and exit codes.
 package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/ghpackages/restore/api"
@@ -37,7 +26,13 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, isTerminal(os.Stderr))
+	// A write to a closed pipe then returns EPIPE, which the tool reports,
+	// instead of killing the process in the middle of an apply.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	code := run(ctx, env{
+		args: os.Args[1:], getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
+		tty: isTerminal(os.Stderr), now: time.Now,
+	})
 	stop()
 	os.Exit(code)
 }
@@ -48,121 +43,268 @@ func isTerminal(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitUsage   = 2
-	usageHeader = `usage: restore --org ORG --type TYPE --package NAME SELECTION [--apply] [--json] [--base-url URL]
-SELECTION: --version-id ID (repeatable) | --version NAME | --tag GLOB | --deleted-since T [--deleted-until T] | --all-deleted
-T is RFC 3339 (2026-11-20T09:00:00Z), a date (2026-11-20, UTC) or an age (36h, 7d).
-The token is read from GH_TOKEN or GITHUB_TOKEN.
-
-`
-)
-
-type listFlag []string
-
-// String lists the values (flag.Value).
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
-
-// Set adds a value (flag.Value): the flag is repeatable.
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
-
-type options struct {
-	org, typ, pkg, baseURL string
-	ids, names, tags       listFlag
-	since, until           string
-	all, apply, json       bool
-	pacing                 time.Duration
-}
-
-// cli carries the output streams and mode.
-type cli struct {
+// env is the process's world, so tests can run the tool in process.
+type env struct {
+	args           []string
+	getenv         func(string) string
+	stdin          io.Reader
 	stdout, stderr io.Writer
-	json           bool
 	tty            bool
+	now            func() time.Time
 }
 
-func (c *cli) emit(v map[string]any) {
-	b, _ := json.Marshal(v)
-	fmt.Fprintln(c.stdout, string(b))
+// cli is one run of the tool.
+type cli struct {
+	*options
+	env
+	stdout, stderr *output
+	mode           mode
+	width          int
+	rep            *reporter
+	tok            token
 }
 
-func (c *cli) fail(code int, err error) int {
-	if c.json {
-		c.emit(map[string]any{"type": "error", "error": err.Error(), "exit_code": code})
-	} else {
-		fmt.Fprintln(c.stderr, "restore:", err)
+func run(ctx context.Context, e env) int {
+	c := &cli{env: e, stdout: &output{w: e.stdout}, stderr: &output{w: e.stderr}, width: 80}
+	if n, err := strconv.Atoi(e.getenv("COLUMNS")); err == nil && n >= 40 {
+		c.width = n
+	}
+	o, fs, err := parse(e.args, c.stderr)
+	if err != nil {
+		return c.fail(err)
+	}
+	c.options = o
+	switch {
+	case o.help:
+		fmt.Fprint(c.stdout, help(fs))
+		return c.finish(exitOK)
+	case o.version:
+		fmt.Fprintln(c.stdout, "restore "+toolVersion())
+		return c.finish(exitOK)
+	}
+	c.mode = modePlain
+	if o.json {
+		c.mode = modeJSON
+	} else if e.tty {
+		c.mode = modeTTY
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	code := c.main(ctx, cancel)
+	return c.finish(code)
+}
+
+// finish turns a failed write to stdout into a non-zero exit.
+func (c *cli) finish(code int) int {
+	if err := c.stdout.Err(); err != nil {
+		fmt.Fprintln(c.stderr, "restore: writing the output failed:", message(err))
+		if code == exitOK {
+			return exitFailed
+		}
 	}
 	return code
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, tty bool) int {
-	var o options
-	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usageHeader)
-		fs.PrintDefaults()
+// fail prints err once, in the tool's words, and returns its exit code.
+func (c *cli) fail(err error) int {
+	code := codeOf(err, exitFailed)
+	if errors.Is(err, api.ErrInvalidInput) {
+		code = exitUsage
 	}
-	fs.StringVar(&o.org, "org", "", "organization (required)")
-	fs.StringVar(&o.typ, "type", "", "package type: npm, maven, rubygems, docker, nuget, container (required)")
-	fs.StringVar(&o.pkg, "package", "", "package name, e.g. team/app (required)")
-	fs.Var(&o.ids, "version-id", "restore this version id (repeatable)")
-	fs.Var(&o.names, "version", "restore the deleted version with this name or digest (repeatable)")
-	fs.Var(&o.tags, "tag", "restore deleted versions with a tag matching this glob (repeatable)")
-	fs.StringVar(&o.since, "deleted-since", "", "restore versions deleted at or after T")
-	fs.StringVar(&o.until, "deleted-until", "", "with --deleted-since: and before T")
-	fs.BoolVar(&o.all, "all-deleted", false, "restore every deleted version still within GitHub's 30-day window")
-	fs.BoolVar(&o.apply, "apply", false, "perform the plan (without it nothing changes)")
-	fs.BoolVar(&o.json, "json", false, "print one JSON object per line")
-	fs.StringVar(&o.baseURL, "base-url", "", "API base URL or GitHub Enterprise Server host (default GITHUB_API_URL, else https://api.github.com)")
-	fs.DurationVar(&o.pacing, "pacing", time.Second, "least time between two restores (GitHub asks for 1s)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	text := message(err)
+	if hint := c.tok.scopeHint(err); hint != "" {
+		text += "\n" + hint
 	}
-	c := &cli{stdout: stdout, stderr: stderr, json: o.json, tty: tty && !o.json}
-	if fs.NArg() > 0 {
-		return c.fail(exitUsage, fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	if c.mode == modeJSON {
+		emit(c.stdout, map[string]any{"type": "error", "error": text, "exit_code": code})
+	} else {
+		fmt.Fprintln(c.stderr, "restore: "+wrap(text, c.width-9, "  "))
 	}
-	pkg, sel, err := o.selection(time.Now())
+	return code
+}
+
+func (c *cli) main(ctx context.Context, cancel context.CancelFunc) int {
+	if err := c.checkFlags(); err != nil {
+		return c.fail(err)
+	}
+	client, err := c.client(ctx)
 	if err != nil {
-		return c.fail(exitUsage, err)
+		return c.fail(err)
 	}
-	opts := []api.Option{api.WithEnv(getenv), api.WithWritePacing(o.pacing), api.WithUserAgent("ghpackages-restore-cli/" + api.ModuleVersion)}
-	if o.baseURL != "" {
-		opts = append(opts, api.WithBaseURL(o.baseURL))
+	defer client.CloseIdleConnections()
+
+	var plan api.Plan
+	if c.plan != "" {
+		plan, err = loadPlan(c.plan, client.BaseURL(), c.owner())
+		if err != nil {
+			return c.fail(err)
+		}
+		if c.mode != modeJSON {
+			fmt.Fprintln(c.stdout, planAge(plan, c.now()))
+		}
+	} else {
+		plan, err = c.makePlan(ctx, client)
+		if err != nil {
+			return c.fail(err)
+		}
+	}
+	c.printPlan(plan, c.now())
+	if c.savePlan != "" {
+		stale, err := savePlan(c.savePlan, plan)
+		if err != nil {
+			return c.fail(err)
+		}
+		if c.mode != modeJSON {
+			if stale {
+				fmt.Fprintf(c.stdout, "Removed the journal of the earlier plan %s.\n", c.savePlan)
+			}
+			if !c.apply {
+				fmt.Fprintf(c.stdout, "Plan saved to %s. Apply it with:\n  %s\n", c.savePlan, c.resumeCommand(c.savePlan))
+			}
+		}
+	}
+	if len(plan.RestorePackages) > 0 && !c.apply {
+		return c.notFound(ctx, client, plan.RestorePackages, false)
+	}
+	if !c.apply {
+		return exitOK
+	}
+	return c.applyPlan(ctx, cancel, client, plan)
+}
+
+// checkFlags refuses combinations that cannot mean anything.
+func (c *cli) checkFlags() error {
+	if c.org != "" && c.user != "" {
+		return usageErr("give --org or --user, not both")
+	}
+	if c.plan != "" {
+		for _, name := range []string{"type", "package", "version-id", "version-name", "tag", "ids-from", "deleted-since", "deleted-until", "all-deleted", "save-plan"} {
+			if c.given[name] {
+				return usageErr("--plan takes the package and the selection from the plan file: drop --%s", name)
+			}
+		}
+		return nil
+	}
+	var missing []string
+	if c.org == "" && c.user == "" {
+		missing = append(missing, "--org or --user")
+	}
+	if c.typ == "" {
+		missing = append(missing, "--type")
+	}
+	if c.pkg == "" {
+		missing = append(missing, "--package")
+	}
+	if len(missing) > 0 {
+		return usageErr("missing %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// owner is the owner the flags name, or the zero Owner.
+func (c *cli) owner() api.Owner {
+	switch {
+	case c.org != "":
+		return api.Org(c.org)
+	case c.user != "":
+		return api.User(c.user)
+	}
+	return api.Owner{}
+}
+
+// client resolves the API, finds a token (exit 2 when there is none, before
+// anything is sent) and builds the client.
+func (c *cli) client(ctx context.Context) (*api.Client, error) {
+	base := []api.Option{api.WithEnv(c.getenv)}
+	if c.baseURL != "" {
+		base = append(base, api.WithBaseURL(c.baseURL))
+	}
+	probe, err := api.New(append(base, api.WithoutToken())...)
+	if err != nil {
+		return nil, usageErr("%s", message(err))
+	}
+	baseURL := probe.BaseURL()
+	c.tok, err = findToken(ctx, c.getenv, ghHost(baseURL))
+	if err != nil {
+		return nil, err
+	}
+	c.rep = &reporter{stdout: c.stdout, stderr: c.stderr, mode: c.mode, color: c.mode == modeTTY && c.getenv("NO_COLOR") == "" && c.getenv("TERM") != "dumb",
+		width: c.width, now: c.now, pacing: c.pacing.d}
+	opts := append(base,
+		api.WithToken(c.tok.value),
+		api.WithWritePacing(c.pacing.d),
+		api.WithUserAgent("ghpackages-restore-cli/"+toolVersion()),
+		api.WithWaitHook(c.rep.waited),
+	)
+	if c.timeout.d > 0 {
+		opts = append(opts, api.WithAttemptTimeout(c.timeout.d))
 	}
 	client, err := api.New(opts...)
 	if err != nil {
-		return c.fail(exitUsage, err)
+		return nil, usageErr("%s", message(err))
 	}
-	defer client.CloseIdleConnections()
+	return client, nil
+}
+
+// makePlan selects from the flags.
+func (c *cli) makePlan(ctx context.Context, client *api.Client) (api.Plan, error) {
+	pkg, sel, err := c.selection(c.now())
+	if err != nil {
+		return api.Plan{}, err
+	}
 	if err := pkg.Validate(); err != nil {
-		return c.fail(exitUsage, err)
+		return api.Plan{}, err
 	}
 	if err := sel.Validate(); err != nil {
-		return c.fail(exitUsage, err)
+		return api.Plan{}, err
 	}
+	return client.MakePlan(ctx, pkg, sel)
+}
 
-	plan, err := client.MakePlan(ctx, pkg, sel)
-	if err != nil {
-		if errors.Is(err, api.ErrInvalidInput) {
-			return c.fail(exitUsage, err)
+// applyPlan applies the plan with a journal next to the plan file, if there
+// is one, and reports.
+func (c *cli) applyPlan(ctx context.Context, cancel context.CancelFunc, client *api.Client, plan api.Plan) int {
+	planFile := c.plan
+	if planFile == "" {
+		planFile = c.savePlan
+	}
+	opts := &api.ApplyOptions{Sending: c.rep.sending, Progress: func(p api.Progress) {
+		c.rep.progress(p)
+		if c.stdout.Err() != nil {
+			cancel() // nobody reads the output: stop after this version
 		}
-		return c.fail(exitFailed, err)
+	}}
+	if planFile != "" {
+		j, err := api.OpenJournal(journalPath(planFile))
+		if err != nil {
+			return c.fail(err)
+		}
+		defer j.Close()
+		if n := j.Done(); n > 0 && c.mode != modeJSON {
+			fmt.Fprintf(c.stdout, "Resuming: the journal %s records %s done.\n", journalPath(planFile), plural(n, "restore"))
+		}
+		opts.Journal = j
 	}
-	c.printPlan(plan, o.apply)
-	if !o.apply {
-		return exitOK
-	}
-	rep, err := client.Apply(ctx, plan, &api.ApplyOptions{Progress: c.progress})
-	c.printReport(rep)
+	c.rep.begin(len(plan.Items))
+	rep, err := client.Apply(ctx, plan, opts)
+	c.rep.end()
 	if err != nil {
-		return c.fail(exitFailed, err)
+		if ctx.Err() != nil {
+			c.printInterrupted(rep, c.resumeCommand(planFile))
+			return exitInterrupted
+		}
+		c.printReport(rep)
+		return c.fail(err)
+	}
+	c.printReport(rep)
+	var missing []api.Package
+	for _, p := range rep.Packages {
+		if errors.Is(p.Err, api.ErrNotFound) && p.Outcome == api.OutcomeFailed {
+			missing = append(missing, p.Package)
+		}
+	}
+	if len(missing) > 0 {
+		return c.notFound(ctx, client, missing, true)
 	}
 	if !rep.OK() {
 		return exitFailed
@@ -170,152 +312,41 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return exitOK
 }
 
-func (o *options) selection(now time.Time) (api.Package, api.Selector, error) {
-	var missing []string
-	for name, v := range map[string]string{"--org": o.org, "--type": o.typ, "--package": o.pkg} {
-		if v == "" {
-			missing = append(missing, name)
+// resumeCommand is the command that resumes: the plan file with the
+// connection flags given, or, without a plan file, the same command (what is
+// restored is no longer selected).
+func (c *cli) resumeCommand(planFile string) string {
+	if planFile == "" {
+		return "restore " + shellJoin(c.args)
+	}
+	args := []string{"--plan", planFile}
+	for _, name := range []string{"base-url", "pacing", "timeout"} {
+		if c.given[name] {
+			args = append(args, "--"+name, flagValue(c, name))
 		}
 	}
-	if len(missing) > 0 {
-		return api.Package{}, api.Selector{}, fmt.Errorf("missing %s", strings.Join(slices.Sorted(slices.Values(missing)), ", "))
-	}
-	pkg := api.Package{Org: o.org, Type: api.PackageType(o.typ), Name: o.pkg}
-	sel := api.Selector{Names: o.names, Tags: o.tags, All: o.all}
-	for _, s := range o.ids {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || id <= 0 {
-			return pkg, sel, fmt.Errorf("--version-id %q: not a positive integer", s)
-		}
-		sel.IDs = append(sel.IDs, id)
-	}
-	var err error
-	if o.since != "" {
-		if sel.DeletedSince, err = parseTime(o.since, now); err != nil {
-			return pkg, sel, fmt.Errorf("--deleted-since: %w", err)
-		}
-	}
-	if o.until != "" {
-		if o.since == "" {
-			return pkg, sel, errors.New("--deleted-until needs --deleted-since")
-		}
-		if sel.DeletedUntil, err = parseTime(o.until, now); err != nil {
-			return pkg, sel, fmt.Errorf("--deleted-until: %w", err)
-		}
-	}
-	if !sel.All && len(sel.IDs) == 0 && len(sel.Names) == 0 && len(sel.Tags) == 0 && sel.DeletedSince.IsZero() {
-		return pkg, sel, errors.New("no selection: give --version-id, --version, --tag, --deleted-since or --all-deleted")
-	}
-	return pkg, sel, nil
+	return "restore " + shellJoin(append(args, "--apply"))
 }
 
-// parseTime reads RFC 3339, a date (UTC), or an age such as 36h or 7d.
-func parseTime(s string, now time.Time) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
+func flagValue(c *cli, name string) string {
+	switch name {
+	case "base-url":
+		return c.baseURL
+	case "pacing":
+		return c.pacing.String()
 	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t, nil
-	}
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		if days, err := strconv.Atoi(n); err == nil && days >= 0 {
-			return now.Add(-time.Duration(days) * 24 * time.Hour), nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-		return now.Add(-d), nil
-	}
-	return time.Time{}, fmt.Errorf("%q is not RFC 3339, a date (2006-01-02) or an age (36h, 7d)", s)
+	return c.timeout.String()
 }
 
-func (c *cli) printPlan(p api.Plan, apply bool) {
-	if c.json {
-		for _, it := range p.Items {
-			c.emit(map[string]any{"type": "plan_item", "id": it.ID, "name": it.Name, "digest": it.Digest, "tags": it.Tags,
-				"deleted_at": it.DeletedAt, "days_left": it.DaysLeft, "reasons": it.Reasons})
+// shellJoin quotes arguments for a POSIX shell where needed.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@,+%") == "" {
+			out[i] = a
+		} else {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 		}
-		for _, n := range p.Notes {
-			c.emit(map[string]any{"type": "note", "note": n})
-		}
-		c.emit(map[string]any{"type": "plan", "package": p.Package, "restore_package": p.RestorePackage, "count": len(p.Items), "apply": apply})
-		return
 	}
-	mode := "dry run: add --apply to restore"
-	if apply {
-		mode = "applying"
-	}
-	fmt.Fprintf(c.stdout, "Plan for %s: %d deleted version(s) to restore (%s)\n", p.Package, len(p.Items), mode)
-	if p.RestorePackage {
-		fmt.Fprintln(c.stdout, "The package itself is deleted: it is restored first.")
-	}
-	if len(p.Items) > 0 {
-		tw := tabwriter.NewWriter(c.stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  ID\tNAME\tTAGS\tDELETED\tDAYS LEFT\tWHY")
-		for _, it := range p.Items {
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%d\t%s\n", it.ID, short(it.Name), dash(strings.Join(it.Tags, ",")),
-				it.DeletedAt.UTC().Format("2006-01-02 15:04"), it.DaysLeft, strings.Join(it.Reasons, "; "))
-		}
-		tw.Flush()
-	}
-	for _, n := range p.Notes {
-		fmt.Fprintln(c.stdout, "note:", n)
-	}
-}
-
-func short(name string) string {
-	if strings.HasPrefix(name, "sha256:") && len(name) > 19 {
-		return name[:19] + "…"
-	}
-	return name
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func (c *cli) progress(p api.Progress) {
-	r := p.Result
-	if c.json {
-		v := map[string]any{"type": "result", "id": r.Item.ID, "name": r.Item.Name, "outcome": r.Outcome, "done": p.Done, "total": p.Total}
-		if r.Err != nil {
-			v["error"] = r.Err.Error()
-		}
-		c.emit(v)
-		return
-	}
-	if c.tty {
-		const width = 30
-		filled := width * p.Done / max(p.Total, 1)
-		fmt.Fprintf(c.stderr, "\r[%s%s] %d/%d", strings.Repeat("#", filled), strings.Repeat("-", width-filled), p.Done, p.Total)
-		if p.Done == p.Total {
-			fmt.Fprintln(c.stderr)
-		}
-		if r.Err != nil {
-			fmt.Fprintf(c.stderr, "\rfailed %d %s: %v\n", r.Item.ID, short(r.Item.Name), r.Err)
-		}
-		return
-	}
-	line := fmt.Sprintf("[%d/%d] %s %d %s", p.Done, p.Total, r.Outcome, r.Item.ID, short(r.Item.Name))
-	if r.Err != nil {
-		line += ": " + r.Err.Error()
-	}
-	fmt.Fprintln(c.stdout, line)
-}
-
-func (c *cli) printReport(r api.Report) {
-	if c.json {
-		v := map[string]any{"type": "summary", "package": r.Package, "restored": r.Restored, "already_active": r.AlreadyActive, "failed": r.Failed}
-		if r.PackageOutcome != "" {
-			v["package_outcome"] = r.PackageOutcome
-		}
-		c.emit(v)
-		return
-	}
-	if r.PackageOutcome != "" {
-		fmt.Fprintf(c.stdout, "Package %s: %s\n", r.Package, strings.ReplaceAll(string(r.PackageOutcome), "_", " "))
-	}
-	fmt.Fprintf(c.stdout, "Restored %d, already active %d, failed %d.\n", r.Restored, r.AlreadyActive, r.Failed)
+	return strings.Join(out, " ")
 }

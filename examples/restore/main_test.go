@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,60 +36,162 @@ func TestMain(m *testing.M) {
 }
 
 // fake starts the fake GitHub with the demo state on the wall clock (the CLI
-// is a separate process: it runs with --pacing 0, so nothing waits).
-func fake(t *testing.T) (*apitest.Server, apitest.Demo) {
-	srv := apitest.New(t)
-	return srv, apitest.SeedDemo(srv, api.SystemClock{})
+// is a separate process: it runs with --pacing 0, so nothing waits unless a
+// test scripts a wait, which it interrupts).
+func fake(t *testing.T, opts ...apitest.Option) (*apitest.Server, apitest.Demo) {
+	srv := apitest.New(t, opts...)
+	return srv, apitest.SeedDemo(srv)
 }
 
-func runCLI(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, code int) {
+// cliRun describes one run of the built binary.
+type cliRun struct {
+	env   map[string]string
+	stdin string
+	path  string // PATH; by default an empty directory, so no gh is found
+}
+
+// command builds the process: a clean environment with HOME and PATH set.
+func (r cliRun) command(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
-	for k, v := range env {
+	path := r.path
+	if path == "" {
+		path = t.TempDir()
+	}
+	cmd.Env = []string{"PATH=" + path, "HOME=" + t.TempDir()}
+	for k, v := range r.env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
+	if r.stdin != "" {
+		cmd.Stdin = strings.NewReader(r.stdin)
+	}
+	return cmd
+}
+
+// do runs the binary to the end.
+func (r cliRun) do(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := r.command(t, args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code = 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	code = exitCode(t, cmd.Run())
 	return out.String(), errOut.String(), code
 }
 
-func posts(srv *apitest.Server) int {
-	n := 0
+func exitCode(t *testing.T, err error) int {
+	t.Helper()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return 0
+}
+
+func withToken(d apitest.Demo) cliRun { return cliRun{env: map[string]string{"GH_TOKEN": d.Token}} }
+
+func posts(srv *apitest.Server) []apitest.Request {
+	var out []apitest.Request
 	for _, r := range srv.Requests() {
 		if r.Method == "POST" {
-			n++
+			out = append(out, r)
 		}
 	}
-	return n
+	return out
+}
+
+// lines collects a stream line by line and lets a test wait for a line
+// without sleeping: it blocks on the stream itself.
+type lines struct {
+	mu   sync.Mutex
+	all  []string
+	cond *sync.Cond
+	eof  bool
+}
+
+func collect(r io.Reader) *lines {
+	l := &lines{}
+	l.cond = sync.NewCond(&l.mu)
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			l.mu.Lock()
+			l.all = append(l.all, sc.Text())
+			l.cond.Broadcast()
+			l.mu.Unlock()
+		}
+		l.mu.Lock()
+		l.eof = true
+		l.cond.Broadcast()
+		l.mu.Unlock()
+	}()
+	return l
+}
+
+// waitFor blocks until a line contains want, or the stream ends (then the
+// test fails).
+func (l *lines) waitFor(t *testing.T, want string) {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for {
+		for _, s := range l.all {
+			if strings.Contains(s, want) {
+				return
+			}
+		}
+		if l.eof {
+			t.Fatalf("the output ended without %q:\n%s", want, strings.Join(l.all, "\n"))
+		}
+		l.cond.Wait()
+	}
+}
+
+func (l *lines) text() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.all, "\n")
 }
 
 func TestDryRunSendsNoPost(t *testing.T) {
 	srv, d := fake(t)
-	out, errOut, code := runCLI(t, map[string]string{"GH_TOKEN": d.Token},
-		"--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted", "--pacing", "0")
+	out, errOut, code := withToken(d).do(t, "--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted", "--pacing", "0")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if posts(srv) != 0 {
-		t.Errorf("a dry run sent %d POSTs", posts(srv))
+	if n := len(posts(srv)); n != 0 {
+		t.Errorf("a dry run sent %d POSTs", n)
 	}
-	if !strings.Contains(out, "5 deleted version(s) to restore (dry run") || !strings.Contains(out, "v1.2.0,stable") {
+	if !strings.Contains(out, "Plan: 5 deleted versions of octo-org/container/team/app to restore (dry run") || !strings.Contains(out, "v1.2.0,stable") {
 		t.Errorf("output:\n%s", out)
+	}
+	if strings.Contains(out, "(s)") {
+		t.Errorf("the output writes a plural with (s):\n%s", out)
+	}
+}
+
+func TestWideShowsFullDigests(t *testing.T) {
+	srv, d := fake(t)
+	v, _ := srv.Version(d.Org, d.Image.Type, d.Image.Name, d.ImageDeleted[0])
+	args := []string{"--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--version-id", itoa(d.ImageDeleted[0])}
+	out, _, _ := withToken(d).do(t, args...)
+	if strings.Contains(out, v.Name) || !strings.Contains(out, v.Name[:19]+"…") {
+		t.Errorf("the narrow table shows %q:\n%s", v.Name, out)
+	}
+	out, _, _ = withToken(d).do(t, append(args, "--wide")...)
+	if !strings.Contains(out, v.Name) {
+		t.Errorf("--wide does not show %q:\n%s", v.Name, out)
+	}
+	out, _, _ = withToken(d).do(t, append(args, "--json")...)
+	if !strings.Contains(out, `"name":"`+v.Name+`"`) {
+		t.Errorf("--json does not carry the full digest:\n%s", out)
 	}
 }
 
 func TestApplyRestores(t *testing.T) {
 	srv, d := fake(t)
 	// GITHUB_API_URL instead of --base-url; GITHUB_TOKEN instead of GH_TOKEN.
-	out, errOut, code := runCLI(t, map[string]string{"GITHUB_TOKEN": d.Token, "GITHUB_API_URL": srv.URL},
+	out, errOut, code := cliRun{env: map[string]string{"GITHUB_TOKEN": d.Token, "GITHUB_API_URL": srv.URL}}.do(t,
 		"--org", d.Org, "--type", "container", "--package", d.Image.Name, "--tag", "v1.*", "--apply", "--pacing", "0")
 	if code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, out, errOut)
@@ -101,15 +205,14 @@ func TestApplyRestores(t *testing.T) {
 			restored++
 		}
 	}
-	if restored != 3 || posts(srv) != 3 {
-		t.Errorf("restored %d with %d POSTs, want the 3 tagged v1.*", restored, posts(srv))
+	if restored != 3 || len(posts(srv)) != 3 {
+		t.Errorf("restored %d with %d POSTs, want the 3 tagged v1.*", restored, len(posts(srv)))
 	}
 }
 
 func TestJSONLines(t *testing.T) {
 	srv, d := fake(t)
-	out, _, code := runCLI(t, map[string]string{"GH_TOKEN": d.Token},
-		"--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name,
+	out, _, code := withToken(d).do(t, "--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name,
 		"--version-id", itoa(d.ImageDeleted[0]), "--version-id", itoa(d.ImageDeleted[1]), "--apply", "--json", "--pacing", "0")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, out)
@@ -133,7 +236,6 @@ func TestJSONLines(t *testing.T) {
 
 func TestBadInputExits2AndSendsNothing(t *testing.T) {
 	srv, d := fake(t)
-	env := map[string]string{"GH_TOKEN": d.Token}
 	base := []string{"--base-url", srv.URL, "--pacing", "0"}
 	tests := []struct {
 		name string
@@ -148,15 +250,22 @@ func TestBadInputExits2AndSendsNothing(t *testing.T) {
 		{"bad time", []string{"--org", "o", "--type", "npm", "--package", "x", "--deleted-since", "yesterday"}, "--deleted-since"},
 		{"until without since", []string{"--org", "o", "--type", "npm", "--package", "x", "--deleted-until", "1d"}, "needs --deleted-since"},
 		{"bad glob", []string{"--org", "o", "--type", "npm", "--package", "x", "--tag", "v[1"}, "tag"},
-		{"missing org", []string{"--type", "npm", "--package", "x", "--all-deleted"}, "missing --org"},
-		{"unknown flag", []string{"--frobnicate"}, "flag provided but not defined"},
+		{"missing org", []string{"--type", "npm", "--package", "x", "--all-deleted"}, "missing --org or --user"},
+		{"org and user", []string{"--org", "o", "--user", "u", "--type", "npm", "--package", "x", "--all-deleted"}, "not both"},
+		{"unknown flag", []string{"--frobnicate"}, "unknown flag --frobnicate"},
+		{"negative pacing", []string{"--pacing", "-1s"}, "invalid value \"-1s\" for --pacing"},
+		{"old --version NAME", []string{"--org", "o", "--type", "npm", "--package", "x", "--version", "1.0.0"}, "--version-name"},
+		{"plan with a selection", []string{"--plan", "p.json", "--all-deleted"}, "drop --all-deleted"},
 		{"plain http to a remote host", []string{"--org", "o", "--type", "npm", "--package", "x", "--all-deleted", "--base-url", "http://ghes.example.com"}, "unencrypted"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, errOut, code := runCLI(t, env, append(append([]string{}, base...), tt.args...)...)
-			if code != 2 || !strings.Contains(errOut, tt.want) {
+			_, errOut, code := withToken(d).do(t, append(append([]string{}, base...), tt.args...)...)
+			if code != 2 || !strings.Contains(strings.Join(strings.Fields(errOut), " "), tt.want) {
 				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errOut, tt.want)
+			}
+			if strings.Count(errOut, "restore:") > 1 || strings.Contains(errOut, "With") {
+				t.Errorf("stderr repeats its prefix or names an SDK option: %q", errOut)
 			}
 		})
 	}
@@ -170,8 +279,7 @@ func TestPartialFailureExits1(t *testing.T) {
 	// The digest of a deleted version is pushed again: its name is taken.
 	v, _ := srv.Version(d.Org, d.Image.Type, d.Image.Name, d.ImageDeleted[0])
 	srv.AddVersion(d.Org, d.Image.Type, d.Image.Name, apitest.VersionSeed{Name: v.Name})
-	out, _, code := runCLI(t, map[string]string{"GH_TOKEN": d.Token},
-		"--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted", "--apply", "--pacing", "0")
+	out, _, code := withToken(d).do(t, "--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted", "--apply", "--pacing", "0")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s", code, out)
 	}
@@ -181,14 +289,12 @@ func TestPartialFailureExits1(t *testing.T) {
 }
 
 func TestWholePackageAndGHES(t *testing.T) {
-	srv := apitest.New(t, apitest.WithBasePath("/api/v3"))
-	d := apitest.SeedDemo(srv, api.SystemClock{})
-	out, errOut, code := runCLI(t, map[string]string{"GH_TOKEN": d.Token},
-		"--base-url", srv.URL, "--org", d.Org, "--type", "npm", "--package", d.Library.Name, "--all-deleted", "--apply", "--pacing", "0")
+	srv, d := fake(t, apitest.WithBasePath("/api/v3"))
+	out, errOut, code := withToken(d).do(t, "--base-url", srv.URL, "--org", d.Org, "--type", "npm", "--package", d.Library.Name, "--all-deleted", "--apply", "--pacing", "0")
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
-	if !strings.Contains(out, "The package itself is deleted") || !strings.Contains(out, "Package octo-org/npm/left-pad: restored") {
+	if !strings.Contains(out, "was not found") || !strings.Contains(out, "Package octo-org/npm/left-pad: restored") {
 		t.Errorf("output:\n%s", out)
 	}
 	if srv.PackageDeleted(d.Org, d.Library.Type, d.Library.Name) {
@@ -198,25 +304,6 @@ func TestWholePackageAndGHES(t *testing.T) {
 		if !strings.HasPrefix(r.RawPath, "/api/v3/") {
 			t.Errorf("request %s lost the base path", r.RawPath)
 		}
-	}
-}
-
-// The progress bar, on a terminal, is drawn on stderr (in-process: a test
-// has no terminal to give a child process).
-func TestProgressBarOnTerminal(t *testing.T) {
-	srv, d := fake(t)
-	var out, errOut bytes.Buffer
-	env := map[string]string{"GH_TOKEN": d.Token}
-	code := run(context.Background(), []string{"--base-url", srv.URL, "--org", d.Org, "--type", "container",
-		"--package", d.Image.Name, "--all-deleted", "--apply", "--pacing", "0"}, func(k string) string { return env[k] }, &out, &errOut, true)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut.String())
-	}
-	if !strings.Contains(errOut.String(), "\r[######------------------------] 1/5") || !strings.Contains(errOut.String(), "] 5/5\n") {
-		t.Errorf("stderr = %q", errOut.String())
-	}
-	if strings.Contains(out.String(), "[1/5]") {
-		t.Error("plain progress lines were printed on a terminal")
 	}
 }
 
@@ -240,4 +327,6 @@ func TestParseTime(t *testing.T) {
 	}
 }
 
-func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+var _ = api.PlanSchema

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// output is a writer that remembers its first error, so that a closed pipe
+// on stdout ends the run with a non-zero exit instead of being ignored.
+type output struct {
+	mu  sync.Mutex
+	w   io.Writer
+	err error
+}
+
+// Write writes p unless an earlier write failed.
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.err != nil {
+		return 0, o.err
+	}
+	n, err := o.w.Write(p)
+	if err != nil {
+		o.err = err
+	}
+	return n, err
+}
+
+// Err is the first write error, if any.
+func (o *output) Err() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
+
+// emit writes v as one JSON line.
+func emit(w io.Writer, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b, _ = json.Marshal(map[string]string{"type": "error", "error": err.Error()})
+	}
+	w.Write(append(b, '\n'))
+}
+
+// escape makes text from the server or the user safe to print: control
+// characters (C0, DEL, C1) and Unicode format characters such as bidi
+// overrides are written as Go escapes, so no server text can drive the
+// terminal. Printable text, including non-ASCII letters, is kept.
+func escape(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// plural writes "1 version", "2 versions".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// sdkNames maps the SDK's option names, which some errors name, to the
+// flags and variables a user of the tool sets.
+var sdkNames = strings.NewReplacer(
+	"WithBaseURL", "--base-url",
+	"WithWritePacing", "--pacing",
+	"WithAttemptTimeout", "--timeout",
+	"WithToken", "the token (GH_TOKEN, GITHUB_TOKEN or gh)",
+	"WithInsecureHTTP", "a loopback --base-url",
+)
+
+// message is err's text in the tool's words: server text escaped, SDK option
+// names replaced by flags, and no repeated "restore: " prefixes.
+func message(err error) string {
+	s := err.Error()
+	for {
+		t := strings.TrimPrefix(s, "restore: ")
+		if t == s {
+			break
+		}
+		s = t
+	}
+	s = strings.ReplaceAll(s, ": restore: ", ": ")
+	return escape(sdkNames.Replace(s))
+}
+
+// wrap breaks text into lines of at most width columns at spaces; lines after
+// the first are indented by indent. Words longer than a line are kept whole.
+func wrap(text string, width int, indent string) string {
+	if width < 20 {
+		width = 20
+	}
+	var b strings.Builder
+	for pi, para := range strings.Split(text, "\n") {
+		if pi > 0 {
+			b.WriteString("\n" + indent)
+		}
+		col := 0
+		if pi > 0 {
+			col = len(indent)
+		}
+		for i, word := range strings.Fields(para) {
+			w := utf8.RuneCountInString(word)
+			if i > 0 {
+				if col+1+w > width {
+					b.WriteString("\n" + indent)
+					col = len(indent)
+				} else {
+					b.WriteByte(' ')
+					col++
+				}
+			}
+			b.WriteString(word)
+			col += w
+		}
+	}
+	return b.String()
+}
+
+// exitError carries an exit code with an error.
+type exitError struct {
+	code int
+	err  error
+}
+
+// Error is the wrapped error's text.
+func (e *exitError) Error() string { return e.err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+func codeOf(err error, fallback int) int {
+	var e *exitError
+	if errors.As(err, &e) {
+		return e.code
+	}
+	return fallback
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ghpackages/restore/api"
+)
+
+// journalPath is where the journal of a plan file lives: next to it, as
+// FILE.journal, so that it travels with the plan and a re-run finds it.
+func journalPath(planFile string) string { return planFile + ".journal" }
+
+// savePlan writes the plan as indented JSON, atomically (a temporary file
+// renamed over FILE), and removes the journal of an earlier plan of the same
+// name: its outcomes belong to another plan.
+func savePlan(name string, p api.Plan) (staleJournal bool, err error) {
+	data, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return false, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+	if err != nil {
+		return false, fmt.Errorf("--save-plan: %w", err)
+	}
+	_, werr := tmp.Write(append(data, '\n'))
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return false, fmt.Errorf("--save-plan: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		os.Remove(tmp.Name())
+		return false, fmt.Errorf("--save-plan: %w", err)
+	}
+	switch err := os.Remove(journalPath(name)); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, os.ErrNotExist):
+		return false, nil
+	default:
+		return false, fmt.Errorf("--save-plan: removing the old journal: %w", err)
+	}
+}
+
+// loadPlan reads --plan FILE and checks it against the connection: the
+// plan's API must be this one, and an owner given on the command line must
+// be the plan's.
+func loadPlan(name, baseURL string, owner api.Owner) (api.Plan, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return api.Plan{}, usageErr("--plan: %v", err)
+	}
+	p, err := api.ParsePlan(data)
+	if err != nil {
+		return api.Plan{}, usageErr("--plan %s: %s", name, message(err))
+	}
+	if strings.TrimRight(p.BaseURL, "/") != strings.TrimRight(baseURL, "/") {
+		return api.Plan{}, usageErr("--plan %s was made against %s, not %s: version ids mean nothing on another host (give --base-url %s to use it)",
+			name, escape(p.BaseURL), baseURL, escape(p.BaseURL))
+	}
+	if !owner.IsZero() {
+		for _, pkg := range p.Packages() {
+			if pkg.Owner != owner {
+				return api.Plan{}, usageErr("--plan %s is for %s, not %s", name, escape(pkg.Owner.String()), owner)
+			}
+		}
+	}
+	return p, nil
+}
+
+// planAge says how old a plan is, and how many of its versions have run out
+// of GitHub's restore window since.
+func planAge(p api.Plan, now time.Time) string {
+	age := now.Sub(p.MadeAt)
+	s := fmt.Sprintf("Plan made %s ago (%s)", roundAge(age), p.MadeAt.UTC().Format(time.RFC3339))
+	gone := 0
+	for _, it := range p.Items {
+		if it.DaysLeftAt(now) < 0 {
+			gone++
+		}
+	}
+	if gone > 0 {
+		s += fmt.Sprintf("; %s passed GitHub's 30-day window since and cannot be restored", plural(gone, "version"))
+	}
+	return s + "."
+}
+
+func roundAge(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return d.Round(time.Second).String()
+	case d < 48*time.Hour:
+		return d.Round(time.Minute).String()
+	}
+	return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+}
+
+// sameOwner reports whether every package of the plan has one owner, and it.
+func planOwner(p api.Plan) (api.Owner, bool) {
+	pkgs := p.Packages()
+	if len(pkgs) == 0 {
+		return api.Owner{}, false
+	}
+	o := pkgs[0].Owner
+	return o, !slices.ContainsFunc(pkgs, func(x api.Package) bool { return x.Owner != o })
+}

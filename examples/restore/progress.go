@@ -1,0 +1,308 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ghpackages/restore/api"
+)
+
+// mode is how the tool talks while it works.
+type mode int
+
+const (
+	modePlain mode = iota // plain lines: results on stdout, waits on stderr
+	modeTTY               // a progress line redrawn on stderr, a terminal
+	modeJSON              // JSON event objects on stdout
+)
+
+// reporter prints progress, waits and results. Its methods are safe for
+// concurrent use: the SDK's wait hook is called from the goroutine making a
+// call, and on a terminal a ticker redraws the line every second.
+type reporter struct {
+	mu     sync.Mutex
+	stdout io.Writer
+	stderr io.Writer
+	mode   mode
+	color  bool
+	width  int
+	now    func() time.Time
+	pacing time.Duration
+
+	began       time.Time
+	done, total int
+	current     *api.PlanItem
+	wait        *api.WaitEvent
+	waitEnds    time.Time
+	lineShown   bool
+	stop        chan struct{}
+	stopped     chan struct{}
+	pacingTold  bool
+}
+
+// ANSI colours, used on a terminal unless NO_COLOR is set.
+const (
+	red    = "\x1b[31m"
+	green  = "\x1b[32m"
+	yellow = "\x1b[33m"
+	reset  = "\x1b[0m"
+)
+
+func (r *reporter) paint(color, s string) string {
+	if !r.color {
+		return s
+	}
+	return color + s + reset
+}
+
+// clearLine removes the progress line (lock held).
+func (r *reporter) clearLine() {
+	if r.lineShown {
+		fmt.Fprint(r.stderr, "\r\x1b[K")
+		r.lineShown = false
+	}
+}
+
+// println prints a line to w above the progress line, which is drawn again
+// (lock held).
+func (r *reporter) println(w io.Writer, line string) {
+	r.clearLine()
+	fmt.Fprintln(w, line)
+	r.draw()
+}
+
+// begin starts the apply phase: total versions.
+func (r *reporter) begin(total int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.began, r.total = r.now(), total
+	if r.mode == modePlain && r.pacing > 0 && total > 1 {
+		fmt.Fprintf(r.stderr, "Restores are paced %s apart, as GitHub asks: about %s for %s.\n",
+			r.pacing, roundDuration(time.Duration(total-1)*r.pacing), plural(total, "version"))
+		r.pacingTold = true
+	}
+	if r.mode != modeTTY {
+		return
+	}
+	r.stop, r.stopped = make(chan struct{}), make(chan struct{})
+	go r.tick(r.stop, r.stopped)
+	r.draw()
+}
+
+// tick redraws the progress line every second, so the elapsed time and a
+// wait's countdown move.
+func (r *reporter) tick(stop, stopped chan struct{}) {
+	defer close(stopped)
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			r.mu.Lock()
+			r.draw()
+			r.mu.Unlock()
+		}
+	}
+}
+
+// end stops the ticker and clears the progress line, so that what follows
+// starts on its own line.
+func (r *reporter) end() {
+	r.mu.Lock()
+	stop, stopped := r.stop, r.stopped
+	r.stop = nil
+	r.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-stopped
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.clearLine()
+	r.current, r.wait = nil, nil
+}
+
+// sending is ApplyOptions.Sending: the item being restored.
+func (r *reporter) sending(p api.Progress) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	it := p.Result.Item
+	r.current, r.done, r.total, r.wait = &it, p.Done, p.Total, nil
+	r.draw()
+}
+
+// progress is ApplyOptions.Progress: one version's result.
+func (r *reporter) progress(p api.Progress) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done, r.total, r.current, r.wait = p.Done, p.Total, nil, nil
+	res := p.Result
+	switch r.mode {
+	case modeJSON:
+		v := map[string]any{"type": "result", "package": res.Item.Package.String(), "id": res.Item.ID, "name": res.Item.Name,
+			"outcome": res.Outcome, "done": p.Done, "total": p.Total}
+		if res.Resumed {
+			v["resumed"] = true
+		}
+		if res.Err != nil {
+			v["error"] = message(res.Err)
+		}
+		emit(r.stdout, v)
+	case modeTTY:
+		if res.Err != nil || res.Outcome == api.OutcomeUnknown {
+			color := red
+			if res.Outcome == api.OutcomeUnknown {
+				color = yellow
+			}
+			r.println(r.stderr, r.paint(color, string(res.Outcome))+" "+itemText(res.Item)+": "+wrap(message(res.Err), r.width-4, "    "))
+		}
+		r.draw()
+	default:
+		line := fmt.Sprintf("[%d/%d] %s %s", p.Done, p.Total, outcomeText(res), itemText(res.Item))
+		if res.Err != nil {
+			line += ": " + wrap(message(res.Err), r.width-4, "    ")
+		}
+		fmt.Fprintln(r.stdout, line)
+	}
+}
+
+func outcomeText(res api.Result) string {
+	s := strings.ReplaceAll(string(res.Outcome), "_", " ")
+	if res.Resumed {
+		s += " (journal)"
+	}
+	return s
+}
+
+// itemText is "ID NAME" with the name escaped and digests shortened.
+func itemText(it api.PlanItem) string {
+	return fmt.Sprintf("%d %s", it.ID, short(escape(it.Name)))
+}
+
+// waited is the SDK's wait hook: what the tool waits for, why and how long.
+func (r *reporter) waited(ev api.WaitEvent) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch r.mode {
+	case modeJSON:
+		v := map[string]any{"type": "wait", "reason": ev.Reason, "seconds": ev.Wait.Seconds(), "until": ev.Until.UTC().Format(time.RFC3339),
+			"method": ev.Method, "path": ev.Path, "message": waitText(ev)}
+		if ev.Status != 0 {
+			v["status"] = ev.Status
+		}
+		if ev.RequestID != "" {
+			v["request_id"] = escape(ev.RequestID)
+		}
+		emit(r.stdout, v)
+	case modeTTY:
+		r.wait, r.waitEnds = &ev, r.now().Add(ev.Wait)
+		if ev.Reason == api.ReasonPacing {
+			r.draw() // routine: only on the progress line
+			return
+		}
+		r.println(r.stderr, r.paint(yellow, "waiting")+" "+waitText(ev))
+	default:
+		if ev.Reason == api.ReasonPacing && r.pacingTold {
+			return // said once, when the apply began
+		}
+		fmt.Fprintln(r.stderr, "waiting "+waitText(ev))
+	}
+}
+
+// waitText says how long, for what and why.
+func waitText(ev api.WaitEvent) string {
+	d := roundDuration(ev.Wait)
+	req := ev.Method + " " + escape(ev.Path)
+	switch ev.Reason {
+	case api.ReasonSecondaryLimit:
+		return fmt.Sprintf("%s: GitHub's secondary rate limit (answer %d to %s); then it retries", d, ev.Status, req)
+	case api.ReasonPrimaryLimit:
+		return fmt.Sprintf("%s: the primary rate limit is used up until %s (answer %d to %s)", d, ev.Until.Local().Format("15:04:05"), ev.Status, req)
+	case api.ReasonGate:
+		return fmt.Sprintf("%s: the primary rate limit is used up until %s; %s waits for it", d, ev.Until.Local().Format("15:04:05"), req)
+	case api.ReasonServerError:
+		return fmt.Sprintf("%s: retry after %d from GitHub (%s, attempt %d)", d, ev.Status, req, ev.Attempt)
+	case api.ReasonNetwork:
+		why := "network error"
+		if ev.Err != nil {
+			why = escape(ev.Err.Error())
+		}
+		return fmt.Sprintf("%s: retry after a network error (%s, attempt %d): %s", d, req, ev.Attempt, why)
+	case api.ReasonTimeout:
+		return fmt.Sprintf("%s: retry after an attempt timed out (%s, attempt %d; see --timeout)", d, req, ev.Attempt)
+	case api.ReasonTransientRestore:
+		return fmt.Sprintf("%s: GitHub asked to try the restore again later (answer %d to %s)", d, ev.Status, req)
+	case api.ReasonPacing:
+		return fmt.Sprintf("%s: pacing, restores go at least --pacing apart as GitHub asks", d)
+	case api.ReasonReadBudget:
+		return fmt.Sprintf("%s: the read budget for this minute is spent (%s)", d, req)
+	}
+	return fmt.Sprintf("%s: %s (%s)", d, escape(string(ev.Reason)), req)
+}
+
+// draw renders the progress line on a terminal (lock held).
+func (r *reporter) draw() {
+	if r.mode != modeTTY || r.stop == nil {
+		return
+	}
+	now := r.now()
+	elapsed := now.Sub(r.began)
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%d/%d]", r.done, r.total)
+	if r.current != nil {
+		b.WriteString(" " + itemText(*r.current))
+	}
+	if r.wait != nil {
+		left := max(r.waitEnds.Sub(now), 0)
+		fmt.Fprintf(&b, " · waiting %s (%s)", roundDuration(left), r.wait.Reason)
+	} else if r.current != nil {
+		b.WriteString(" · restoring")
+	}
+	fmt.Fprintf(&b, " · %s elapsed", clock(elapsed))
+	if left, ok := r.timeLeft(elapsed); ok {
+		fmt.Fprintf(&b, " · ~%s left", clock(left))
+	}
+	line := b.String()
+	if w := r.width - 1; w > 10 && len([]rune(line)) > w {
+		line = string([]rune(line)[:w-1]) + "…"
+	}
+	fmt.Fprint(r.stderr, "\r\x1b[K"+line)
+	r.lineShown = true
+}
+
+// timeLeft estimates the rest from the pace so far, and at least the
+// pacing of the restores still to send.
+func (r *reporter) timeLeft(elapsed time.Duration) (time.Duration, bool) {
+	rest := r.total - r.done
+	if rest <= 0 {
+		return 0, false
+	}
+	est := time.Duration(rest-1) * r.pacing
+	if r.done > 0 {
+		est = max(est, elapsed/time.Duration(r.done)*time.Duration(rest))
+	}
+	return est, r.done > 0 || r.pacing > 0
+}
+
+func clock(d time.Duration) string {
+	s := int(d.Round(time.Second) / time.Second)
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(time.Second)
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}
