@@ -101,7 +101,7 @@ func TestContractWithPrism(t *testing.T) {
 	if out, err := c.RestoreVersion(ctx, pkg, 45763); err != nil || out != api.OutcomeRestored {
 		t.Errorf("RestoreVersion: %q %v", out, err)
 	}
-	if out, err := c.RestorePackage(ctx, api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "left-pad"}); err != nil || out != api.OutcomeRestored {
+	if out, err := c.RestorePackage(ctx, api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "left-pad"}, nil); err != nil || out != api.OutcomeRestored {
 		t.Errorf("RestorePackage: %q %v", out, err)
 	}
 	v, err := c.GetVersion(ctx, pkg, 836)

@@ -110,7 +110,7 @@ func ExampleClient_RestorePackage() {
 
 	_, err = c.GetVersion(context.Background(), pkg, id)
 	fmt.Println(err != nil)
-	out, err := c.RestorePackage(context.Background(), pkg)
+	out, err := c.RestorePackage(context.Background(), pkg, nil)
 	fmt.Println(out, err)
 	v, err := c.GetVersion(context.Background(), pkg, id)
 	fmt.Println(v.Name, v.Deleted(), err)

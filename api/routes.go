@@ -125,10 +125,14 @@ func (c *Client) versionsURL(pkg Package, state State, perPage int) string {
 	return b.String()
 }
 
-// packageRestoreURL is …/{package_name}/restore.
-func (c *Client) packageRestoreURL(pkg Package) string {
+// packageRestoreURL is …/{package_name}/restore[?token=T].
+func (c *Client) packageRestoreURL(pkg Package, token string) string {
 	b := c.packageURL(pkg)
 	b.WriteString("/restore")
+	if token != "" {
+		b.WriteString("?token=")
+		b.WriteString(url.QueryEscape(token))
+	}
 	return b.String()
 }
 

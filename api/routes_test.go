@@ -84,7 +84,7 @@ func facadeURLs(t testing.TB, c *api.Client, rec *recorder, pkg api.Package, id 
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.RestorePackage(ctx, pkg); err != nil {
+	if _, err := c.RestorePackage(ctx, pkg, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Preflight(ctx); err != nil {
