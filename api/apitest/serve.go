@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -251,21 +252,22 @@ func acceptedScopes(c *call) []string {
 }
 
 // invalidRequest answers a request the description does not allow, as
-// GitHub does: 422 for a bad parameter, 404 for a path it cannot route.
+// GitHub does: 422 for a bad or missing parameter, 404 for a path it cannot
+// route.
 func invalidRequest(err error) reply {
-	msg := err.Error()
-	for _, p := range []string{"package_type", "state", "visibility"} {
-		if strings.Contains(msg, `"`+p+`"`) {
-			if strings.Contains(msg, "must have a value") || strings.Contains(msg, "is missing") {
-				return errReply(http.StatusUnprocessableEntity, "The "+p+" parameter is required.", docsPackages)
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) && re.Parameter != nil {
+		switch name := re.Parameter.Name; name {
+		case "package_version_id":
+			return errReply(http.StatusNotFound, "Not Found", docsPackages)
+		default:
+			if errors.Is(err, openapi3filter.ErrInvalidRequired) {
+				return errReply(http.StatusUnprocessableEntity, "The "+name+" parameter is required.", docsPackages)
 			}
-			return errReply(http.StatusUnprocessableEntity, "The "+p+" parameter is invalid.", docsPackages)
+			return errReply(http.StatusUnprocessableEntity, "The "+name+" parameter is invalid.", docsPackages)
 		}
 	}
-	if strings.Contains(msg, `"package_version_id"`) {
-		return errReply(http.StatusNotFound, "Not Found", docsPackages)
-	}
-	return errReply(http.StatusUnprocessableEntity, "Invalid request.\n\n"+msg, docsPackages)
+	return errReply(http.StatusUnprocessableEntity, "Invalid request.\n\n"+err.Error(), docsPackages)
 }
 
 // requestID returns a new X-GitHub-Request-Id; s.mu must be held.

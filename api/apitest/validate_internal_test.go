@@ -42,3 +42,41 @@ func TestReplyValidationCatchesDrift(t *testing.T) {
 		t.Errorf("a valid answer was flagged: %v", v)
 	}
 }
+
+// Undeclared statuses stay limited to those GitHub really sends (GITHUB.md,
+// "Evidence gathered since"): 409 only from package restore, 500 only from
+// version restore, and the statuses every route can answer; anything else
+// is drift.
+func TestUndeclaredStatusesArePerOperation(t *testing.T) {
+	s := New(t)
+	basic := func(status int) reply { return errReply(status, "m", docsPackages) }
+	tests := []struct {
+		op      api.Operation
+		kind    api.OwnerKind
+		method  string
+		status  int
+		allowed bool
+	}{
+		{api.OpRestorePackage, api.OwnerOrg, "POST", 409, true},
+		{api.OpRestorePackage, api.OwnerMe, "POST", 409, true},
+		{api.OpRestorePackage, api.OwnerUser, "POST", 422, true},
+		{api.OpRestoreVersion, api.OwnerOrg, "POST", 409, false},
+		{api.OpRestoreVersion, api.OwnerUser, "POST", 500, true},
+		{api.OpRestoreVersion, api.OwnerOrg, "POST", 400, true},
+		{api.OpListVersions, api.OwnerOrg, "GET", 409, false},
+		{api.OpListVersions, api.OwnerOrg, "GET", 500, false},
+		{api.OpListVersions, api.OwnerOrg, "GET", 422, true},
+		{api.OpGetVersion, api.OwnerMe, "GET", 404, true},
+		{api.OpGetVersion, api.OwnerOrg, "GET", 410, false},
+		{api.OpListPackages, api.OwnerMe, "GET", 403, true},
+		{api.OpListPackages, api.OwnerOrg, "GET", 409, false},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(tt.method, "/x", nil)
+		c := &call{r: r, op: tt.op, input: &openapi3filter.RequestValidationInput{Request: r, Route: s.routes[tt.op.ID(tt.kind)]}}
+		s.validateReply(c, basic(tt.status))
+		if v := s.TakeViolations(); (len(v) == 0) != tt.allowed {
+			t.Errorf("%s %d: violations %v, want allowed %v", tt.op.ID(tt.kind), tt.status, v, tt.allowed)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The built command exits with status 0 on SIGINT and on SIGTERM, and its
+// port is free afterwards: no listener is left behind (issue 11, item 8).
+func TestBinaryExitsCleanlyOnSignals(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "fakegithub")
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a bound, not a wait
+			defer cancel()
+			cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0")
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd.Stderr = os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// The banner's first line names the URL once the server listens.
+			lines := bufio.NewScanner(stdout)
+			if !lines.Scan() {
+				t.Fatal("no banner")
+			}
+			m := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)`).FindStringSubmatch(lines.Text())
+			if m == nil {
+				t.Fatalf("banner %q names no address", lines.Text())
+			}
+			addr := m[1]
+			go func() {
+				for lines.Scan() { // drain the rest of the banner
+				}
+			}()
+			// A live connection, idle after one request, must not keep
+			// the process or the listener alive.
+			client := &http.Client{}
+			resp, err := client.Get("http://" + addr + "/rate_limit")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("exit after %v: %v", sig, err)
+			}
+			if c, err := net.Dial("tcp", addr); !errors.Is(err, syscall.ECONNREFUSED) {
+				if err == nil {
+					c.Close()
+				}
+				t.Fatalf("dial %s after %v: %v, want connection refused", addr, sig, err)
+			}
+			l, err := net.Listen("tcp", addr)
+			if err != nil {
+				t.Fatalf("port %s not free after %v: %v", addr, sig, err)
+			}
+			l.Close()
+			client.CloseIdleConnections()
+		})
+	}
+}
