@@ -1,0 +1,92 @@
+package image_test
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
+	"github.com/ghpackages/restore/api/image"
+)
+
+const testToken = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"
+
+var start = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+// env is a fake GitHub and its fake registry, sharing state and a fake
+// clock, with an api client, a registry client and a Restorer of
+// acme/team/app.
+type env struct {
+	gh    *apitest.Server
+	reg   *apitest.Registry
+	clock *apitest.Clock
+	c     *api.Client
+	rc    *image.Registry
+	pkg   api.Package
+	r     *image.Restorer
+}
+
+func newEnv(t *testing.T, regOpts []apitest.RegistryOption, opts ...image.Option) *env {
+	t.Helper()
+	clock := apitest.NewClock(start)
+	gh := apitest.New(t, apitest.WithClock(clock))
+	gh.AddOrg("acme")
+	gh.AddToken(apitest.Token{Value: testToken, Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
+	reg := apitest.StartRegistry(t, gh, regOpts...)
+	c, err := api.New(api.WithBaseURL(gh.URL), api.WithToken(testToken), api.WithClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.CloseIdleConnections)
+	rc, err := image.NewRegistry(append([]image.Option{image.WithRegistry(reg.URL), image.WithToken(testToken), image.WithClock(clock)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{gh: gh, reg: reg, clock: clock, c: c, rc: rc, pkg: api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "team/app"}}
+	e.r = e.restorer(t)
+	return e
+}
+
+func (e *env) restorer(t *testing.T) *image.Restorer {
+	t.Helper()
+	r, err := image.NewRestorer(e.c, e.rc, e.pkg, &image.RestorerOptions{Clock: e.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func (e *env) seed(spec apitest.ImageSpec) apitest.SeededImage {
+	return e.reg.SeedIndex("acme", "team/app", spec)
+}
+
+// restorePOSTs returns the version ids of the restore POSTs the fake GitHub
+// received.
+func (e *env) restorePOSTs() []string {
+	var ids []string
+	for _, r := range e.gh.Requests() {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.RawPath, "/restore") && r.Status == http.StatusNoContent {
+			parts := strings.Split(r.RawPath, "/")
+			ids = append(ids, parts[len(parts)-2])
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func ctx(t *testing.T) context.Context { return t.Context() }
+
+// byState counts a plan's entries per state.
+func byState(p image.Plan) map[image.State]int {
+	m := map[image.State]int{}
+	for _, img := range p.Images {
+		for _, e := range img.Manifests {
+			m[e.State]++
+		}
+	}
+	return m
+}

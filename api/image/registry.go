@@ -1,0 +1,383 @@
+package image
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry"
+	"oras.land/oras-go/v2/registry/remote"
+	"oras.land/oras-go/v2/registry/remote/auth"
+	"oras.land/oras-go/v2/registry/remote/errcode"
+)
+
+// The four manifest media types the registry client asks for and reads.
+const (
+	MediaTypeOCIIndex      = ocispec.MediaTypeImageIndex
+	MediaTypeOCIManifest   = ocispec.MediaTypeImageManifest
+	MediaTypeDockerList    = "application/vnd.docker.distribution.manifest.list.v2+json"
+	MediaTypeDockerImageV2 = "application/vnd.docker.distribution.manifest.v2+json"
+)
+
+var manifestMediaTypes = []string{MediaTypeOCIIndex, MediaTypeOCIManifest, MediaTypeDockerList, MediaTypeDockerImageV2}
+
+// maxManifestBytes bounds the size of a manifest read (the registries'
+// own limit is 4 MiB).
+const maxManifestBytes = 4 << 20
+
+// Reader is what the closure walk needs from a registry: resolve a tag or a
+// digest, read a manifest, and find the manifests that refer to one. The
+// Registry implements it; tests may substitute their own.
+type Reader interface {
+	// Resolve finds what a tag or a digest points at, without reading the
+	// manifest (HEAD).
+	Resolve(ctx context.Context, repo, tagOrDigest string) (Descriptor, error)
+	// Manifest reads the manifest a tag or digest points at (GET), checks its
+	// digest and decodes it.
+	Manifest(ctx context.Context, repo, tagOrDigest string) (Manifest, error)
+	// Referrers lists the manifests that refer to a digest: signatures,
+	// attestations, SBOMs.
+	Referrers(ctx context.Context, repo, digest string) ([]Descriptor, error)
+}
+
+// Registry is a client of a container registry (ghcr.io, or a GitHub
+// Enterprise Server's containers.HOST) for reading images. It is safe for
+// concurrent use; at most WithMaxInFlight reads run at once.
+type Registry struct {
+	host      string // host[:port]
+	plainHTTP bool
+	client    *auth.Client
+	sem       chan struct{}
+
+	mu           sync.Mutex
+	repos        map[string]*remote.Repository
+	referrersAPI map[string]bool
+}
+
+// NewRegistry returns a registry client. Without WithRegistry it talks to
+// ghcr.io; without a token it reads anonymously (public images only).
+func NewRegistry(opts ...Option) (*Registry, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	r := &Registry{
+		host:      cfg.host,
+		plainHTTP: cfg.plainHTTP,
+		sem:       make(chan struct{}, cfg.maxInFlight),
+		repos:     map[string]*remote.Repository{},
+
+		referrersAPI: map[string]bool{},
+	}
+	base := cfg.transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	rt := &retryTransport{base: &hostGuard{host: cfg.host, base: base}, clock: cfg.clock, retries: cfg.retries, hook: cfg.waitHook}
+	r.client = &auth.Client{
+		Client: &http.Client{Transport: rt, CheckRedirect: refuseRedirects},
+		Header: http.Header{"User-Agent": {cfg.userAgent}},
+		Cache:  auth.NewCache(),
+	}
+	if cfg.token != nil {
+		host, user, token := cfg.host, cfg.username, cfg.token
+		r.client.Credential = func(ctx context.Context, hostport string) (auth.Credential, error) {
+			// oras asks for the credential of the registry it talks to; the
+			// host guard below also refuses to send anything to a realm on
+			// another host.
+			if !strings.EqualFold(hostport, host) {
+				return auth.EmptyCredential, nil
+			}
+			t, err := token(ctx)
+			if err != nil {
+				return auth.EmptyCredential, &Error{Op: "token", Err: ErrToken}
+			}
+			return auth.Credential{Username: user, Password: t}, nil
+		}
+	}
+	return r, nil
+}
+
+// Host returns the registry's host (and port), as images are named:
+// ghcr.io/OWNER/NAME.
+func (r *Registry) Host() string { return r.host }
+
+// String describes the client without its credentials.
+func (r *Registry) String() string { return "image.Registry{" + r.host + "}" }
+
+// Format prints String for every verb, so that %#v shows no token.
+func (r *Registry) Format(f fmt.State, _ rune) { fmt.Fprint(f, r.String()) }
+
+// repository returns the oras repository for repo (OWNER/NAME), made once
+// so that its referrers capability is probed once.
+func (r *Registry) repository(repo string) (*remote.Repository, error) {
+	if err := validRepo(repo); err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rp, ok := r.repos[repo]; ok {
+		return rp, nil
+	}
+	rp := &remote.Repository{
+		Client:             r.client,
+		Reference:          registry.Reference{Registry: r.host, Repository: repo},
+		PlainHTTP:          r.plainHTTP,
+		ManifestMediaTypes: manifestMediaTypes,
+		MaxMetadataBytes:   maxManifestBytes,
+		// A referrers list longer than this is not a list of signatures.
+		ReferrerListMaxPages: 10,
+	}
+	r.repos[repo] = rp
+	return rp, nil
+}
+
+// acquire takes one of the read slots, or returns ctx's error.
+func (r *Registry) acquire(ctx context.Context) error {
+	select {
+	case r.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (r *Registry) release() { <-r.sem }
+
+// Resolve finds the digest and media type a tag or digest points at, with
+// HEAD /v2/REPO/manifests/REF (distribution spec: "Checking if content exists
+// in the registry",
+// https://github.com/opencontainers/distribution-spec/blob/main/spec.md#checking-if-content-exists-in-the-registry).
+// A manifest the registry does not serve (a deleted package version) is an
+// error matching ErrManifestUnknown.
+func (r *Registry) Resolve(ctx context.Context, repo, ref string) (Descriptor, error) {
+	if err := validRef(ref); err != nil {
+		return Descriptor{}, err
+	}
+	rp, err := r.repository(repo)
+	if err != nil {
+		return Descriptor{}, err
+	}
+	if err := r.acquire(ctx); err != nil {
+		return Descriptor{}, err
+	}
+	defer r.release()
+	d, err := rp.Resolve(ctx, ref)
+	if err != nil {
+		return Descriptor{}, wrap("resolve "+repo+":"+ref, err)
+	}
+	return descriptorFrom(d), nil
+}
+
+// Manifest reads and decodes the manifest a tag or digest points at, with
+// GET /v2/REPO/manifests/REF and the four manifest media types in Accept
+// (distribution spec: "Pulling manifests",
+// https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests).
+// The body's sha256 must match the digest asked for (or, for a tag, the
+// digest the registry names); otherwise the error matches ErrDigestMismatch.
+func (r *Registry) Manifest(ctx context.Context, repo, ref string) (Manifest, error) {
+	if err := validRef(ref); err != nil {
+		return Manifest{}, err
+	}
+	rp, err := r.repository(repo)
+	if err != nil {
+		return Manifest{}, err
+	}
+	if err := r.acquire(ctx); err != nil {
+		return Manifest{}, err
+	}
+	defer r.release()
+	op := "read " + repo + ":" + ref
+	d, rc, err := rp.FetchReference(ctx, ref)
+	if err != nil {
+		return Manifest{}, wrap(op, err)
+	}
+	defer rc.Close()
+	body, err := io.ReadAll(io.LimitReader(rc, maxManifestBytes+1))
+	if err != nil {
+		return Manifest{}, wrap(op, err)
+	}
+	if len(body) > maxManifestBytes {
+		return Manifest{}, &Error{Op: op, Err: fmt.Errorf("manifest larger than %d bytes", maxManifestBytes)}
+	}
+	sum := sha256.Sum256(body)
+	got := "sha256:" + hex.EncodeToString(sum[:])
+	want := d.Digest.String()
+	if strings.HasPrefix(ref, "sha256:") {
+		want = ref
+	}
+	if got != want {
+		return Manifest{}, &Error{Op: op, Err: fmt.Errorf("%w: body is %s, expected %s", ErrDigestMismatch, got, want)}
+	}
+	desc := descriptorFrom(d)
+	desc.Digest = got
+	desc.Size = int64(len(body))
+	return decodeManifest(desc, body)
+}
+
+// Referrers lists the manifests that refer to digest (signatures,
+// attestations, SBOMs). It asks the OCI 1.1 referrers API,
+// GET /v2/REPO/referrers/DIGEST (distribution spec: "Listing referrers",
+// https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-referrers),
+// where the registry has it; a registry that answers 404, as ghcr.io does,
+// is asked once and then read through the tag schema: the index tagged
+// sha256-HEX. Cosign's tags sha256-HEX.sig, .att and .sbom are resolved as
+// well. Referrers are not filtered by artifact type (ghcr's fallback index
+// may report the empty type for cosign bundles).
+func (r *Registry) Referrers(ctx context.Context, repo, dgst string) ([]Descriptor, error) {
+	if err := validDigest("digest", dgst); err != nil {
+		return nil, err
+	}
+	rp, err := r.repository(repo)
+	if err != nil {
+		return nil, err
+	}
+	subject := ocispec.Descriptor{Digest: digest.Digest(dgst), MediaType: MediaTypeOCIManifest}
+	var out []Descriptor
+	seen := map[string]bool{}
+	err = func() error {
+		if err := r.acquire(ctx); err != nil {
+			return err
+		}
+		defer r.release()
+		return rp.Referrers(ctx, subject, "", func(page []ocispec.Descriptor) error {
+			for _, d := range page {
+				if !seen[d.Digest.String()] {
+					seen[d.Digest.String()] = true
+					out = append(out, descriptorFrom(d))
+				}
+			}
+			return nil
+		})
+	}()
+	if err != nil {
+		return nil, wrap("referrers of "+repo+"@"+dgst, err)
+	}
+	for _, suffix := range cosignSuffixes {
+		tag := TagSchema(dgst) + suffix
+		d, err := r.Resolve(ctx, repo, tag)
+		if errors.Is(err, ErrManifestUnknown) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !seen[d.Digest] {
+			seen[d.Digest] = true
+			d.Tag = tag
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// zeroDigest is the subject of the referrers API probe.
+const zeroDigest = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+
+// HasReferrersAPI reports whether the registry answers the OCI 1.1
+// referrers API for repo, asking once (GET /v2/REPO/referrers/ZERO-DIGEST):
+// ghcr.io answers 404, and its referrers are found through the tag schema.
+func (r *Registry) HasReferrersAPI(ctx context.Context, repo string) (bool, error) {
+	rp, err := r.repository(repo)
+	if err != nil {
+		return false, err
+	}
+	r.mu.Lock()
+	known, ok := r.referrersAPI[repo]
+	r.mu.Unlock()
+	if ok {
+		return known, nil
+	}
+	if err := r.acquire(ctx); err != nil {
+		return false, err
+	}
+	defer r.release()
+	scheme := "https"
+	if r.plainHTTP {
+		scheme = "http"
+	}
+	ref := registry.Reference{Registry: r.host, Repository: repo, Reference: zeroDigest}
+	ctx = auth.AppendRepositoryScope(ctx, ref, auth.ActionPull)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+r.host+"/v2/"+repo+"/referrers/"+zeroDigest, nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return false, wrap("referrers API of "+repo, err)
+	}
+	drain(resp)
+	var supported bool
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		supported = strings.HasPrefix(resp.Header.Get("Content-Type"), MediaTypeOCIIndex)
+	case resp.StatusCode == http.StatusNotFound:
+	default:
+		return false, &Error{Op: "referrers API of " + repo, Err: &ResponseError{Status: resp.StatusCode}}
+	}
+	_ = rp.SetReferrersCapability(supported) // already set by an earlier Referrers: keep it
+	r.mu.Lock()
+	r.referrersAPI[repo] = supported
+	r.mu.Unlock()
+	return supported, nil
+}
+
+// cosignSuffixes are the tag suffixes cosign attaches to sha256-HEX.
+var cosignSuffixes = []string{".sig", ".att", ".sbom"}
+
+// TagSchema is the tag the referrers tag schema and cosign derive from a
+// digest: "sha256:abc…" becomes "sha256-abc…".
+func TagSchema(dgst string) string { return strings.Replace(dgst, ":", "-", 1) }
+
+// wrap turns an oras error into an *Error whose Err matches this package's
+// sentinels.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	var guard *ForeignHostError
+	if errors.As(err, &guard) {
+		return &Error{Op: op, Err: guard}
+	}
+	var limited *RateLimitError
+	if errors.As(err, &limited) {
+		return &Error{Op: op, Err: limited}
+	}
+	var resp *errcode.ErrorResponse
+	if errors.As(err, &resp) {
+		re := &ResponseError{Status: resp.StatusCode}
+		for _, e := range resp.Errors {
+			re.Codes = append(re.Codes, e.Code)
+			if re.Message == "" {
+				re.Message = e.Message
+			}
+		}
+		return &Error{Op: op, Err: re}
+	}
+	switch {
+	case errors.Is(err, errdef.ErrNotFound):
+		return &Error{Op: op, Err: ErrManifestUnknown}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return &Error{Op: op, Err: err}
+}
+
+// refuseRedirects keeps every request, and so the token, on the registry
+// host: manifests are served directly, and a redirect is an error.
+func refuseRedirects(req *http.Request, via []*http.Request) error {
+	return &ForeignHostError{Host: req.URL.Host, Why: "redirect"}
+}

@@ -1,0 +1,108 @@
+package image_test
+
+import (
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/ghpackages/restore/api/apitest"
+	"github.com/ghpackages/restore/api/image"
+)
+
+// The common incident: a cleanup deleted the untagged children of a
+// multi-arch image. The tag and index still answer; the platforms do not.
+func TestDeletedChildrenArePlannedRestoredAndVerifiedWhole(t *testing.T) {
+	e := newEnv(t, nil)
+	img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}, Attestations: true})
+	deleted := e.reg.DeleteUntaggedChildren("acme", "team/app")
+	if len(deleted) != 6 {
+		t.Fatalf("cleanup deleted %d versions, want 6", len(deleted))
+	}
+
+	plan, err := e.r.Plan(ctx(t), "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Images) != 1 || plan.Images[0].Digest != img.Index.Digest {
+		t.Fatalf("plan images = %+v", plan.Images)
+	}
+	restores := plan.Restores()
+	if len(restores) != 6 {
+		t.Fatalf("plan restores %d manifests, want 6: %+v", len(restores), restores)
+	}
+	want := map[string]image.Role{}
+	for _, m := range img.Platforms {
+		want[m.Digest] = image.RolePlatform
+	}
+	for _, m := range img.Attestations {
+		want[m.Digest] = image.RoleAttestation
+	}
+	platforms := map[string]string{}
+	for _, m := range img.Children() {
+		platforms[m.Digest] = m.Platform
+	}
+	for _, r := range restores {
+		if want[r.Digest] != r.Role || r.Platform != platforms[r.Digest] || r.VersionID == 0 {
+			t.Errorf("restore %s: role %q platform %q id %d; want role %q platform %q", r.Digest, r.Role, r.Platform, r.VersionID, want[r.Digest], platforms[r.Digest])
+		}
+	}
+	if got := plan.Images[0].Manifests[0]; got.Role != image.RoleIndex || got.State != image.StatePresent {
+		t.Errorf("root = %+v, want a present index", got)
+	}
+	if len(e.restorePOSTs()) != 0 {
+		t.Fatal("the dry run sent restores")
+	}
+
+	res, err := e.r.Apply(ctx(t), plan, nil)
+	if err != nil || res.Failed() != 0 {
+		t.Fatalf("apply: %v, %+v", err, res.Restores)
+	}
+	var wantIDs []string
+	for _, id := range deleted {
+		wantIDs = append(wantIDs, strconv.FormatInt(id, 10))
+	}
+	slices.Sort(wantIDs)
+	if got := e.restorePOSTs(); !slices.Equal(got, wantIDs) {
+		t.Fatalf("restore POSTs = %v, want exactly %v", got, wantIDs)
+	}
+
+	rep, err := e.r.Verify(ctx(t), res.Plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rep.Images[0]
+	if !got.Whole() || got.TagsOK == nil || !*got.TagsOK {
+		t.Fatalf("verify: not whole: %+v", got)
+	}
+	ps := got.Platforms()
+	if len(ps) != 3 {
+		t.Fatalf("verify platforms = %+v, want 3", ps)
+	}
+	for _, p := range ps {
+		if !p.Whole || len(p.Manifests) != 2 {
+			t.Errorf("platform %s: whole %v with %d manifests, want whole with 2", p.Platform, p.Whole, len(p.Manifests))
+		}
+	}
+}
+
+func TestVerifyAloneReportsTheBrokenImage(t *testing.T) {
+	e := newEnv(t, nil)
+	e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	rep, err := e.r.Check(ctx(t), "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := rep.Images[0]
+	if img.Whole() {
+		t.Fatal("a broken image verified whole")
+	}
+	for _, p := range img.Platforms() {
+		if p.Whole || p.Manifests[0].State != image.StateMissing {
+			t.Errorf("platform %s = %+v, want missing", p.Platform, p)
+		}
+	}
+	if e.clock.Slept() != 0 {
+		t.Errorf("verify alone polled for %s", e.clock.Slept())
+	}
+}

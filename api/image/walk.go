@@ -1,0 +1,270 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/ghpackages/restore/api"
+)
+
+// walker walks the closure of images: every manifest an index lists
+// (platforms, attestations, nested indexes) and the manifests referring to
+// the root and to each platform (signatures, attestations, SBOMs).
+//
+// With a version listing it plans: each manifest's state comes from the
+// listing, and the registry is read only for what must be opened (the root
+// and indexes). Referrers come from the listing's tags (the tag schema
+// sha256-HEX and cosign's .sig/.att/.sbom, deleted ones included, which the
+// registry cannot show) and, where the registry has it, the OCI referrers
+// API. Without a listing it verifies: every manifest is checked in the
+// registry, and referrers come from the registry alone.
+type walker struct {
+	reg      Reader
+	repo     string
+	versions *versionIndex
+	clock    api.Clock
+	// poll are the waits before reading again a manifest the registry does
+	// not serve (yet): a restore may take a moment to reach the registry.
+	poll []time.Duration
+	// referrersAPI: the registry has the OCI referrers API (listing mode).
+	referrersAPI bool
+}
+
+type walk struct {
+	img  *Image
+	seen map[string]bool
+}
+
+// plan walks one image with the listing.
+func (w *walker) plan(ctx context.Context, root string) Image {
+	img := Image{Root: root}
+	v, ok := w.versions.root(root)
+	if !ok {
+		e := Entry{Role: RoleImage, State: StateGone, Why: "no version of the package has this tag or digest: deleted more than 30 days ago, or never pushed"}
+		if IsDigest(root) {
+			img.Digest, e.Digest = root, root
+		} else {
+			e.Tag = root
+		}
+		img.Manifests = []Entry{e}
+		return img
+	}
+	img.Digest, img.Tags = v.Name, v.Tags
+	if !IsDigest(root) && len(img.Tags) == 0 {
+		img.Tags = []string{root}
+	}
+	d := Descriptor{Digest: v.Name}
+	if !IsDigest(root) {
+		d.Tag = root
+	}
+	wk := &walk{img: &img, seen: map[string]bool{}}
+	w.walk(ctx, wk, d, RoleImage, "", "")
+	if v.Deleted() && len(img.Manifests) > 0 && !IsDigest(root) {
+		img.Manifests[0].Why += "; found among the deleted versions by tag " + root
+	}
+	return img
+}
+
+// verify walks one image in the registry alone, and checks that each of
+// its tags resolves to its root digest (img.Digest, if known).
+func (w *walker) verify(ctx context.Context, img Image) Image {
+	img.Manifests, img.Pending, img.Err, img.TagsOK = nil, false, "", nil
+	tags := img.Tags
+	if !IsDigest(img.Root) && !containsString(tags, img.Root) {
+		tags = append([]string{img.Root}, tags...)
+	}
+	tagsOK := true
+	for _, t := range tags {
+		d, err := w.head(ctx, t)
+		if err != nil {
+			if !errors.Is(err, ErrManifestUnknown) {
+				img.Err = err.Error()
+			}
+			tagsOK = false
+			continue
+		}
+		if img.Digest == "" {
+			img.Digest = d.Digest
+		}
+		if d.Digest != img.Digest {
+			tagsOK = false
+		}
+	}
+	if len(tags) > 0 {
+		img.TagsOK = &tagsOK
+	}
+	if img.Digest == "" {
+		img.Manifests = []Entry{{Role: RoleImage, Tag: img.Root, State: StateMissing, Why: "the registry does not serve this tag"}}
+		return img
+	}
+	wk := &walk{img: &img, seen: map[string]bool{}}
+	w.walk(ctx, wk, Descriptor{Digest: img.Digest}, RoleImage, "", "")
+	return img
+}
+
+// walk adds d and what hangs off it to the image.
+func (w *walker) walk(ctx context.Context, wk *walk, d Descriptor, role Role, platform, parent string) {
+	if wk.seen[d.Digest] || ctx.Err() != nil {
+		return
+	}
+	wk.seen[d.Digest] = true
+	e := Entry{Digest: d.Digest, Role: role, Platform: platform, MediaType: d.MediaType, Tag: d.Tag, Parent: parent}
+	isRoot := parent == ""
+	mustRead := isRoot || d.IsIndex()
+	var m *Manifest
+	if w.versions != nil {
+		e.State, e.VersionID, e.Why = w.versions.state(d.Digest)
+	}
+	switch {
+	case w.versions != nil && !e.State.ok():
+		if mustRead {
+			wk.img.Pending = true
+			e.Why += "; what it lists becomes known once it is restored"
+		}
+	case mustRead:
+		got, err := w.read(ctx, d.Digest)
+		switch {
+		case errors.Is(err, ErrManifestUnknown):
+			e.State, e.Why = StateMissing, missingWhy(w.versions != nil)
+		case err != nil:
+			e.State, e.Err = StateMissing, err.Error()
+			wk.img.Err = err.Error()
+		default:
+			m = &got
+			e.MediaType = got.MediaType
+			if w.versions == nil {
+				e.State, e.Why = StatePresent, "the registry serves it"
+			}
+		}
+	case w.versions == nil:
+		got, err := w.head(ctx, d.Digest)
+		switch {
+		case errors.Is(err, ErrManifestUnknown):
+			e.State, e.Why = StateMissing, missingWhy(false)
+		case err != nil:
+			e.State, e.Err = StateMissing, err.Error()
+		default:
+			e.State, e.Why = StatePresent, "the registry serves it"
+			if e.MediaType == "" {
+				e.MediaType = got.MediaType
+			}
+		}
+	}
+	if m != nil && m.IsIndex() && role == RoleImage {
+		e.Role = RoleIndex
+	}
+	wk.img.Manifests = append(wk.img.Manifests, e)
+	if m != nil && m.IsIndex() {
+		platformOf := map[string]string{}
+		for _, c := range m.Children {
+			platformOf[c.Digest] = c.Platform
+		}
+		for _, c := range m.Children {
+			cr, cp := childRole(c, e.Role, platformOf)
+			w.walk(ctx, wk, c, cr, cp, d.Digest)
+		}
+	}
+	if isRoot || role == RolePlatform {
+		w.referrers(ctx, wk, d.Digest)
+	}
+}
+
+func missingWhy(listed bool) string {
+	if listed {
+		return "an active version holds it, but the registry does not serve it"
+	}
+	return "the registry does not serve it (manifest unknown)"
+}
+
+// childRole says what a manifest listed by an index is to the image.
+func childRole(c Descriptor, parent Role, platformOf map[string]string) (Role, string) {
+	switch {
+	case parent == RoleReferrer:
+		return RoleReferrer, ""
+	case c.Attests() != "":
+		return RoleAttestation, platformOf[c.Attests()]
+	case c.Platform == "unknown/unknown":
+		return RoleAttestation, ""
+	case c.IsIndex():
+		return RoleIndex, c.Platform
+	}
+	return RolePlatform, c.Platform
+}
+
+// cosignRoles are the tag-schema tags of a digest and what they hold.
+var cosignRoles = []struct {
+	suffix string
+	role   Role
+}{{"", RoleReferrer}, {".sig", RoleSignature}, {".att", RoleAttestation}, {".sbom", RoleReferrer}}
+
+// referrers adds the manifests that refer to subject.
+func (w *walker) referrers(ctx context.Context, wk *walk, subject string) {
+	if w.versions != nil {
+		for _, cr := range cosignRoles {
+			tag := TagSchema(subject) + cr.suffix
+			v, ok := w.versions.byTagName(tag)
+			if !ok {
+				continue
+			}
+			d := Descriptor{Digest: v.Name, Tag: tag}
+			if cr.suffix == "" {
+				d.MediaType = MediaTypeOCIIndex // the tag schema's referrers index
+			}
+			w.walk(ctx, wk, d, cr.role, "", subject)
+		}
+		if !w.referrersAPI {
+			return
+		}
+	}
+	refs, err := w.reg.Referrers(ctx, w.repo, subject)
+	if err != nil {
+		wk.img.Err = err.Error()
+		return
+	}
+	for _, r := range refs {
+		role := RoleReferrer
+		for _, cr := range cosignRoles[1:] {
+			if r.Tag != "" && strings.HasSuffix(r.Tag, cr.suffix) {
+				role = cr.role
+			}
+		}
+		w.walk(ctx, wk, r, role, "", subject)
+	}
+}
+
+// read GETs a manifest, polling while the registry does not serve it.
+func (w *walker) read(ctx context.Context, ref string) (Manifest, error) {
+	for i := 0; ; i++ {
+		m, err := w.reg.Manifest(ctx, w.repo, ref)
+		if !errors.Is(err, ErrManifestUnknown) || i >= len(w.poll) {
+			return m, err
+		}
+		if err := w.clock.Sleep(ctx, w.poll[i]); err != nil {
+			return Manifest{}, err
+		}
+	}
+}
+
+// head HEADs a manifest, polling while the registry does not serve it.
+func (w *walker) head(ctx context.Context, ref string) (Descriptor, error) {
+	for i := 0; ; i++ {
+		d, err := w.reg.Resolve(ctx, w.repo, ref)
+		if !errors.Is(err, ErrManifestUnknown) || i >= len(w.poll) {
+			return d, err
+		}
+		if err := w.clock.Sleep(ctx, w.poll[i]); err != nil {
+			return Descriptor{}, err
+		}
+	}
+}
+
+func containsString(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
