@@ -7,10 +7,11 @@ import (
 )
 
 // TestLeanImportGraph checks that a program importing gen or api links no
-// OpenAPI tooling and no YAML parser: those belong to spec, the slicer and
-// the fake server, which consumers import only on purpose.
+// OpenAPI tooling, no YAML parser and no registry library: those belong to
+// spec, the slicer, the fake server and api/image, which consumers import
+// only on purpose.
 func TestLeanImportGraph(t *testing.T) {
-	forbidden := []string{"kin-openapi", "yaml", "oapi-codegen/v2"}
+	forbidden := []string{"kin-openapi", "yaml", "oapi-codegen/v2", "oras.land", "opencontainers", "api/image"}
 	for _, pkg := range []string{"./gen", "./api"} {
 		out, err := exec.Command("go", "list", "-deps", pkg).CombinedOutput()
 		if err != nil {
