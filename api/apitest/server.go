@@ -59,10 +59,11 @@ func WithSecondaryLimit(n int) Option { return func(s *Server) { s.secondaryPerM
 // command uses it to serve on a chosen address).
 func WithListener(l net.Listener) Option { return func(s *Server) { s.listener = l } }
 
-// WithRoundTrip holds every answer back by d of real time, to simulate the
-// round trip to GitHub in benchmarks (issue 13's sweep benchmark uses 100
-// ms). Tests must not use it: they never wait for real. (WithLatency is the
-// registry's option.)
+// WithRoundTrip holds every answer back by d on the server's clock, to
+// simulate the round trip to GitHub: with the default wall clock it is a
+// real wait, for benchmarks (issue 13's sweep benchmark uses 100 ms); with
+// an *apitest.Clock it costs no real time and moves the clock instead.
+// (WithLatency is the registry's option.)
 func WithRoundTrip(d time.Duration) Option { return func(s *Server) { s.latency = d } }
 
 // Request is one request as it came over the wire.
@@ -304,16 +305,11 @@ func (s *Server) handler() (http.Handler, error) {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		done := s.load.enter()
 		defer done()
-		if s.latency > 0 {
-			t := time.NewTimer(s.latency)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-				return
-			}
+		r = s.mapLinkForm(r) // notes the arrival time
+		if s.latency > 0 && s.clock.Sleep(r.Context(), s.latency) != nil {
+			return // the client went away
 		}
-		mux.ServeHTTP(w, s.mapLinkForm(r))
+		mux.ServeHTTP(w, r)
 	}), nil
 }
 
