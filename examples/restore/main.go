@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/ghpackages/restore/api"
 )
 
@@ -31,16 +33,23 @@ func main() {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	code := run(ctx, env{
 		args: os.Args[1:], getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		tty: isTerminal(os.Stderr), now: time.Now,
+		tty: isTerminal(os.Stderr), width: terminalWidth(), now: time.Now,
 	})
 	stop()
 	os.Exit(code)
 }
 
-// isTerminal reports whether f is a character device (a terminal).
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+// isTerminal reports whether f is a terminal (not merely a character
+// device such as /dev/null).
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// terminalWidth is the width of the terminal on stderr, or 0.
+func terminalWidth() int {
+	w, _, err := term.GetSize(int(os.Stderr.Fd()))
+	if err != nil {
+		return 0
+	}
+	return w
 }
 
 // env is the process's world, so tests can run the tool in process.
@@ -50,6 +59,7 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	tty            bool
+	width          int // of the terminal, 0 if unknown
 	now            func() time.Time
 }
 
@@ -66,6 +76,9 @@ type cli struct {
 
 func run(ctx context.Context, e env) int {
 	c := &cli{env: e, stdout: &output{w: e.stdout}, stderr: &output{w: e.stderr}, width: 80}
+	if e.width >= 40 {
+		c.width = e.width
+	}
 	if n, err := strconv.Atoi(e.getenv("COLUMNS")); err == nil && n >= 40 {
 		c.width = n
 	}

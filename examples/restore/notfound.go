@@ -74,13 +74,13 @@ func similarNames(name string, names []string) []string {
 			continue
 		}
 		cand := norm(n)
-		d := distance(target, cand)
+		d := distance(strings.ToLower(name), strings.ToLower(n))
 		limit := max(2, len([]rune(target))/3)
 		switch {
 		case cand == target:
 			d = 0
-		case target != "" && (strings.Contains(cand, target) || strings.Contains(target, cand)) && cand != "":
-			d = min(d, 1)
+		case target != "" && cand != "" && (strings.Contains(cand, target) || strings.Contains(target, cand)):
+			// kept, ranked by its distance
 		case d > limit:
 			continue
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -41,6 +40,9 @@ func (c *cli) printPlan(p api.Plan, now time.Time) {
 		what += " of " + escape(pkgs[0].String())
 	case len(pkgs) > 1:
 		what += " in " + plural(len(pkgs), "package")
+	}
+	if len(p.RestorePackages) > 0 && len(p.Items) == 0 {
+		what = "the deleted " + plural(len(p.RestorePackages), "package") + " below, then the versions the selection chooses"
 	}
 	fmt.Fprintf(w, "Plan: %s to restore (%s)\n", what, mode)
 	for _, pkg := range pkgs {
@@ -165,5 +167,3 @@ func joinIDs(items []api.PlanItem) string {
 	}
 	return strings.Join(s, ", ")
 }
-
-var _ io.Writer = (*output)(nil)

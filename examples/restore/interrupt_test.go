@@ -1,0 +1,175 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
+)
+
+// tenDeleted seeds an npm package of octo-org with ten deleted versions.
+func tenDeleted(t *testing.T, srv *apitest.Server) (ids []int64) {
+	t.Helper()
+	for i := range 10 {
+		ids = append(ids, srv.AddVersion("octo-org", api.PackageTypeNpm, "ten", apitest.VersionSeed{Name: "1.0." + strconv.Itoa(i)}))
+	}
+	// An eleventh stays active, so the package is not deleted with the tenth.
+	srv.AddVersion("octo-org", api.PackageTypeNpm, "ten", apitest.VersionSeed{Name: "2.0.0"})
+	for _, id := range ids {
+		if err := srv.DeleteVersion("octo-org", api.PackageTypeNpm, "ten", id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ids
+}
+
+// restoresOf lists the version ids the server got a restore POST for.
+func restoresOf(srv *apitest.Server) []int64 {
+	var out []int64
+	for _, r := range posts(srv) {
+		parts := strings.Split(r.RawPath, "/")
+		if len(parts) >= 2 {
+			if id, err := strconv.ParseInt(parts[len(parts)-2], 10, 64); err == nil {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+func TestInterruptedApplyResumesFromItsJournal(t *testing.T) {
+	srv, d := fake(t)
+	ids := tenDeleted(t, srv)
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	r := withToken(d)
+	out, errOut, code := r.do(t, "--base-url", srv.URL, "--org", "octo-org", "--type", "npm", "--package", "ten", "--all-deleted", "--save-plan", planFile)
+	if code != 0 || !strings.Contains(out, "Plan saved to "+planFile) || !strings.Contains(out, "restore --plan "+planFile+" --base-url "+srv.URL+" --apply") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+
+	// Three restores are answered; the fourth is held until the client goes.
+	srv.Script(api.OpRestoreVersion, apitest.Fault{}, apitest.Fault{}, apitest.Fault{}, apitest.Fault{Delay: 10 * time.Minute})
+	cmd := r.command(t, "--base-url", srv.URL, "--plan", planFile, "--apply", "--pacing", "0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := collect(stdout)
+	lines.waitFor(t, "[3/10] restored")
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	lines.waitFor(t, "To resume:")
+	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
+		t.Errorf("exit %d, want %d", code, exitInterrupted)
+	}
+	report := lines.text()
+	for _, want := range []string{
+		"\nInterrupted.\n",
+		"  done:       3 versions (restored 3, already active 0, done earlier 0)\n",
+		"  in flight:  " + itoa(ids[3]) + ", outcome unknown (it may have been restored)\n",
+		"  not tried:  6 versions\n",
+		"To resume:\n  restore --plan " + planFile + " --base-url " + srv.URL + " --pacing 0s --apply",
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q:\n%s", want, report)
+		}
+	}
+	journal, err := os.ReadFile(planFile + ".journal")
+	if err != nil || strings.Count(string(journal), `"outcome":"restored"`) != 3 {
+		t.Fatalf("journal (%v):\n%s", err, journal)
+	}
+
+	// The resume, the same command again: no restore for the three done.
+	srv.ResetRequests()
+	out, errOut, code = r.do(t, "--base-url", srv.URL, "--plan", planFile, "--apply", "--pacing", "0")
+	if code != 0 {
+		t.Fatalf("resume: exit %d:\n%s\n%s", code, out, errOut)
+	}
+	sent := restoresOf(srv)
+	for _, id := range ids[:3] {
+		if slices.Contains(sent, id) {
+			t.Errorf("the resume sent a restore for %d, restored before the interrupt", id)
+		}
+	}
+	if len(sent) != 7 {
+		t.Errorf("the resume sent %d restores (%v), want 7", len(sent), sent)
+	}
+	if !strings.Contains(out, "Resuming: the journal") || !strings.Contains(strings.Join(strings.Fields(out), " "), "3 versions done in an earlier run (journal), not sent again") {
+		t.Errorf("resume output:\n%s", out)
+	}
+	for _, id := range ids {
+		if v, _ := srv.Version("octo-org", api.PackageTypeNpm, "ten", id); v.DeletedAt != nil {
+			t.Errorf("version %d is still deleted", id)
+		}
+	}
+}
+
+func TestPlanFileIsCheckedBeforeUse(t *testing.T) {
+	srv, d := fake(t)
+	dir := t.TempDir()
+	planFile := filepath.Join(dir, "plan.json")
+	r := withToken(d)
+	if _, errOut, code := r.do(t, "--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted", "--save-plan", planFile); code != 0 {
+		t.Fatal(errOut)
+	}
+	data, _ := os.ReadFile(planFile)
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(s), 0o600)
+		return p
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"another host", []string{"--base-url", "http://127.0.0.1:1", "--plan", planFile}, "was made against " + srv.URL},
+		{"another owner", []string{"--base-url", srv.URL, "--org", "someone-else", "--plan", planFile}, "is for octo-org, not someone-else"},
+		{"unknown schema", []string{"--base-url", srv.URL, "--plan", write("v9.json", strings.Replace(string(data), `"schema": 1`, `"schema": 9`, 1))}, "invalid schema \"9\""},
+		{"unknown field", []string{"--base-url", srv.URL, "--plan", write("x.json", strings.Replace(string(data), `"schema": 1`, `"schema": 1, "frobs": 2`, 1))}, "unknown field"},
+		{"no file", []string{"--base-url", srv.URL, "--plan", filepath.Join(dir, "missing.json")}, "no such file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errOut, code := r.do(t, tt.args...)
+			if code != exitUsage || !strings.Contains(strings.Join(strings.Fields(errOut), " "), tt.want) {
+				t.Errorf("exit %d: %s; want 2 and %q", code, errOut, tt.want)
+			}
+		})
+	}
+	// A good plan prints its age and the days left now.
+	out, errOut, code := r.do(t, "--base-url", srv.URL, "--plan", planFile)
+	if code != 0 || !strings.Contains(out, "Plan made ") || !strings.Contains(out, "Plan: 5 deleted versions of octo-org/container/team/app") {
+		t.Errorf("exit %d: %s %s", code, out, errOut)
+	}
+	if n := len(posts(srv)); n != 0 {
+		t.Errorf("%d POSTs without --apply", n)
+	}
+
+	// The days left are checked again: a plan made 40 days ago is past the window.
+	p, err := api.ParsePlan(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.MadeAt = time.Now().Add(-40 * 24 * time.Hour).UTC()
+	for i := range p.Items {
+		p.Items[i].DeletedAt = time.Now().Add(-31 * 24 * time.Hour).UTC()
+	}
+	b, _ := json.Marshal(p)
+	out, _, _ = r.do(t, "--base-url", srv.URL, "--plan", write("stale.json", string(b)))
+	if !strings.Contains(out, "Plan made 40 days ago") || !strings.Contains(out, "5 versions passed GitHub's 30-day window since") || !strings.Contains(out, " gone ") {
+		t.Errorf("stale plan:\n%s", out)
+	}
+}
