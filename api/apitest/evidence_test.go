@@ -1,8 +1,8 @@
 package apitest_test
 
 // Each test here checks one GitHub behaviour the fake models, and names its
-// source. "GITHUB.md" is the project's record of GitHub's behaviour; the
-// table in README.md repeats the facts with these tests' names.
+// source; the behaviour table in README.md lists the same facts, their
+// evidence, and these tests' names.
 
 import (
 	"encoding/json"
@@ -25,7 +25,7 @@ func decode[T any](t *testing.T, a answer) T {
 	return v
 }
 
-// Source: GitHub's packages handler (GITHUB.md, "Evidence gathered since"):
+// Source: GitHub's packages handler (README.md, rows 1-3):
 // authentication, then validation (422), then the package (404 "Package
 // not found." whatever the scopes), then the scopes (403 with GitHub's
 // messages); listing deleted versions needs delete:packages.
@@ -70,7 +70,7 @@ func TestEvidenceOrderOfChecks(t *testing.T) {
 	}
 }
 
-// Source: GITHUB.md, "The routes" and "Evidence gathered since": a deleted
+// Source: GitHub's packages handler (README.md, row 4): a deleted
 // version answers GET with 404 `Package version not found.`, like one that
 // never existed; only the state=deleted listing shows it.
 func TestEvidenceGetDeletedVersion(t *testing.T) {
@@ -89,7 +89,7 @@ func TestEvidenceGetDeletedVersion(t *testing.T) {
 	}
 }
 
-// Source: GITHUB.md, "Pagination": a real capture
+// Source (README.md, row 5): a real capture
 // (https://api.github.com/organizations/54834211/packages/container/vuls-data-db/versions?page=2&per_page=100)
 // names the org by numeric id and keeps only page and per_page; rels come
 // in the order next, prev, first, last; last is absent on the last page; a
@@ -148,7 +148,7 @@ func TestEvidenceLinkHeaders(t *testing.T) {
 	}
 }
 
-// Source: GITHUB.md, "Evidence gathered since": package restore answers
+// Source: GitHub's packages handler (README.md, row 9): package restore answers
 // 409 when an active package holds the name, 409 when several deleted
 // packages match and no restore token picks one, and 422 for a retired
 // name; the token query parameter picks one deleted package.
@@ -200,7 +200,7 @@ func TestEvidencePackageRestore(t *testing.T) {
 	}
 }
 
-// Source: GITHUB.md, "Evidence gathered since" (snok/container-retention-
+// Source (README.md, row 10): snok/container-retention-
 // policy #59, #93): secondary limits came as 403 with a positive
 // x-ratelimit-remaining, a future reset and no retry-after, and a
 // documentation_url ending #about-secondary-rate-limits.
@@ -224,7 +224,7 @@ func TestEvidenceSecondaryLimit(t *testing.T) {
 	}
 }
 
-// Source: GITHUB.md, "Evidence gathered since" and "Path parameters": URLs
+// Source: GitHub's packages handler and go-github (README.md, rows 12-13): URLs
 // in bodies escape `/` in the name as %2F; a deleted version has deleted_at
 // and omits html_url (not null); a deleted container version keeps its tags
 // in metadata.container.tags (container tags come from the registry
@@ -258,7 +258,7 @@ func TestEvidenceVersionBodies(t *testing.T) {
 	}
 }
 
-// Source: GITHUB.md, "Evidence gathered since": API version 2026-03-10
+// Source (README.md, row 14): API version 2026-03-10
 // changes only GET /rate_limit, whose body drops `rate` and keeps
 // `resources` (github/rest-api-description, api.github.com.2026-03-10.json);
 // GitHub echoes the version in X-GitHub-Api-Version-Selected.
@@ -286,7 +286,7 @@ func TestEvidenceAPIVersion2026(t *testing.T) {
 	}
 }
 
-// Source: GITHUB.md, "Evidence gathered since": GitHub does not check that
+// Source: GitHub's packages handler (README.md, row 17): GitHub does not check that
 // a version is deleted before restoring it: an active version answers 400
 // on registries with granular permissions (container, npm, NuGet, RubyGems)
 // and 204 on the older ones (Maven, Docker).

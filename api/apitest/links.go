@@ -47,7 +47,7 @@ func linkForm(ctx context.Context) bool {
 
 // mapLinkForm maps GitHub's Link forms onto the described routes before
 // routing and validation: /organizations/{id}/... onto /orgs/{login}/...
-// and /user/{id}/... onto /users/{login}/... (GITHUB.md, "Pagination"). A
+// and /user/{id}/... onto /users/{login}/... (README.md, behaviour table). A
 // path that is in a Link form but names no account stays as it is and
 // answers 404.
 func (s *Server) mapLinkForm(r *http.Request) *http.Request {

@@ -26,7 +26,7 @@ func userFixture(t *testing.T) (*fixture, map[string]int64) {
 	return f, ids
 }
 
-// Source: GITHUB.md, "User-owned packages": the same routes under
+// Source (README.md, row 23): GitHub's description has the same routes under
 // /users/{username} and /user (the token's user); a user's private
 // packages are visible to that user only. Restoring another user's package
 // answers 404 like a package the token cannot see (unconfirmed: GitHub's
@@ -69,7 +69,7 @@ func TestUserOwnedPackages(t *testing.T) {
 	}
 }
 
-// Source: GITHUB.md, "Pagination": user-owned packages' links use
+// Source (README.md, row 7): user-owned packages' links use
 // /user/{numeric id}/packages/..., for named users and the authenticated
 // user alike.
 func TestUserLinkForm(t *testing.T) {
@@ -95,7 +95,7 @@ func TestUserLinkForm(t *testing.T) {
 	}
 }
 
-// Source: GITHUB.md, "User-owned packages": the three list-packages
+// Source (README.md, row 24): the three list-packages
 // operations take package_type (required), visibility, page and per_page;
 // a package deleted whole is not listed; a user's private packages are
 // listed to that user only. Link headers name the owner by id, like the

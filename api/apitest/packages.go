@@ -23,7 +23,7 @@ func msgRetired(name string) string {
 }
 
 // restorePackage restores a package deleted as a whole, with the versions
-// deleted along with it (GITHUB.md, "Evidence gathered since"): 204; 404
+// deleted along with it (README.md, behaviour table): 204; 404
 // when no deleted package of that name is within the window (or the token
 // matches none); 409 when an active package holds the name, or when several
 // deleted packages match and no restore token picks one; 422 when the name

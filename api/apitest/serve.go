@@ -206,7 +206,7 @@ func (c *call) needScopes(message string, scopes ...string) (reply, bool) {
 	return reply{}, true
 }
 
-// Scope messages, as GitHub words them (GITHUB.md, "Tokens and scopes").
+// Scope messages, as GitHub words them (README.md, behaviour table).
 const (
 	msgScopesRestoreVersion = "You need at least write:packages and read:packages scopes to restore a package version."
 	msgScopesRestorePackage = "You need at least write:packages and read:packages scopes to restore a package."

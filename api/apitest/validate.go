@@ -17,11 +17,11 @@ import (
 // version, 401 without or with a bad token, 403 for a refused token kind,
 // a missing User-Agent or a rate limit, 404 for what the token cannot see,
 // 422 for a parameter the description does not allow, and 429 for a rate
-// limit (GITHUB.md, "Observed error answers" and "Rate limits").
+// limit (README.md, behaviour table).
 var anyRouteUndeclared = []int{400, 401, 403, 404, 422, 429}
 
 // undeclaredByOp are the statuses GitHub really answers per operation that
-// the description does not declare (GITHUB.md, "Evidence gathered since":
+// the description does not declare (README.md, behaviour table:
 // restore version 400/422/500; restore package 409/422; list versions 422;
 // get version 404).
 var undeclaredByOp = map[api.Operation][]int{

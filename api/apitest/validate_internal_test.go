@@ -43,8 +43,8 @@ func TestReplyValidationCatchesDrift(t *testing.T) {
 	}
 }
 
-// Undeclared statuses stay limited to those GitHub really sends (GITHUB.md,
-// "Evidence gathered since"): 409 only from package restore, 500 only from
+// Undeclared statuses stay limited to those GitHub really sends (README.md,
+// row 16): 409 only from package restore, 500 only from
 // version restore, and the statuses every route can answer; anything else
 // is drift.
 func TestUndeclaredStatusesArePerOperation(t *testing.T) {
