@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/ghpackages/restore/spec/internal/jsondoc"
 )
 
 // ProvenanceKey is the extension under info that records where a slice came from.
@@ -318,101 +315,19 @@ func sortedKeys(m map[string]any) []string {
 // decode reads JSON or YAML into maps, slices, strings, bools, nil and
 // json.Number, so that numbers survive exactly as written.
 func decode(src []byte) (any, error) {
-	trimmed := bytes.TrimLeft(src, " \t\r\n\ufeff")
-	if len(trimmed) == 0 {
-		return nil, errors.New("slice: the document is empty")
+	v, err := jsondoc.Decode(src)
+	if err != nil {
+		return nil, fmt.Errorf("slice: %w", err)
 	}
-	if trimmed[0] == '{' {
-		dec := json.NewDecoder(bytes.NewReader(trimmed))
-		dec.UseNumber()
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("slice: the document is not valid JSON: %w", err)
-		}
-		return v, nil
-	}
-	var n yaml.Node
-	if err := yaml.Unmarshal(src, &n); err != nil {
-		return nil, fmt.Errorf("slice: the document is neither JSON nor valid YAML: %w", err)
-	}
-	return fromYAML(&n)
-}
-
-func fromYAML(n *yaml.Node) (any, error) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		if len(n.Content) == 0 {
-			return nil, errors.New("slice: the YAML document is empty")
-		}
-		return fromYAML(n.Content[0])
-	case yaml.AliasNode:
-		return fromYAML(n.Alias)
-	case yaml.MappingNode:
-		m := make(map[string]any, len(n.Content)/2)
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k := n.Content[i]
-			if k.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("slice: YAML line %d: a mapping key must be a scalar", k.Line)
-			}
-			v, err := fromYAML(n.Content[i+1])
-			if err != nil {
-				return nil, err
-			}
-			m[k.Value] = v
-		}
-		return m, nil
-	case yaml.SequenceNode:
-		s := make([]any, 0, len(n.Content))
-		for _, c := range n.Content {
-			v, err := fromYAML(c)
-			if err != nil {
-				return nil, err
-			}
-			s = append(s, v)
-		}
-		return s, nil
-	case yaml.ScalarNode:
-		switch n.ShortTag() {
-		case "!!null":
-			return nil, nil
-		case "!!bool":
-			var b bool
-			if err := n.Decode(&b); err != nil {
-				return nil, fmt.Errorf("slice: YAML line %d: %w", n.Line, err)
-			}
-			return b, nil
-		case "!!int":
-			var i int64
-			if err := n.Decode(&i); err != nil {
-				return nil, fmt.Errorf("slice: YAML line %d: %w", n.Line, err)
-			}
-			return json.Number(strconv.FormatInt(i, 10)), nil
-		case "!!float":
-			var f float64
-			if err := n.Decode(&f); err != nil {
-				return nil, fmt.Errorf("slice: YAML line %d: %w", n.Line, err)
-			}
-			b, err := json.Marshal(f)
-			if err != nil {
-				return nil, fmt.Errorf("slice: YAML line %d: number %q: %w", n.Line, n.Value, err)
-			}
-			return json.Number(b), nil
-		default:
-			return n.Value, nil
-		}
-	}
-	return nil, fmt.Errorf("slice: YAML line %d: unsupported node", n.Line)
+	return v, nil
 }
 
 // encode writes v as JSON with two-space indentation, sorted keys, no HTML
 // escaping and a final newline.
 func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	b, err := jsondoc.Encode(v)
+	if err != nil {
 		return nil, fmt.Errorf("slice: encoding the slice: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
