@@ -60,8 +60,8 @@ type ImageSpec struct {
 	// Signature adds a cosign signature tagged sha256-HEX.sig for the index.
 	Signature bool
 	// Salt makes the content, and so the digests, unique (default: the
-	// tags). Two images with the same salt share their platform manifests
-	// and attestations, as an rc and its release do.
+	// tags). Two images with the same salt and different tags share their
+	// platform manifests and attestations, as an rc and its release do.
 	Salt string
 	// CreatedAt is the versions' creation time (default: the clock's now).
 	CreatedAt time.Time
@@ -148,8 +148,12 @@ func imageManifest(configType, layerType, content string, subject *jsonDesc, art
 	return b
 }
 
-func indexOf(manifests []jsonDesc) []byte {
-	b, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": ociIndex, "manifests": manifests})
+func indexOf(manifests []jsonDesc, annotations map[string]string) []byte {
+	m := map[string]any{"schemaVersion": 2, "mediaType": ociIndex, "manifests": manifests}
+	if len(annotations) > 0 {
+		m["annotations"] = annotations
+	}
+	b, _ := json.Marshal(m)
 	return b
 }
 
@@ -202,7 +206,9 @@ func (r *Registry) SeedIndex(owner, name string, spec ImageSpec) SeededImage {
 			})
 		}
 	}
-	ib := indexOf(append(entries, attEntries...))
+	// The index names its tags, so that two images sharing their platform
+	// manifests (an rc and its release) still have indexes of their own.
+	ib := indexOf(append(entries, attEntries...), map[string]string{"org.opencontainers.image.version": strings.Join(spec.Tags, ",")})
 	img.Index = r.push(owner, name, ociIndex, ib, "", "", spec.CreatedAt, spec.Tags)
 	img.Index.Role = SeedIndex
 	if spec.Signature {
@@ -234,7 +240,7 @@ func (r *Registry) PushReferrer(owner, name, subject, artifactType, salt string)
 	m := r.push(owner, name, ociManifest, body, subject, artifactType, time.Time{}, nil)
 	m.Role = SeedReferrer
 	if !r.referrersAPI {
-		ib := indexOf([]jsonDesc{{MediaType: ociManifest, Digest: m.Digest, Size: len(body), ArtifactType: artifactType}})
+		ib := indexOf([]jsonDesc{{MediaType: ociManifest, Digest: m.Digest, Size: len(body), ArtifactType: artifactType}}, nil)
 		r.push(owner, name, ociIndex, ib, "", "", time.Time{}, []string{strings.Replace(subject, ":", "-", 1)})
 	}
 	return m

@@ -1,0 +1,347 @@
+package image_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
+	"github.com/ghpackages/restore/api/image"
+)
+
+const repo = "acme/team/app"
+
+func TestRegistryExchangesTheGitHubTokenThroughTheChallenge(t *testing.T) {
+	e := newEnv(t, nil)
+	img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}})
+	d, err := e.rc.Resolve(ctx(t), repo, "v1")
+	if err != nil || d.Digest != img.Index.Digest || d.MediaType != image.MediaTypeOCIIndex {
+		t.Fatalf("resolve = %+v, %v", d, err)
+	}
+	reqs := e.reg.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("requests = %d, want challenge, exchange, retry", len(reqs))
+	}
+	if reqs[0].Status != 401 || reqs[0].Header.Get("Authorization") != "" {
+		t.Errorf("first request %+v, want an anonymous 401", reqs[0])
+	}
+	user, pass, ok := (&http.Request{Header: reqs[1].Header}).BasicAuth()
+	if reqs[1].Route != apitest.RegistryRouteToken || !ok || pass != testToken || user == "" {
+		t.Errorf("token exchange = %+v, want Basic with the GitHub token", reqs[1])
+	}
+	if !strings.Contains(reqs[1].Query, "scope=repository%3Aacme%2Fteam%2Fapp%3Apull") {
+		t.Errorf("token exchange query = %q, want the pull scope", reqs[1].Query)
+	}
+	if !strings.HasPrefix(reqs[2].Header.Get("Authorization"), "Bearer ghcr_") || reqs[2].Method != http.MethodHead {
+		t.Errorf("retry = %s %v, want HEAD with the registry token", reqs[2].Method, reqs[2].Header.Get("Authorization"))
+	}
+	// The registry token is reused: one request each from now on.
+	e.reg.ResetRequests()
+	if _, err := e.rc.Manifest(ctx(t), repo, img.Index.Digest); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.reg.Requests()); n != 1 {
+		t.Errorf("second read took %d requests, want 1", n)
+	}
+}
+
+func TestRegistryAsksForTheFourManifestMediaTypes(t *testing.T) {
+	e := newEnv(t, nil)
+	img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}})
+	if _, err := e.rc.Manifest(ctx(t), repo, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.rc.Resolve(ctx(t), repo, img.Platforms[0].Digest); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range e.reg.Requests() {
+		if r.Route != apitest.RegistryRouteManifest {
+			continue
+		}
+		for _, mt := range []string{image.MediaTypeOCIIndex, image.MediaTypeOCIManifest, image.MediaTypeDockerList, image.MediaTypeDockerImageV2} {
+			if !strings.Contains(r.Header.Get("Accept"), mt) {
+				t.Errorf("%s %s Accept %q lacks %s", r.Method, r.Path, r.Header.Get("Accept"), mt)
+			}
+		}
+	}
+}
+
+func TestRegistryRefreshesAnExpiredRegistryToken(t *testing.T) {
+	e := newEnv(t, nil)
+	img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}})
+	if _, err := e.rc.Resolve(ctx(t), repo, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	e.reg.ExpireTokens()
+	e.reg.ResetRequests()
+	if _, err := e.rc.Manifest(ctx(t), repo, img.Index.Digest); err != nil {
+		t.Fatalf("read after expiry: %v", err)
+	}
+	var routes []string
+	for _, r := range e.reg.Requests() {
+		routes = append(routes, fmt.Sprintf("%s %d", r.Route, r.Status))
+	}
+	if want := "manifest 401,token 200,manifest 200"; strings.Join(routes, ",") != want {
+		t.Fatalf("requests = %v, want %s", routes, want)
+	}
+}
+
+func TestRegistryHonoursRetryAfterOnTheClock(t *testing.T) {
+	var waits []image.Wait
+	e := newEnv(t, nil, image.WithWaitHook(func(w image.Wait) { waits = append(waits, w) }))
+	e.seed(apitest.ImageSpec{Tags: []string{"v1"}})
+	e.reg.Script(apitest.RegistryRouteManifest, apitest.TooManyRequests(7), apitest.TooManyRequests(3))
+	e.reg.Script(apitest.RegistryRouteToken, apitest.TooManyRequests(11))
+	before := time.Now()
+	if _, err := e.rc.Manifest(ctx(t), repo, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(before) > 5*time.Second {
+		t.Fatal("the client slept for real")
+	}
+	if got := e.clock.Sleeps(); fmt.Sprint(got) != "[7s 3s 11s]" {
+		t.Fatalf("sleeps = %v, want the Retry-After of each 429", got)
+	}
+	if len(waits) != 3 || waits[0].Status != 429 || waits[0].Duration != 7*time.Second {
+		t.Fatalf("waits = %+v", waits)
+	}
+}
+
+func TestRegistryGivesUpOnPersistent429WithATypedError(t *testing.T) {
+	e := newEnv(t, nil, image.WithRetries(2))
+	e.seed(apitest.ImageSpec{Tags: []string{"v1"}})
+	e.reg.Script(apitest.RegistryRouteManifest, apitest.TooManyRequests(1), apitest.TooManyRequests(1), apitest.TooManyRequests(1))
+	_, err := e.rc.Resolve(ctx(t), repo, "v1")
+	var rl *image.RateLimitError
+	if !errors.Is(err, image.ErrRegistryRateLimited) || !errors.As(err, &rl) || rl.Attempts != 3 {
+		t.Fatalf("err = %v, want a rate limit after 3 attempts", err)
+	}
+}
+
+func TestGitHubTokenNeverReachesARealmOnAnotherHost(t *testing.T) {
+	var leaked atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Add(1)
+		w.Write([]byte(`{"token":"stolen"}`))
+	}))
+	defer other.Close()
+	e := newEnv(t, []apitest.RegistryOption{apitest.WithRealm(other.URL + "/token")})
+	e.seed(apitest.ImageSpec{Tags: []string{"v1"}})
+	_, err := e.rc.Resolve(ctx(t), repo, "v1")
+	var fh *image.ForeignHostError
+	if !errors.Is(err, image.ErrForeignHost) || !errors.As(err, &fh) || fh.Host != strings.TrimPrefix(other.URL, "http://") {
+		t.Fatalf("err = %v, want a refused foreign realm", err)
+	}
+	if leaked.Load() != 0 {
+		t.Fatal("a request reached the foreign realm")
+	}
+	if strings.Contains(err.Error(), testToken) {
+		t.Fatal("the error shows the token")
+	}
+	// The fake GitHub saw the token only on its own API routes.
+	for _, r := range e.reg.Requests() {
+		if strings.Contains(r.Header.Get("Authorization"), testToken) {
+			t.Errorf("the registry received the raw token on %s", r.Path)
+		}
+	}
+}
+
+func TestRegistryRefusesRedirectsToAnotherHost(t *testing.T) {
+	var hit atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit.Add(1) }))
+	defer other.Close()
+	reg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	defer reg.Close()
+	rc, err := image.NewRegistry(image.WithRegistry(reg.URL), image.WithToken(testToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rc.Resolve(ctx(t), repo, "v1"); !errors.Is(err, image.ErrForeignHost) {
+		t.Fatalf("err = %v, want ErrForeignHost", err)
+	}
+	if hit.Load() != 0 {
+		t.Fatal("the redirect was followed")
+	}
+}
+
+func TestRegistryChecksTheDigestOfWhatItReads(t *testing.T) {
+	body := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":1},"layers":[]}`
+	other := "sha256:" + strings.Repeat("ab", 32)
+	reg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", image.MediaTypeOCIManifest)
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		w.Write([]byte(body))
+	}))
+	defer reg.Close()
+	rc, err := image.NewRegistry(image.WithRegistry(reg.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rc.Manifest(ctx(t), repo, other); err == nil {
+		t.Fatal("a body of another digest was accepted")
+	}
+	m, err := rc.Manifest(ctx(t), repo, "latest")
+	if err != nil || !image.IsDigest(m.Digest) || m.IsIndex() {
+		t.Fatalf("read by tag = %+v, %v", m.Descriptor, err)
+	}
+}
+
+func TestRegistryFindsReferrersThroughTheAPIOrTheTagSchema(t *testing.T) {
+	for _, api := range []bool{false, true} {
+		t.Run(fmt.Sprintf("referrersAPI=%v", api), func(t *testing.T) {
+			var opts []apitest.RegistryOption
+			if api {
+				opts = append(opts, apitest.WithReferrersAPI())
+			}
+			e := newEnv(t, opts)
+			img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Signature: true})
+			sbom := e.reg.PushReferrer("acme", "team/app", img.Index.Digest, "application/spdx+json", "sbom")
+			has, err := e.rc.HasReferrersAPI(ctx(t), repo)
+			if err != nil || has != api {
+				t.Fatalf("HasReferrersAPI = %v, %v; want %v", has, err, api)
+			}
+			refs, err := e.rc.Referrers(ctx(t), repo, img.Index.Digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, r := range refs {
+				got[r.Digest] = r.Tag
+			}
+			if _, ok := got[sbom.Digest]; !ok || len(got) != 2 || got[img.Signature.Digest] != image.TagSchema(img.Index.Digest)+".sig" {
+				t.Fatalf("referrers = %+v, want the SBOM and the cosign signature", refs)
+			}
+		})
+	}
+}
+
+func TestRegistryBoundsTheReadsInFlight(t *testing.T) {
+	e := newEnv(t, []apitest.RegistryOption{apitest.WithLatency(5 * time.Millisecond)}, image.WithMaxInFlight(3))
+	var digests []string
+	for i := range 12 {
+		digests = append(digests, e.reg.SeedImage("acme", "team/app", fmt.Sprint(i), fmt.Sprint("t", i)).Digest)
+	}
+	if _, err := e.rc.Resolve(ctx(t), repo, "t0"); err != nil { // token first
+		t.Fatal(err)
+	}
+	e.reg.ResetRequests()
+	errs := make(chan error, len(digests))
+	for _, d := range digests {
+		go func() { _, err := e.rc.Manifest(ctx(t), repo, d); errs <- err }()
+	}
+	for range digests {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m := e.reg.MaxInFlight(); m > 3 || m < 2 {
+		t.Fatalf("max in flight = %d, want 2..3 with a bound of 3", m)
+	}
+}
+
+func TestBadInputIsRefusedBeforeAnythingIsSent(t *testing.T) {
+	e := newEnv(t, nil)
+	for _, tc := range []struct{ repo, ref, field string }{
+		{repo, "v1:bad", "image"},
+		{repo, "sha256:abc", "image"},
+		{repo, "", "image"},
+		{"Acme/App", "v1", "repository"},
+		{"noslash", "v1", "repository"},
+	} {
+		_, err := e.rc.Resolve(ctx(t), tc.repo, tc.ref)
+		var ve *api.ValidationError
+		if !errors.As(err, &ve) || ve.Field != tc.field || !errors.Is(err, api.ErrInvalidInput) {
+			t.Errorf("Resolve(%q, %q) = %v, want an invalid %s", tc.repo, tc.ref, err, tc.field)
+		}
+	}
+	if _, err := e.rc.Referrers(ctx(t), repo, "v1"); !errors.Is(err, api.ErrInvalidInput) {
+		t.Errorf("Referrers of a tag = %v, want invalid input", err)
+	}
+	if _, err := e.r.Plan(ctx(t), "UPPER CASE"); !errors.Is(err, api.ErrInvalidInput) {
+		t.Errorf("Plan of a bad root = %v", err)
+	}
+	if n := len(e.reg.Requests()) + len(e.gh.Requests()); n != 0 {
+		t.Fatalf("%d requests were sent", n)
+	}
+}
+
+func TestParseRegistry(t *testing.T) {
+	for _, tc := range []struct {
+		in, host string
+		plain    bool
+		ok       bool
+	}{
+		{"ghcr.io", "ghcr.io", false, true},
+		{"https://containers.ghe.example.com", "containers.ghe.example.com", false, true},
+		{"http://127.0.0.1:5000", "127.0.0.1:5000", true, true},
+		{"http://localhost:5000/", "localhost:5000", true, true},
+		{"http://[::1]:5000", "[::1]:5000", true, true},
+		{"http://ghcr.io", "", false, false},
+		{"ftp://ghcr.io", "", false, false},
+		{"https://ghcr.io/v2/", "", false, false},
+		{"https://user:pw@ghcr.io", "", false, false},
+		{"", "", false, false},
+	} {
+		host, plain, err := image.ParseRegistry(tc.in)
+		if (err == nil) != tc.ok || host != tc.host || plain != tc.plain {
+			t.Errorf("ParseRegistry(%q) = %q, %v, %v", tc.in, host, plain, err)
+		}
+		if err != nil && (!errors.Is(err, api.ErrInvalidInput) || !strings.Contains(err.Error(), "registry")) {
+			t.Errorf("ParseRegistry(%q) error %v does not name the field", tc.in, err)
+		}
+	}
+}
+
+func TestRegistryFor(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://api.github.com":           "ghcr.io",
+		"https://api.github.com/":          "ghcr.io",
+		"https://ghe.example.com/api/v3":   "containers.ghe.example.com",
+		"https://GHE.example.com:8443/api": "containers.ghe.example.com",
+	} {
+		if got := image.RegistryFor(in); got != want {
+			t.Errorf("RegistryFor(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestOptionsAreValidated(t *testing.T) {
+	for name, o := range map[string]image.Option{
+		"token":         image.WithToken(" "),
+		"max in flight": image.WithMaxInFlight(0),
+		"retries":       image.WithRetries(-1),
+		"clock":         image.WithClock(nil),
+		"transport":     image.WithTransport(nil),
+		"username":      image.WithUsername("a:b"),
+		"user agent":    image.WithUserAgent("a\nb"),
+		"wait hook":     image.WithWaitHook(nil),
+		"token source":  image.WithTokenSource(nil),
+		"registry":      image.WithRegistry("http://example.com"),
+	} {
+		_, err := image.NewRegistry(o)
+		var ve *api.ValidationError
+		if !errors.As(err, &ve) || ve.Field != name {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}
+
+func TestRegistryNeverFormatsTheToken(t *testing.T) {
+	rc, err := image.NewRegistry(image.WithToken(testToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{fmt.Sprint(rc), fmt.Sprintf("%+v", rc), fmt.Sprintf("%#v", rc)} {
+		if strings.Contains(s, testToken) || !strings.Contains(s, "ghcr.io") {
+			t.Errorf("formatted registry = %q", s)
+		}
+	}
+}
