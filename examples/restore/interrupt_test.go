@@ -2,11 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -45,19 +50,50 @@ func restoresOf(srv *apitest.Server) []int64 {
 	return out
 }
 
+// holdNthPost puts a proxy in front of the fake that forwards everything but
+// the nth POST, which it holds until the client goes away (a restore in
+// flight), after closing arrived.
+func holdNthPost(t *testing.T, target string, n int) (url string, arrived <-chan struct{}) {
+	t.Helper()
+	u, err := neturl.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	ch := make(chan struct{})
+	var mu sync.Mutex
+	seen := 0
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			mu.Lock()
+			seen++
+			hold := seen == n
+			mu.Unlock()
+			if hold {
+				close(ch)
+				<-r.Context().Done()
+				return
+			}
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	return front.URL, ch
+}
+
 func TestInterruptedApplyResumesFromItsJournal(t *testing.T) {
 	srv, d := fake(t)
 	ids := tenDeleted(t, srv)
 	planFile := filepath.Join(t.TempDir(), "plan.json")
 	r := withToken(d)
-	out, errOut, code := r.do(t, "--base-url", srv.URL, "--org", "octo-org", "--type", "npm", "--package", "ten", "--all-deleted", "--save-plan", planFile)
-	if code != 0 || !strings.Contains(out, "Plan saved to "+planFile) || !strings.Contains(out, "restore --plan "+planFile+" --base-url "+srv.URL+" --apply") {
+	// Three restores are answered; the fourth is held until the client goes.
+	front, fourth := holdNthPost(t, srv.URL, 4)
+	out, errOut, code := r.do(t, "--base-url", front, "--org", "octo-org", "--type", "npm", "--package", "ten", "--all-deleted", "--save-plan", planFile)
+	if code != 0 || !strings.Contains(out, "Plan saved to "+planFile) || !strings.Contains(out, "restore --plan "+planFile+" --base-url "+front+" --apply") {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
 
-	// Three restores are answered; the fourth is held until the client goes.
-	srv.Script(api.OpRestoreVersion, apitest.Fault{}, apitest.Fault{}, apitest.Fault{}, apitest.Fault{Delay: 10 * time.Minute})
-	cmd := r.command(t, "--base-url", srv.URL, "--plan", planFile, "--apply", "--pacing", "0")
+	cmd := r.command(t, "--base-url", front, "--plan", planFile, "--apply", "--pacing", "0")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +103,7 @@ func TestInterruptedApplyResumesFromItsJournal(t *testing.T) {
 	}
 	lines := collect(stdout)
 	lines.waitFor(t, "[3/10] restored")
+	<-fourth // the fourth restore is in flight
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +117,7 @@ func TestInterruptedApplyResumesFromItsJournal(t *testing.T) {
 		"  done:       3 versions (restored 3, already active 0, done earlier 0)\n",
 		"  in flight:  " + itoa(ids[3]) + ", outcome unknown (it may have been restored)\n",
 		"  not tried:  6 versions\n",
-		"To resume:\n  restore --plan " + planFile + " --base-url " + srv.URL + " --pacing 0s --apply",
+		"To resume:\n  restore --plan " + planFile + " --base-url " + front + " --pacing 0s --apply",
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q:\n%s", want, report)
@@ -93,7 +130,7 @@ func TestInterruptedApplyResumesFromItsJournal(t *testing.T) {
 
 	// The resume, the same command again: no restore for the three done.
 	srv.ResetRequests()
-	out, errOut, code = r.do(t, "--base-url", srv.URL, "--plan", planFile, "--apply", "--pacing", "0")
+	out, errOut, code = r.do(t, "--base-url", front, "--plan", planFile, "--apply", "--pacing", "0")
 	if code != 0 {
 		t.Fatalf("resume: exit %d:\n%s\n%s", code, out, errOut)
 	}
