@@ -25,6 +25,9 @@ type Client struct {
 	maxBody   int64
 	transport *retryTransport
 	secrets   *secrets
+	// viaClient: the caller's *http.Client (WithHTTPClient) has a cookie jar
+	// or a timeout, which only http.Client.Do applies.
+	viaClient bool
 }
 
 // New returns a Client. Every option is checked; the first bad one's error is
@@ -85,6 +88,7 @@ func New(opts ...Option) (*Client, error) {
 		*hc = *cfg.httpClient // a copy: the caller's client is not modified
 		bottom = cfg.httpClient.Transport
 	}
+	viaClient := hc.Jar != nil || hc.Timeout != 0
 	if bottom == nil {
 		bottom = defaultTransport()
 	}
@@ -92,7 +96,7 @@ func New(opts ...Option) (*Client, error) {
 	// http.Client must not, as it turns a POST into a GET on 301 and 302.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-	sec := &secrets{static: string(cfg.token)}
+	sec := newSecrets(string(cfg.token))
 	w := &waiter{clock: cfg.clock, hook: cfg.waitHook, logger: cfg.logger, secrets: sec}
 	ht := &headerTransport{
 		next:        bottom,
@@ -105,7 +109,7 @@ func New(opts ...Option) (*Client, error) {
 		kind:        TokenNone,
 		secrets:     sec,
 	}
-	c := &Client{base: base, clock: cfg.clock, logger: cfg.logger, maxBody: cfg.maxBodyBytes, kind: TokenNone, secrets: sec}
+	c := &Client{base: base, clock: cfg.clock, logger: cfg.logger, maxBody: cfg.maxBodyBytes, kind: TokenNone, secrets: sec, viaClient: viaClient}
 	switch {
 	case cfg.token != "":
 		ht.auth = []string{"Bearer " + string(cfg.token)}
@@ -206,6 +210,17 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// do sends one of the facade's requests through the transport stack. The
+// stack applies GitHub's redirect rules itself, so http.Client adds nothing
+// but a jar or a timeout (WithHTTPClient); without them do skips it, and
+// its per-request copies. An error closes req's body, as http.Client does.
+func (c *Client) do(req *http.Request) (*http.Response, error) {
+	if c.viaClient {
+		return c.hc.Do(req)
+	}
+	return c.transport.RoundTrip(req)
 }
 
 // BaseURL returns the REST API's base URL, without a trailing slash.

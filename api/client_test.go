@@ -43,7 +43,7 @@ func TestRestoreSendsEscapedPathAndHeaders(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.CloseIdleConnections()
-			out, err := c.RestoreVersion(context.Background(), api.Package{Org: "o", Type: api.PackageTypeContainer, Name: "hello/hello_docker"}, 45763)
+			out, err := c.RestoreVersion(context.Background(), api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "hello/hello_docker"}, 45763)
 			if err != nil || out != api.OutcomeRestored {
 				t.Fatalf("RestoreVersion = %q, %v", out, err)
 			}
@@ -84,7 +84,7 @@ func TestCustomHeadersOptions(t *testing.T) {
 
 func TestBadInputSendsNothing(t *testing.T) {
 	e := newEnv(t, nil)
-	ok := api.Package{Org: "o", Type: api.PackageTypeContainer, Name: "a/b"}
+	ok := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "a/b"}
 	with := func(f func(*api.Package)) api.Package { p := ok; f(&p); return p }
 	tests := []struct {
 		name  string
@@ -92,12 +92,12 @@ func TestBadInputSendsNothing(t *testing.T) {
 		id    int64
 		field string
 	}{
-		{"empty org", with(func(p *api.Package) { p.Org = "" }), 1, "org"},
-		{"dot org", with(func(p *api.Package) { p.Org = "." }), 1, "org"},
-		{"dotdot org", with(func(p *api.Package) { p.Org = ".." }), 1, "org"},
-		{"blank org", with(func(p *api.Package) { p.Org = " \t" }), 1, "org"},
-		{"slash in org", with(func(p *api.Package) { p.Org = "o/x" }), 1, "org"},
-		{"space in org", with(func(p *api.Package) { p.Org = "o x" }), 1, "org"},
+		{"empty org", with(func(p *api.Package) { p.Owner = api.Org("") }), 1, "org"},
+		{"dot org", with(func(p *api.Package) { p.Owner = api.Org(".") }), 1, "org"},
+		{"dotdot org", with(func(p *api.Package) { p.Owner = api.Org("..") }), 1, "org"},
+		{"blank org", with(func(p *api.Package) { p.Owner = api.Org(" \t") }), 1, "org"},
+		{"slash in org", with(func(p *api.Package) { p.Owner = api.Org("o/x") }), 1, "org"},
+		{"space in org", with(func(p *api.Package) { p.Owner = api.Org("o x") }), 1, "org"},
 		{"unknown type", with(func(p *api.Package) { p.Type = "pypi" }), 1, "package_type"},
 		{"empty type", with(func(p *api.Package) { p.Type = "" }), 1, "package_type"},
 		{"empty name", with(func(p *api.Package) { p.Name = "" }), 1, "package_name"},
@@ -117,7 +117,7 @@ func TestBadInputSendsNothing(t *testing.T) {
 			_, calls["RestoreVersion"] = e.c.RestoreVersion(ctx, tt.pkg, tt.id)
 			_, calls["GetVersion"] = e.c.GetVersion(ctx, tt.pkg, tt.id)
 			if tt.field != "package_version_id" {
-				_, calls["RestorePackage"] = e.c.RestorePackage(ctx, tt.pkg)
+				_, calls["RestorePackage"] = e.c.RestorePackage(ctx, tt.pkg, nil)
 				for _, err := range e.c.Versions(ctx, tt.pkg, nil) {
 					calls["Versions"] = err
 					break
@@ -151,9 +151,8 @@ func TestBadInputSendsNothing(t *testing.T) {
 
 func TestParseBaseURL(t *testing.T) {
 	tests := []struct {
-		in, want  string
-		allowHTTP bool
-		wantErr   string
+		in, want string
+		wantErr  string
 	}{
 		{in: "https://api.github.com", want: "https://api.github.com"},
 		{in: "github.com", want: "https://api.github.com"},
@@ -167,14 +166,13 @@ func TestParseBaseURL(t *testing.T) {
 		{in: "http://localhost:8080/api/v3", want: "http://localhost:8080/api/v3"},
 		{in: "http://[::1]:9", want: "http://[::1]:9"},
 		{in: "http://ghes.internal", wantErr: "unencrypted"},
-		{in: "http://ghes.internal", allowHTTP: true, want: "http://ghes.internal/api/v3"},
 		{in: "ftp://x", wantErr: "scheme"},
 		{in: "https://user:pass@ghes.example.com", wantErr: "user information"},
 		{in: "https://ghes.example.com/?x=1", wantErr: "query"},
 		{in: "", wantErr: "empty"},
 	}
 	for _, tt := range tests {
-		u, err := api.ParseBaseURL(tt.in, tt.allowHTTP)
+		u, err := api.ParseBaseURL(tt.in)
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("ParseBaseURL(%q) error = %v, want %q", tt.in, err, tt.wantErr)
@@ -187,6 +185,15 @@ func TestParseBaseURL(t *testing.T) {
 		if err != nil || u.String() != tt.want {
 			t.Errorf("ParseBaseURL(%q) = %v, %v; want %s", tt.in, u, err, tt.want)
 		}
+	}
+	// Plain http to a host that is not loopback: only New, and only with
+	// WithInsecureHTTP.
+	if _, err := api.New(api.WithBaseURL("http://ghes.internal"), api.WithoutToken()); err == nil || !strings.Contains(err.Error(), "WithInsecureHTTP") {
+		t.Errorf("New(http://ghes.internal) error = %v, want one naming WithInsecureHTTP", err)
+	}
+	c, err := api.New(api.WithBaseURL("http://ghes.internal"), api.WithInsecureHTTP(), api.WithoutToken())
+	if err != nil || c.BaseURL() != "http://ghes.internal/api/v3" {
+		t.Errorf("New(http://ghes.internal, WithInsecureHTTP) = %v, %v", c, err)
 	}
 }
 
@@ -208,7 +215,12 @@ func TestOptionsAreValidated(t *testing.T) {
 		{"negative pacing", api.WithWritePacing(-1), "negative"},
 		{"zero attempts", api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 0, BaseDelay: 1, MaxDelay: 1}), "MaxAttempts"},
 		{"empty base URL", api.WithBaseURL(""), "empty"},
-		{"nil hook", api.WithRetryHook(nil), "nil"},
+		{"nil hook", api.WithWaitHook(nil), "nil"},
+		{"zero attempt timeout", api.WithAttemptTimeout(0), "not positive"},
+		{"no reads in flight", api.WithReadBudget(0, 10), "in flight"},
+		{"too many reads in flight", api.WithReadBudget(101, 10), "in flight"},
+		{"no reads a minute", api.WithReadBudget(4, 0), "a minute"},
+		{"reads a minute beyond GitHub's limit", api.WithReadBudget(4, 901), "a minute"},
 		{"tiny body bound", api.WithMaxResponseBytes(10), "below"},
 		{"nil env", api.WithEnv(nil), "nil"},
 	}
@@ -274,34 +286,11 @@ func TestEnvironment(t *testing.T) {
 }
 
 func TestTokenNeverLeaves(t *testing.T) {
-	// A 307 to another host: the token must not follow.
-	var otherAuth atomic.Value
-	otherAuth.Store("unset")
-	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		otherAuth.Store(r.Header.Get("Authorization"))
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer other.Close()
-	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+testToken {
-			t.Errorf("the API host did not get the token")
-		}
-		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
-	}))
-	defer redirector.Close()
 	var logs strings.Builder
-	c, err := api.New(api.WithBaseURL(redirector.URL), api.WithToken(testToken), api.WithWritePacing(0),
-		api.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "p"}
+	c, err := api.New(api.WithBaseURL("https://api.github.com"), api.WithToken(testToken))
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer c.CloseIdleConnections()
-	pkg := api.Package{Org: "o", Type: api.PackageTypeNpm, Name: "p"}
-	if _, err := c.RestoreVersion(context.Background(), pkg, 1); err != nil {
-		t.Fatal(err)
-	}
-	if got := otherAuth.Load(); got != "" {
-		t.Errorf("the other host got Authorization %q", got)
 	}
 
 	// No formatting of the client, its HTTP client, transport or errors
@@ -340,7 +329,7 @@ func TestTokenSourceError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.GetVersion(context.Background(), api.Package{Org: "o", Type: api.PackageTypeNpm, Name: "p"}, 1)
+	_, err = c.GetVersion(context.Background(), api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "p"}, 1)
 	if err == nil || !strings.Contains(err.Error(), "token source") {
 		t.Errorf("err = %v", err)
 	}

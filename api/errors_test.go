@@ -73,13 +73,13 @@ func TestErrorAnswers(t *testing.T) {
 				var before, after runtime.MemStats
 				runtime.GC()
 				runtime.ReadMemStats(&before)
-				_, err = c.GetVersion(context.Background(), api.Package{Org: "o", Type: api.PackageTypeNpm, Name: "p"}, 7)
+				_, err = c.GetVersion(context.Background(), api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "p"}, 7)
 				runtime.ReadMemStats(&after)
 				var apiErr *api.Error
 				if !errors.As(err, &apiErr) {
 					t.Fatalf("err = %v (%T), want *api.Error", err, err)
 				}
-				if apiErr.StatusCode != st.status || apiErr.RequestID != "ABCD:1234" || apiErr.Op != api.OpGetVersion {
+				if apiErr.StatusCode != st.status || apiErr.RequestID != "ABCD:1234" || apiErr.Op != api.OpGetVersion.ID(api.OwnerOrg) {
 					t.Errorf("error = %+v", apiErr)
 				}
 				if apiErr.Method != http.MethodGet || apiErr.Path != "/orgs/o/packages/npm/p/versions/7" {
@@ -107,12 +107,12 @@ func TestErrorAnswers(t *testing.T) {
 
 func TestScopeAndTokenHints(t *testing.T) {
 	e := newEnv(t, nil)
-	pkg := api.Package{Org: "o", Type: api.PackageTypeContainer, Name: "app"}
+	pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "app"}
 	id := e.deletedVersion(t, pkg, "sha256:1", nil, 0)
-	e.srv.AddToken(apitest.Token{Value: "ghp_readonly", Kind: apitest.Classic, Scopes: []string{"read:packages"}})
-	e.srv.AddToken(apitest.Token{Value: "github_pat_fine", Kind: apitest.FineGrained})
-	e.srv.AddToken(apitest.Token{Value: "ghs_app", Kind: apitest.App})
-	e.srv.AddToken(apitest.Token{Value: "ghp_otherorg", Kind: apitest.Classic, Scopes: []string{"read:packages", "write:packages"}, Orgs: []string{"elsewhere"}})
+	e.srv.AddToken(apitest.Token{Value: "ghp_readonly", Kind: api.TokenClassic, Scopes: []string{"read:packages"}})
+	e.srv.AddToken(apitest.Token{Value: "github_pat_fine", Kind: api.TokenFineGrained})
+	e.srv.AddToken(apitest.Token{Value: "ghs_app", Kind: api.TokenApp})
+	e.srv.AddToken(apitest.Token{Value: "ghp_otherorg", Kind: api.TokenClassic, Scopes: []string{"read:packages", "write:packages"}, Orgs: []string{"elsewhere"}})
 	tests := []struct {
 		token    string
 		status   int
@@ -120,7 +120,7 @@ func TestScopeAndTokenHints(t *testing.T) {
 		hintHas  []string
 		hintNone string
 	}{
-		{"ghp_readonly", 403, api.ErrForbidden, []string{"write:packages", "it has: read:packages"}, "read:packages and"},
+		{"ghp_readonly", 403, api.ErrForbidden, []string{"lacks the write:packages scope (it has read:packages)", "restoring needs the read:packages and write:packages scopes"}, "lacks the read:packages"},
 		{"github_pat_fine", 403, api.ErrForbidden, []string{"fine-grained", "classic personal access token"}, ""},
 		{"ghs_app", 403, api.ErrForbidden, []string{"App installation tokens", "classic personal access token"}, ""},
 		{"ghp_otherorg", 404, api.ErrNotFound, []string{"cannot see"}, ""},
@@ -144,7 +144,7 @@ func TestScopeAndTokenHints(t *testing.T) {
 				}
 			}
 			if tt.hintNone != "" && strings.Contains(apiErr.Hint, tt.hintNone) {
-				t.Errorf("hint %q names %q, which the token has", apiErr.Hint, tt.hintNone)
+				t.Errorf("hint %q says %q, but the token has it", apiErr.Hint, tt.hintNone)
 			}
 			if strings.Contains(err.Error(), tt.token) {
 				t.Error("the error shows the token")
@@ -158,8 +158,8 @@ func TestScopeAndTokenHints(t *testing.T) {
 
 func TestPreflight(t *testing.T) {
 	e := newEnv(t, nil)
-	e.srv.AddToken(apitest.Token{Value: "ghp_readonly", Kind: apitest.Classic, Scopes: []string{"read:packages"}})
-	e.srv.AddToken(apitest.Token{Value: "github_pat_fine", Kind: apitest.FineGrained})
+	e.srv.AddToken(apitest.Token{Value: "ghp_readonly", Kind: api.TokenClassic, Scopes: []string{"read:packages"}})
+	e.srv.AddToken(apitest.Token{Value: "github_pat_fine", Kind: api.TokenFineGrained})
 	tests := []struct {
 		token   string
 		ok      bool

@@ -19,7 +19,7 @@ import (
 	"github.com/ghpackages/restore/api/apitest"
 )
 
-var restorePkg = api.Package{Org: "o", Type: api.PackageTypeContainer, Name: "team/app"}
+var restorePkg = api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "team/app"}
 
 func TestRetryFaultMatrix(t *testing.T) {
 	secondary := func(status int, retryAfter string) apitest.Fault { return apitest.SecondaryLimit(status, retryAfter) }
@@ -116,7 +116,7 @@ func TestRetryFaultMatrix(t *testing.T) {
 			}
 			e := newEnv(t, nil, opts...)
 			id := e.deletedVersion(t, restorePkg, "sha256:1", []string{"v1"}, time.Hour)
-			e.srv.Script(apitest.RouteRestoreVersion, tt.faults...)
+			e.srv.Script(api.OpRestoreVersion, tt.faults...)
 			out, err := e.c.RestoreVersion(context.Background(), restorePkg, id)
 			if tt.wantErr != nil {
 				if err == nil || !errors.As(err, tt.wantErr) {
@@ -138,7 +138,7 @@ func TestRetryFaultMatrix(t *testing.T) {
 func restoreRequests(srv *apitest.Server) int {
 	n := 0
 	for _, r := range srv.Requests() {
-		if r.Route == apitest.RouteRestoreVersion {
+		if r.Op == api.OpRestoreVersion {
 			n++
 		}
 	}
@@ -147,7 +147,7 @@ func restoreRequests(srv *apitest.Server) int {
 
 func TestFinalAnswersAreNotRetried(t *testing.T) {
 	e := newEnv(t, nil)
-	e.srv.AddToken(apitest.Token{Value: "ghp_readonly", Kind: apitest.Classic, Scopes: []string{"read:packages"}})
+	e.srv.AddToken(apitest.Token{Value: "ghp_readonly", Kind: api.TokenClassic, Scopes: []string{"read:packages"}})
 	id := e.deletedVersion(t, restorePkg, "sha256:1", nil, time.Hour)
 	tests := []struct {
 		name   string
@@ -158,7 +158,7 @@ func TestFinalAnswersAreNotRetried(t *testing.T) {
 	}{
 		{"permission 403", "ghp_readonly", restorePkg, id, 403},
 		{"401", "ghp_unknown", restorePkg, id, 401},
-		{"404", testToken, api.Package{Org: "o", Type: api.PackageTypeNpm, Name: "nope"}, 5, 404},
+		{"404", testToken, api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "nope"}, 5, 404},
 		{"422 bad type", testToken, restorePkg, id, 422},
 	}
 	for _, tt := range tests {
@@ -170,7 +170,7 @@ func TestFinalAnswersAreNotRetried(t *testing.T) {
 			}
 			defer c.CloseIdleConnections()
 			if tt.status == 422 {
-				e.srv.Script(apitest.RouteRestoreVersion, apitest.Fault{Status: 422, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"message":"The package_type parameter is invalid."}`})
+				e.srv.Script(api.OpRestoreVersion, apitest.Fault{Status: 422, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"message":"The package_type parameter is invalid."}`})
 			}
 			_, err = c.RestoreVersion(context.Background(), tt.pkg, tt.id)
 			var apiErr *api.Error
@@ -189,7 +189,7 @@ func TestPrimaryLimit(t *testing.T) {
 		e := newEnv(t, nil)
 		id := e.deletedVersion(t, restorePkg, "sha256:1", nil, time.Hour)
 		reset := e.clock.Now().Add(5 * time.Second)
-		e.srv.Script(apitest.RouteRestoreVersion, apitest.PrimaryLimit(reset))
+		e.srv.Script(api.OpRestoreVersion, apitest.PrimaryLimit(reset))
 		before := e.clock.Now()
 		out, err := e.c.RestoreVersion(context.Background(), restorePkg, id)
 		if err != nil || out != api.OutcomeRestored {
@@ -205,7 +205,7 @@ func TestPrimaryLimit(t *testing.T) {
 		e := newEnv(t, nil, api.WithRetryPolicy(p))
 		id := e.deletedVersion(t, restorePkg, "sha256:1", nil, time.Hour)
 		reset := e.clock.Now().Add(5 * time.Second)
-		e.srv.Script(apitest.RouteRestoreVersion, apitest.PrimaryLimit(reset))
+		e.srv.Script(api.OpRestoreVersion, apitest.PrimaryLimit(reset))
 		_, err := e.c.RestoreVersion(context.Background(), restorePkg, id)
 		var rl *api.RateLimitError
 		if !errors.As(err, &rl) || rl.Secondary || rl.Local || !errors.Is(err, api.ErrRateLimited) || errors.Is(err, api.ErrForbidden) {
@@ -237,13 +237,13 @@ func TestPrimaryLimit(t *testing.T) {
 	})
 	t.Run("the fake's real budget runs out", func(t *testing.T) {
 		e := newEnv(t, nil)
-		e.srv.AddToken(apitest.Token{Value: "ghp_small", Kind: apitest.Classic, Scopes: []string{"read:packages"}, Budget: 2})
+		e.srv.AddToken(apitest.Token{Value: "ghp_small", Kind: api.TokenClassic, Scopes: []string{"read:packages"}, Budget: 2})
 		p := api.DefaultRetryPolicy()
 		p.NoWaitForPrimaryLimit = true
 		c, _ := api.New(api.WithBaseURL(e.srv.URL), api.WithToken("ghp_small"), api.WithClock(e.clock), api.WithRetryPolicy(p))
 		defer c.CloseIdleConnections()
 		id := e.srv.AddVersion("o", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: "1.0.0"})
-		npm := api.Package{Org: "o", Type: api.PackageTypeNpm, Name: "lib"}
+		npm := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "lib"}
 		for i := range 2 {
 			if _, err := c.GetVersion(context.Background(), npm, id); err != nil {
 				t.Fatalf("call %d: %v", i, err)
@@ -263,7 +263,7 @@ func TestPrimaryLimit(t *testing.T) {
 func TestWaitBeyondDeadlineReturnsAtOnce(t *testing.T) {
 	e := newEnv(t, nil, api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 5, MaxWait: time.Hour, BaseDelay: time.Second, MaxDelay: time.Minute}))
 	id := e.deletedVersion(t, restorePkg, "sha256:1", nil, time.Hour)
-	e.srv.Script(apitest.RouteRestoreVersion, apitest.SecondaryLimit(403, "120"))
+	e.srv.Script(api.OpRestoreVersion, apitest.SecondaryLimit(403, "120"))
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	began := time.Now()
@@ -287,7 +287,7 @@ func TestWaitBeyondDeadlineReturnsAtOnce(t *testing.T) {
 func TestCancelEndsWait(t *testing.T) {
 	e := newEnv(t, nil)
 	id := e.deletedVersion(t, restorePkg, "sha256:1", nil, time.Hour)
-	e.srv.Script(apitest.RouteRestoreVersion, apitest.BadGateway)
+	e.srv.Script(api.OpRestoreVersion, apitest.BadGateway)
 	ctx, cancel := context.WithCancel(context.Background())
 	c, err := api.New(api.WithBaseURL(e.srv.URL), api.WithToken(testToken), api.WithClock(cancelClock{e.clock, cancel}))
 	if err != nil {
@@ -316,7 +316,7 @@ func (c cancelClock) Sleep(ctx context.Context, d time.Duration) error {
 func TestIdempotentRestoreAfterDroppedAnswer(t *testing.T) {
 	e := newEnv(t, nil)
 	id := e.deletedVersion(t, restorePkg, "sha256:1", nil, time.Hour)
-	e.srv.Script(apitest.RouteRestoreVersion, apitest.Fault{DropAfter: true})
+	e.srv.Script(api.OpRestoreVersion, apitest.Fault{DropAfter: true})
 	out, err := e.c.RestoreVersion(context.Background(), restorePkg, id)
 	if err != nil || out != api.OutcomeRestored {
 		t.Fatalf("RestoreVersion = %q, %v; want restored", out, err)
@@ -357,8 +357,11 @@ func TestWritesArePacedReadsAreNot(t *testing.T) {
 		}()
 		go func() {
 			defer wg.Done()
-			if _, err := e.c.GetVersion(context.Background(), restorePkg, id); err != nil {
-				errs <- err
+			for _, err := range e.c.Versions(context.Background(), restorePkg, &api.ListOptions{State: api.StateDeleted, PerPage: 1}) {
+				if err != nil {
+					errs <- err
+				}
+				break
 			}
 		}()
 	}
@@ -429,27 +432,27 @@ func TestReadsPassAnInFlightWrite(t *testing.T) {
 	}
 }
 
-func TestRetryHookAndLogs(t *testing.T) {
-	var events []api.RetryEvent
+func TestWaitHookAndLogs(t *testing.T) {
+	var events []api.WaitEvent
 	var logs bytes.Buffer
 	e := newEnv(t, nil,
-		api.WithRetryHook(func(ev api.RetryEvent) { events = append(events, ev) }),
+		api.WithWaitHook(func(ev api.WaitEvent) { events = append(events, ev) }),
 		api.WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))))
 	id := e.deletedVersion(t, restorePkg, "sha256:1", nil, time.Hour)
-	e.srv.Script(apitest.RouteRestoreVersion, apitest.SecondaryLimit(403, "3"), apitest.BadGateway)
+	e.srv.Script(api.OpRestoreVersion, apitest.SecondaryLimit(403, "3"), apitest.BadGateway)
 	if _, err := e.c.RestoreVersion(context.Background(), restorePkg, id); err != nil {
 		t.Fatal(err)
 	}
 	if len(events) != 2 {
 		t.Fatalf("events = %+v", events)
 	}
-	if ev := events[0]; ev.Attempt != 1 || ev.Reason != api.ReasonSecondaryLimit || ev.Wait != 3*time.Second || ev.Status != 403 || ev.RequestID == "" || ev.Method != "POST" || !strings.Contains(ev.Path, "team%2Fapp") {
+	if ev := events[0]; ev.Attempt != 1 || ev.Reason != api.ReasonSecondaryLimit || ev.Wait != 3*time.Second || !ev.Until.Equal(start.Add(3*time.Second)) || ev.Status != 403 || ev.RequestID == "" || ev.Method != "POST" || !strings.Contains(ev.Path, "team%2Fapp") {
 		t.Errorf("event 1 = %+v", ev)
 	}
 	if ev := events[1]; ev.Attempt != 2 || ev.Reason != api.ReasonServerError || ev.Status != 502 {
 		t.Errorf("event 2 = %+v", ev)
 	}
-	if n := strings.Count(logs.String(), `"msg":"restore: waiting before retry"`); n != 2 {
+	if n := strings.Count(logs.String(), `"msg":"waiting"`); n != 2 {
 		t.Errorf("%d log lines, want 2:\n%s", n, logs.String())
 	}
 	if strings.Contains(logs.String(), testToken) {
@@ -516,12 +519,12 @@ func TestDebugLogsEachRequest(t *testing.T) {
 	var logs bytes.Buffer
 	e := newEnv(t, nil, api.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	id := e.deletedVersion(t, restorePkg, "sha256:1", nil, time.Hour)
-	e.srv.Script(apitest.RouteRestoreVersion, apitest.BadGateway)
+	e.srv.Script(api.OpRestoreVersion, apitest.BadGateway)
 	if _, err := e.c.RestoreVersion(context.Background(), restorePkg, id); err != nil {
 		t.Fatal(err)
 	}
 	out := logs.String()
-	if n := strings.Count(out, `msg="restore: request"`); n != 2 {
+	if n := strings.Count(out, `msg=request`); n != 2 {
 		t.Errorf("%d request lines, want 2:\n%s", n, out)
 	}
 	for _, want := range []string{"status=502 ", "status=204 ", "attempt=2", "path=/orgs/o/packages/container/team%2Fapp/versions/"} {

@@ -63,10 +63,28 @@ func callStateFrom(ctx context.Context) *callState {
 }
 
 // secrets are the tokens the client knows: the static one, and the last one
-// a token source gave. Text the client reports has them masked.
+// a token source gave. Text the client reports has them masked. They sit
+// behind a pointer, so that no formatting of the client reaches them.
 type secrets struct {
-	static string
-	last   atomic.Pointer[string]
+	p atomic.Pointer[knownTokens]
+}
+
+type knownTokens struct{ static, last string }
+
+func newSecrets(static string) *secrets {
+	s := &secrets{}
+	s.p.Store(&knownTokens{static: static})
+	return s
+}
+
+// Format keeps the tokens out of every form of %v.
+func (s *secrets) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.secrets{}") }
+
+// sawToken remembers the last token a token source gave.
+func (s *secrets) sawToken(tok string) {
+	if k := s.p.Load(); k.last != tok {
+		s.p.Store(&knownTokens{static: k.static, last: tok})
+	}
 }
 
 // redact masks the known tokens and anything shaped like a GitHub token.
@@ -74,11 +92,8 @@ func (s *secrets) redact(text string) string {
 	if s == nil {
 		return redact(text)
 	}
-	last := ""
-	if p := s.last.Load(); p != nil {
-		last = *p
-	}
-	return redact(text, s.static, last)
+	k := s.p.Load()
+	return redact(text, k.static, k.last)
 }
 
 // redactError masks the known tokens in err's text.
@@ -86,11 +101,8 @@ func (s *secrets) redactError(err error) error {
 	if s == nil || err == nil {
 		return err
 	}
-	last := ""
-	if p := s.last.Load(); p != nil {
-		last = *p
-	}
-	return redactError(err, s.static, last)
+	k := s.p.Load()
+	return redactError(err, k.static, k.last)
 }
 
 var errTokenSource = errors.New("the token source failed")
@@ -151,10 +163,7 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				return nil, fmt.Errorf("%w: %w", errTokenSource, t.secrets.redactError(err))
 			}
 			if tok.AccessToken != "" {
-				if p := t.secrets.last.Load(); p == nil || *p != tok.AccessToken {
-					s := tok.AccessToken
-					t.secrets.last.Store(&s)
-				}
+				t.secrets.sawToken(tok.AccessToken)
 				r.Header["Authorization"] = []string{"Bearer " + tok.AccessToken}
 				kind = KindOf(tok.AccessToken)
 			}
@@ -180,6 +189,9 @@ type waiter struct {
 	logger  *slog.Logger
 	secrets *secrets
 }
+
+// Format keeps the fields out of %v.
+func (w *waiter) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.waiter{}") }
 
 // wait reports ev and sleeps ev.Wait, or until ctx is done.
 func (w *waiter) wait(ctx context.Context, ev WaitEvent) error {
