@@ -21,6 +21,12 @@ type Demo struct {
 	// Library is an npm package deleted as a whole (its last version went).
 	Library   api.Package
 	LibraryID int64
+	// UserImage is a private container image of the token's user,
+	// DemoUser (api.Me() with DemoToken); UserImageDeleted is its version
+	// deleted a day ago, UserImageActive the one still active.
+	UserImage        api.Package
+	UserImageDeleted int64
+	UserImageActive  int64
 }
 
 // DemoUser is the login of DemoToken's user.
@@ -33,7 +39,9 @@ const DemoToken = "ghp_demo0000000000000000000000000000000"
 // "octo-org" with the container image "team/app" (six versions: the three
 // oldest tagged v1.0.0…v1.2.0 and two untagged ones deleted two days ago,
 // v2.0.0 still active) and the npm package "left-pad", deleted whole three
-// days ago. Creation and deletion times are relative to the server's clock.
+// days ago; and the token's user "octocat" with the private container image
+// "dotfiles" (one version deleted a day ago, one active). Creation and
+// deletion times are relative to the server's clock.
 func SeedDemo(s *Server) Demo {
 	d := Demo{
 		Org:     "octo-org",
@@ -66,7 +74,6 @@ func SeedDemo(s *Server) Demo {
 	}
 	d.LibraryID = s.AddVersion(d.Org, d.Library.Type, d.Library.Name, VersionSeed{Name: "1.3.0", CreatedAt: now.Add(-40 * day)})
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, id := range d.ImageDeleted {
 		_, v := s.lookup(d.Org, d.Image.Type, d.Image.Name, id)
 		at := now.Add(-2 * day).UTC()
@@ -76,5 +83,13 @@ func SeedDemo(s *Server) Demo {
 	at := now.Add(-3 * day).UTC()
 	v.DeletedAt, v.UpdatedAt = &at, at
 	s.deletePkg(p, at, []*VersionState{v})
+	s.mu.Unlock()
+
+	d.UserImage = api.Package{Owner: api.Me(), Type: api.PackageTypeContainer, Name: "dotfiles"}
+	ids := s.AddPackage(DemoUser, d.UserImage.Type, d.UserImage.Name, PackageSeed{Versions: []VersionSeed{
+		{Name: fmt.Sprintf("sha256:%x", sha256.Sum256([]byte("dotfiles 1"))), Tags: []string{"v1"}, CreatedAt: now.Add(-5 * day), DeletedAt: now.Add(-day)},
+		{Name: fmt.Sprintf("sha256:%x", sha256.Sum256([]byte("dotfiles 2"))), Tags: []string{"v2", "latest"}, CreatedAt: now.Add(-4 * day)},
+	}})
+	d.UserImageDeleted, d.UserImageActive = ids[0], ids[1]
 	return d
 }

@@ -214,3 +214,37 @@ func TestSeedManyPackages(t *testing.T) {
 		t.Errorf("found %d versions in the window, seeded %d", found, len(inWindow))
 	}
 }
+
+// SeedDemo's state, as the fakegithub command and the examples show it:
+// the org's image with five deleted versions, the npm package deleted
+// whole (so not listed), and the token user's private image under /user.
+func TestSeedDemo(t *testing.T) {
+	clock := apitest.NewClock(t0)
+	srv := apitest.New(t, apitest.WithClock(clock))
+	d := apitest.SeedDemo(srv)
+	f := &fixture{srv: srv, clock: clock}
+	tests := []struct {
+		path  string
+		count int
+	}{
+		{"/orgs/octo-org/packages/container/team%2Fapp/versions?state=deleted", len(d.ImageDeleted)},
+		{"/orgs/octo-org/packages/container/team%2Fapp/versions", len(d.ImageActive)},
+		{"/orgs/octo-org/packages?package_type=container", 1},
+		{"/orgs/octo-org/packages?package_type=npm", 0},
+		{"/user/packages?package_type=container", 1},
+		{"/user/packages/container/dotfiles/versions?state=deleted", 1},
+		{"/users/octocat/packages/container/dotfiles/versions", 1},
+	}
+	for _, tt := range tests {
+		a := f.do(t, "GET", tt.path, d.Token)
+		if got := decode[[]map[string]any](t, a); a.status != 200 || len(got) != tt.count {
+			t.Errorf("%s: %d, %d items, want %d: %s", tt.path, a.status, len(got), tt.count, a.body)
+		}
+	}
+	if len(d.ImageDeleted) != 5 || !srv.PackageDeleted(d.Org, d.Library.Type, d.Library.Name) || d.UserImage.Owner != api.Me() {
+		t.Errorf("demo = %+v", d)
+	}
+	if v, ok := srv.Version(apitest.DemoUser, d.UserImage.Type, d.UserImage.Name, d.UserImageDeleted); !ok || v.DeletedAt == nil {
+		t.Errorf("user image's deleted version = %+v, %v", v, ok)
+	}
+}

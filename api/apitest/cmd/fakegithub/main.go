@@ -57,8 +57,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer srv.Close()
 	d := apitest.SeedDemo(srv)
-	fmt.Fprintf(out, "fake GitHub at %s\ntoken: %s\norg: %s\npackages: %s/%s (deleted ids %v), %s/%s (deleted whole)\n",
-		srv.URL, d.Token, d.Org, d.Image.Type, d.Image.Name, d.ImageDeleted, d.Library.Type, d.Library.Name)
+	fmt.Fprintf(out, "fake GitHub at %s\ntoken: %s (user %s)\norg: %s\npackages: %s/%s (deleted ids %v), %s/%s (deleted whole)\nuser packages: %s/%s (deleted id %d)\nstop with Ctrl-C or SIGTERM\n",
+		srv.URL, d.Token, apitest.DemoUser, d.Org, d.Image.Type, d.Image.Name, d.ImageDeleted, d.Library.Type, d.Library.Name,
+		d.UserImage.Type, d.UserImage.Name, d.UserImageDeleted)
 	<-ctx.Done()
 	for _, v := range srv.Violations() {
 		fmt.Fprintln(out, "spec violation:", v)
