@@ -30,7 +30,7 @@ type env struct {
 	r     *image.Restorer
 }
 
-func newEnv(t *testing.T, regOpts []apitest.RegistryOption, opts ...image.Option) *env {
+func newEnv(t testing.TB, regOpts []apitest.RegistryOption, opts ...image.Option) *env {
 	t.Helper()
 	clock := apitest.NewClock(start)
 	gh := apitest.New(t, apitest.WithClock(clock))
@@ -51,7 +51,7 @@ func newEnv(t *testing.T, regOpts []apitest.RegistryOption, opts ...image.Option
 	return e
 }
 
-func (e *env) restorer(t *testing.T) *image.Restorer {
+func (e *env) restorer(t testing.TB) *image.Restorer {
 	t.Helper()
 	r, err := image.NewRestorer(e.c, e.rc, e.pkg, &image.RestorerOptions{Clock: e.clock})
 	if err != nil {
@@ -78,15 +78,4 @@ func (e *env) restorePOSTs() []string {
 	return ids
 }
 
-func ctx(t *testing.T) context.Context { return t.Context() }
-
-// byState counts a plan's entries per state.
-func byState(p image.Plan) map[image.State]int {
-	m := map[image.State]int{}
-	for _, img := range p.Images {
-		for _, e := range img.Manifests {
-			m[e.State]++
-		}
-	}
-	return m
-}
+func ctx(t testing.TB) context.Context { return t.Context() }

@@ -34,7 +34,7 @@ type config struct {
 
 // DefaultMaxInFlight is how many registry reads run at once by default: a
 // few, as GitHub's registry rate-limits manifest reads.
-const DefaultMaxInFlight = 4
+const DefaultMaxInFlight = 6
 
 func newConfig(opts []Option) (*config, error) {
 	c := &config{

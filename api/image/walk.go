@@ -35,6 +35,8 @@ type walker struct {
 type walk struct {
 	img  *Image
 	seen map[string]bool
+	// root is the root manifest when verify read it by tag already.
+	root *Manifest
 }
 
 // plan walks one image with the listing.
@@ -76,8 +78,20 @@ func (w *walker) verify(ctx context.Context, img Image) Image {
 		tags = append([]string{img.Root}, tags...)
 	}
 	tagsOK := true
-	for _, t := range tags {
-		d, err := w.head(ctx, t)
+	var root *Manifest
+	for k, t := range tags {
+		var d Descriptor
+		var err error
+		if k == 0 {
+			// The first tag is read (GET), not only resolved: its body is the
+			// root the walk starts from, so the root costs one request.
+			var m Manifest
+			if m, err = w.read(ctx, t); err == nil {
+				root, d = &m, m.Descriptor
+			}
+		} else {
+			d, err = w.head(ctx, t)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrManifestUnknown) {
 				img.Err = err.Error()
@@ -100,6 +114,9 @@ func (w *walker) verify(ctx context.Context, img Image) Image {
 		return img
 	}
 	wk := &walk{img: &img, seen: map[string]bool{}}
+	if root != nil && root.Digest == img.Digest {
+		wk.root = root
+	}
 	w.walk(ctx, wk, Descriptor{Digest: img.Digest}, RoleImage, "", "")
 	return img
 }
@@ -123,6 +140,9 @@ func (w *walker) walk(ctx context.Context, wk *walk, d Descriptor, role Role, pl
 			wk.img.Pending = true
 			e.Why += "; what it lists becomes known once it is restored"
 		}
+	case isRoot && wk.root != nil:
+		m = wk.root
+		e.MediaType, e.State, e.Why = m.MediaType, StatePresent, "the registry serves it"
 	case mustRead:
 		got, err := w.read(ctx, d.Digest)
 		switch {
