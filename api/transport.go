@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -504,10 +503,4 @@ func drainClose(body io.ReadCloser) {
 	}
 	_, _ = io.CopyN(io.Discard, body, 64<<10)
 	body.Close()
-}
-
-// sameOrigin reports whether u is on the base URL's scheme and host, under
-// its path.
-func sameOrigin(base, u *url.URL) bool {
-	return u.Scheme == base.Scheme && u.Host == base.Host && strings.HasPrefix(u.EscapedPath(), strings.TrimSuffix(base.EscapedPath(), "/")+"/")
 }
