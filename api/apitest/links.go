@@ -16,6 +16,7 @@ type reqInfo struct {
 	rawPath  string    // as sent, before a Link form was mapped
 	at       time.Time // arrival
 	linkForm bool      // the path was in a Link form
+	inFlight int       // requests in flight at its arrival, itself included
 }
 
 type reqInfoKey struct{}
@@ -50,9 +51,9 @@ func linkForm(ctx context.Context) bool {
 // and /user/{id}/... onto /users/{login}/... (README.md, behaviour table). A
 // path that is in a Link form but names no account stays as it is and
 // answers 404.
-func (s *Server) mapLinkForm(r *http.Request) *http.Request {
+func (s *Server) mapLinkForm(r *http.Request, inFlight int) *http.Request {
 	raw := r.URL.EscapedPath()
-	info := reqInfo{rawPath: raw, at: s.clock.Now()}
+	info := reqInfo{rawPath: raw, at: s.clock.Now(), inFlight: inFlight}
 	rest, ok := strings.CutPrefix(raw, s.prefix())
 	if ok {
 		for _, f := range []struct {

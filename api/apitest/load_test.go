@@ -2,6 +2,8 @@ package apitest_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -112,4 +114,52 @@ func TestPeakRate(t *testing.T) {
 			t.Errorf("PeakRate(%v, %v) = %d, want %d", tt.op, tt.window, got, tt.want)
 		}
 	}
+}
+
+// Source: GitHub's REST docs on rate limits (README.md, row 26): more than
+// 100 concurrent requests, or more than 900 points a minute on one endpoint
+// (a GET costs 1, a POST 5), trigger the secondary limit.
+func TestSecondaryLimitRules(t *testing.T) {
+	t.Run("points per minute per operation", func(t *testing.T) {
+		f := setup(t, apitest.WithPointsPerMinute(10))
+		id := f.srv.AddVersion("octo-org", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: "1.0.0", DeletedAt: t0.Add(-time.Hour)})
+		list := "/orgs/octo-org/packages/npm/lib/versions"
+		restore := fmt.Sprintf("%s/%d/restore", list, id)
+		var got []int
+		for range 11 {
+			got = append(got, f.do(t, "GET", list, tok).status)
+		}
+		got = append(got, f.do(t, "POST", restore, tok).status, f.do(t, "POST", restore, tok).status, f.do(t, "POST", restore, tok).status)
+		f.clock.Advance(time.Minute)
+		got = append(got, f.do(t, "GET", list, tok).status)
+		want := "200,200,200,200,200,200,200,200,200,200,403,204,400,403,200"
+		if s := fmt.Sprint(got); strings.ReplaceAll(strings.Trim(s, "[]"), " ", ",") != want {
+			t.Errorf("statuses = %v, want %s", got, want)
+		}
+	})
+	t.Run("more than 100 in flight", func(t *testing.T) {
+		const n = 101
+		g := &gateClock{Clock: apitest.NewClock(t0), entered: make(chan struct{}), gate: make(chan struct{})}
+		f := setup(t, apitest.WithClock(g), apitest.WithRoundTrip(time.Millisecond))
+		statuses := make(chan int, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() { statuses <- f.do(t, "GET", "/rate_limit", tok).status })
+		}
+		for range n {
+			<-g.entered
+		}
+		close(g.gate)
+		wg.Wait()
+		close(statuses)
+		limited := 0
+		for s := range statuses {
+			if s == 403 {
+				limited++
+			}
+		}
+		if limited != 1 || f.srv.MaxInFlight() != n {
+			t.Errorf("%d of %d answered 403 (max in flight %d), want the one beyond 100", limited, n, f.srv.MaxInFlight())
+		}
+	})
 }

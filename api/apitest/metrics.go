@@ -15,13 +15,15 @@ type loadMeter struct {
 	peak     int
 }
 
-// enter counts a request in; the returned func counts it out.
-func (m *loadMeter) enter() func() {
+// enter counts a request in and returns the count with it; the returned
+// func counts it out.
+func (m *loadMeter) enter() (int, func()) {
 	m.mu.Lock()
 	m.inFlight++
-	m.peak = max(m.peak, m.inFlight)
+	n := m.inFlight
+	m.peak = max(m.peak, n)
 	m.mu.Unlock()
-	return func() {
+	return n, func() {
 		m.mu.Lock()
 		m.inFlight--
 		m.mu.Unlock()

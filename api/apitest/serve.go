@@ -133,19 +133,8 @@ func (s *Server) authenticate(c *call) (reply, bool) {
 		}
 		t.used++
 	}
-	if r.Method != http.MethodGet && s.secondaryPerMinute > 0 {
-		recent := s.writes[:0]
-		for _, at := range s.writes {
-			if now.Sub(at) < time.Minute {
-				recent = append(recent, at)
-			}
-		}
-		s.writes = recent
-		if len(recent) >= s.secondaryPerMinute {
-			// As seen on GitHub: 403, remaining > 0, no retry-after.
-			return errReply(http.StatusForbidden, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID "+s.requestID()+".", docsRateLimits+"#about-secondary-rate-limits"), false
-		}
-		s.writes = append(s.writes, now)
+	if s.secondaryLimited(c, now) {
+		return s.secondaryLimitReply(), false
 	}
 	// GitHub Packages' REST routes refuse fine-grained and App tokens;
 	// /rate_limit answers any valid token.

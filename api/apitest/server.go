@@ -104,6 +104,7 @@ type Server struct {
 	basePath           string
 	clock              api.Clock
 	secondaryPerMinute int
+	pointsPerMinute    int
 	latency            time.Duration
 	doc                *openapi3.T
 	routes             map[string]*routers.Route // by operationId
@@ -119,6 +120,7 @@ type Server struct {
 	violations  []Violation
 	faults      map[api.Operation][]Fault
 	writes      []time.Time
+	points      map[api.Operation][]pointsLog
 	reqSeq      int
 }
 
@@ -133,6 +135,7 @@ func Start(opts ...Option) (*Server, error) {
 		accounts: map[string]*accountState{},
 		tokens:   map[string]*tokenState{},
 		faults:   map[api.Operation][]Fault{},
+		points:   map[api.Operation][]pointsLog{},
 		routes:   map[string]*routers.Route{},
 	}
 	for _, o := range opts {
@@ -303,9 +306,9 @@ func (s *Server) handler() (http.Handler, error) {
 		s.write(w, rep)
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		done := s.load.enter()
+		inFlight, done := s.load.enter()
 		defer done()
-		r = s.mapLinkForm(r) // notes the arrival time
+		r = s.mapLinkForm(r, inFlight) // notes the arrival
 		if s.latency > 0 && s.clock.Sleep(r.Context(), s.latency) != nil {
 			return // the client went away
 		}
