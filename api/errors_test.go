@@ -194,3 +194,46 @@ func TestPreflight(t *testing.T) {
 		t.Errorf("preflight spent rate limit: %d then %d", before.Core.Remaining, after.Core.Remaining)
 	}
 }
+
+// An unknown outcome never claims the cause its last answer suggests: it
+// matches ErrOutcomeUnknown and what made the check fail, not
+// ErrNamespaceReused or ErrNotFound.
+func TestOutcomeUnknownClaimsNoCause(t *testing.T) {
+	check := &api.RateLimitError{Local: true}
+	for _, answer := range []*api.Error{
+		{Method: "POST", Path: "/p", StatusCode: 400, Message: "Active package version already exists with given name."},
+		{Method: "POST", Path: "/p", StatusCode: 404, Message: "Package version not found."},
+	} {
+		var err error = &api.OutcomeUnknownError{Op: "op", Method: "POST", Path: "/p", Answer: answer, Check: check}
+		if !errors.Is(err, api.ErrOutcomeUnknown) || !errors.Is(err, api.ErrRateLimited) {
+			t.Errorf("%v does not match ErrOutcomeUnknown and its check's cause", err)
+		}
+		if errors.Is(err, api.ErrNamespaceReused) || errors.Is(err, api.ErrNotFound) {
+			t.Errorf("%v claims the answer's cause", err)
+		}
+		if s := err.Error(); !strings.Contains(s, "may have taken effect") || !strings.Contains(s, "primary rate limit") || strings.HasPrefix(s, "restore:") {
+			t.Errorf("Error() = %q", s)
+		}
+	}
+}
+
+// Errors carry no hard-coded prefix: a CLI that prints "restore: " + err
+// says it once.
+func TestErrorsHaveNoPrefix(t *testing.T) {
+	errs := []error{
+		&api.ValidationError{Field: "org", Value: "", Reason: "must not be empty"},
+		&api.Error{Method: "POST", Path: "/p", StatusCode: 500},
+		&api.RateLimitError{Local: true},
+		&api.UnexpectedStatusError{Method: "POST", Path: "/p", StatusCode: 200},
+		&api.RedirectError{Method: "POST", Path: "/p", StatusCode: 303, Reason: "x"},
+		&api.OutcomeUnknownError{Method: "POST", Path: "/p"},
+	}
+	for _, err := range errs {
+		if s := err.Error(); strings.HasPrefix(s, "restore") || strings.HasPrefix(s, "api") {
+			t.Errorf("%T: %q has a prefix", err, s)
+		}
+	}
+	if _, err := api.New(api.WithToken("")); err == nil || strings.HasPrefix(err.Error(), "restore") {
+		t.Errorf("option error = %v", err)
+	}
+}

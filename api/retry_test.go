@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -534,5 +535,59 @@ func TestDebugLogsEachRequest(t *testing.T) {
 	}
 	if strings.Contains(out, testToken[4:]) {
 		t.Error("logs show the token")
+	}
+}
+
+// Every wait the client makes is reported to the wait hook before it
+// starts, with its reason, the status or cause, and its length.
+func TestEveryWaitIsReported(t *testing.T) {
+	var evs events
+	policy := api.RetryPolicy{MaxAttempts: 6, MaxWait: time.Minute, BaseDelay: time.Second, MaxDelay: time.Second}
+	e := newEnv(t, nil, api.WithWaitHook(evs.hook), api.WithRetryPolicy(policy))
+	id := e.deletedVersion(t, restorePkg, "sha256:1", nil, time.Hour)
+	e.srv.Script(api.OpRestoreVersion, apitest.Fault{DropBefore: true}, apitest.BadGateway, apitest.RestoreNotAllowed,
+		apitest.SecondaryLimit(429, "2"), apitest.PrimaryLimit(e.clock.Now().Add(30*time.Second)))
+	if out, err := e.c.RestoreVersion(context.Background(), restorePkg, id); err != nil || out != api.OutcomeRestored {
+		t.Fatalf("RestoreVersion = %q, %v", out, err)
+	}
+	want := []api.WaitReason{api.ReasonNetwork, api.ReasonServerError, api.ReasonTransientRestore, api.ReasonSecondaryLimit, api.ReasonPrimaryLimit}
+	var got []api.WaitReason
+	for _, r := range evs.reasons() {
+		if r != api.ReasonPacing {
+			got = append(got, r)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("reasons = %v, want %v (pacing aside)", got, want)
+	}
+	statuses := map[api.WaitReason]int{api.ReasonServerError: 502, api.ReasonTransientRestore: 422, api.ReasonSecondaryLimit: 429, api.ReasonPrimaryLimit: 403}
+	for _, ev := range evs.evs {
+		if ev.Wait <= 0 || ev.Until.IsZero() || ev.Method != http.MethodPost {
+			t.Errorf("event %+v lacks its wait, end or method", ev)
+		}
+		if s, ok := statuses[ev.Reason]; ok && ev.Status != s {
+			t.Errorf("%s: status %d, want %d", ev.Reason, ev.Status, s)
+		}
+		if ev.Reason == api.ReasonNetwork && ev.Err == nil {
+			t.Errorf("network wait without its cause: %+v", ev)
+		}
+	}
+
+	// A call made while the primary limit is known to be exhausted waits at
+	// the gate, and says so.
+	evs = events{}
+	p := policy
+	p.MaxAttempts = 1
+	e2 := newEnv(t, nil, api.WithWaitHook(evs.hook), api.WithRetryPolicy(p))
+	id = e2.deletedVersion(t, restorePkg, "sha256:1", nil, time.Hour)
+	e2.srv.Script(api.OpRestoreVersion, apitest.PrimaryLimit(e2.clock.Now().Add(10*time.Second)))
+	if _, err := e2.c.RestoreVersion(context.Background(), restorePkg, id); !errors.Is(err, api.ErrRateLimited) {
+		t.Fatalf("err = %v, want the primary limit", err)
+	}
+	if out, err := e2.c.RestoreVersion(context.Background(), restorePkg, id); err != nil || out != api.OutcomeRestored {
+		t.Fatalf("after the gate: %q, %v", out, err)
+	}
+	if g := evs.of(api.ReasonGate); len(g) != 1 || g[0].Wait < 10*time.Second || g[0].Wait > 11*time.Second {
+		t.Errorf("gate events = %+v (all: %v)", g, evs.reasons())
 	}
 }
