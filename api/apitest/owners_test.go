@@ -50,6 +50,9 @@ func TestUserOwnedPackages(t *testing.T) {
 		{"restore own version by name", "POST", fmt.Sprintf("/users/octocat/packages/container/secret/versions/%d/restore", ids["secret-deleted"]), tok, 204, "packages/restore-package-version-for-user"},
 		{"unknown user", "GET", "/users/nobody/packages/container/open/versions", tok, 404, ""},
 		{"an org is not a user", "GET", "/users/octo-org/packages/container/open/versions", tok, 404, ""},
+		{"bad state, named user", "GET", "/users/octocat/packages/container/open/versions?state=gone", tok, 422, ""},
+		{"deleted listing, own public", "GET", "/users/octocat/packages/container/open/versions?state=deleted", tok, 200, ""},
+		{"deleted listing, another's public", "GET", "/users/octocat/packages/container/open/versions?state=deleted", "ghp_hubot", 404, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
