@@ -19,6 +19,7 @@ package apitest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -128,7 +129,7 @@ type Server struct {
 // fakegithub command, Example functions): the caller must Close it, and
 // reads Violations itself. Tests and benchmarks use New. Start fails only
 // if the embedded description does not load or lacks an operation the fake
-// serves.
+// serves, or when an option is invalid (the error names it).
 func Start(opts ...Option) (*Server, error) {
 	s := &Server{
 		clock:    api.SystemClock{},
@@ -140,6 +141,9 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	if err := s.checkOptions(); err != nil {
+		return nil, err
 	}
 	doc, err := spec.Load(context.Background())
 	if err != nil {
@@ -166,6 +170,23 @@ func Start(opts ...Option) (*Server, error) {
 		s.URL = s.srv.URL
 	}
 	return s, nil
+}
+
+// checkOptions refuses options that make no sense, naming the option.
+func (s *Server) checkOptions() error {
+	switch {
+	case s.clock == nil:
+		return errors.New("apitest: WithClock: the clock is nil")
+	case s.latency < 0:
+		return fmt.Errorf("apitest: WithRoundTrip: negative duration %v", s.latency)
+	case s.secondaryPerMinute < 0:
+		return fmt.Errorf("apitest: WithSecondaryLimit: negative limit %d", s.secondaryPerMinute)
+	case s.pointsPerMinute < 0:
+		return fmt.Errorf("apitest: WithPointsPerMinute: negative limit %d", s.pointsPerMinute)
+	case strings.ContainsAny(s.basePath, "?#%") || strings.Contains(s.basePath, ".."):
+		return fmt.Errorf("apitest: WithBasePath: %q is not a plain path", s.basePath)
+	}
+	return nil
 }
 
 // New starts a fake GitHub for a test or benchmark, the one constructor

@@ -401,3 +401,26 @@ func TestClock(t *testing.T) {
 		t.Error("a cancelled sleep advanced the clock")
 	}
 }
+
+func TestStartRefusesBadOptions(t *testing.T) {
+	tests := []struct {
+		opt  apitest.Option
+		want string
+	}{
+		{apitest.WithClock(nil), "WithClock"},
+		{apitest.WithRoundTrip(-time.Second), "WithRoundTrip"},
+		{apitest.WithSecondaryLimit(-1), "WithSecondaryLimit"},
+		{apitest.WithPointsPerMinute(-1), "WithPointsPerMinute"},
+		{apitest.WithBasePath("/api/../v3"), "WithBasePath"},
+		{apitest.WithBasePath("/api?x"), "WithBasePath"},
+	}
+	for _, tt := range tests {
+		srv, err := apitest.Start(tt.opt)
+		if err == nil {
+			srv.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Start(%s) error = %v", tt.want, err)
+		}
+	}
+}
