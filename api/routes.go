@@ -125,6 +125,25 @@ func (c *Client) versionsURL(pkg Package, state State, perPage int) string {
 	return b.String()
 }
 
+// packagesURL is {owner}/packages?package_type=T[&visibility=V]&per_page=N
+// (query keys in the order of the description's parameters, as gen's
+// builders write them).
+func (c *Client) packagesURL(owner Owner, typ PackageType, perPage int, visibility string) string {
+	b := new(strings.Builder)
+	b.Grow(len(c.baseStr) + len(owner.login) + len(typ) + len(visibility) + 64)
+	b.WriteString(c.baseStr)
+	owner.writePath(b)
+	b.WriteString("/packages?package_type=")
+	b.WriteString(url.QueryEscape(string(typ)))
+	if visibility != "" {
+		b.WriteString("&visibility=")
+		b.WriteString(url.QueryEscape(visibility))
+	}
+	b.WriteString("&per_page=")
+	b.WriteString(strconv.Itoa(perPage))
+	return b.String()
+}
+
 // packageRestoreURL is …/{package_name}/restore[?token=T].
 func (c *Client) packageRestoreURL(pkg Package, token string) string {
 	b := c.packageURL(pkg)
@@ -144,5 +163,5 @@ func (c *Client) send(ctx context.Context, method, u string) (*http.Response, er
 	if err != nil {
 		return nil, err
 	}
-	return c.hc.Do(req)
+	return c.do(req)
 }
