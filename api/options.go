@@ -162,10 +162,11 @@ func WithUserAgent(ua string) Option {
 	}
 }
 
-// WithHTTPClient uses hc's transport, redirect policy, jar and timeout. Its
-// transport becomes the bottom of the client's stack; hc itself is not
-// modified. Mind that hc.Timeout bounds a whole call, retries and waits
-// included.
+// WithHTTPClient uses hc's transport, jar and timeout. Its transport becomes
+// the bottom of the client's stack; hc itself is not modified. Its redirect
+// policy is not used: the client applies GitHub's redirect rules itself, on
+// the API's origin only. Mind that hc.Timeout bounds a whole call, retries
+// and waits included (WithAttemptTimeout bounds one attempt).
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
