@@ -1,8 +1,9 @@
 // Command fakegithub serves the fake GitHub of package apitest on a loopback
-// port, seeded with apitest.SeedDemo, until interrupted. Point the restore
-// tool or your own program at it:
+// port, seeded with apitest.SeedDemo, until SIGINT (Ctrl-C) or SIGTERM; then
+// it closes its listener and connections and exits with status 0. Point the
+// restore tool or your own program at it:
 //
-//	go run ./api/apitest/cmd/fakegithub -addr 127.0.0.1:8787
+//	go run ./api/apitest/cmd/fakegithub -addr 127.0.0.1:8787 [-base-path /api/v3] [-round-trip 100ms]
 //	GH_TOKEN=<printed token> go run ./examples/restore --base-url http://127.0.0.1:8787 \
 //	    --org octo-org --type container --package team/app --all-deleted
 package main
@@ -33,8 +34,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("fakegithub", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8787", "loopback address to serve on")
 	basePath := fs.String("base-path", "", "serve under this path, e.g. /api/v3 as GitHub Enterprise Server does")
+	roundTrip := fs.Duration("round-trip", 0, "hold every answer back this long, to feel GitHub's latency (e.g. 100ms)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *roundTrip < 0 {
+		return fmt.Errorf("-round-trip %v: negative", *roundTrip)
 	}
 	host, _, err := net.SplitHostPort(*addr)
 	if err != nil {
@@ -47,12 +52,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := []apitest.Option{apitest.WithListener(l)}
+	opts := []apitest.Option{apitest.WithListener(l), apitest.WithRoundTrip(*roundTrip)}
 	if *basePath != "" {
 		opts = append(opts, apitest.WithBasePath(*basePath))
 	}
 	srv, err := apitest.Start(opts...)
 	if err != nil {
+		l.Close()
 		return err
 	}
 	defer srv.Close()

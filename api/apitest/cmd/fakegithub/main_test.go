@@ -37,8 +37,17 @@ func TestServesUntilCancelled(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if err := run(context.Background(), []string{"-addr", "0.0.0.0:0"}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "loopback") {
-		t.Errorf("non-loopback address: %v", err)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-addr", "0.0.0.0:0"}, "loopback"},
+		{[]string{"-addr", "127.0.0.1:0", "-round-trip", "-1s"}, "-round-trip"},
+		{[]string{"-addr", "127.0.0.1:0", "-base-path", "/a?b"}, "WithBasePath"},
+	} {
+		if err := run(context.Background(), tt.args, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: %v, want an error naming %s", tt.args, err, tt.want)
+		}
 	}
 }
 
