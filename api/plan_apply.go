@@ -222,7 +222,7 @@ func (a *applier) restorePackage(ctx context.Context, pkg Package, sel Selector)
 		if err := a.record(pkg, 0, OutcomeUnknown, nil); err != nil {
 			return nil, err
 		}
-		out, err := a.c.RestorePackage(ctx, pkg)
+		out, err := a.c.RestorePackage(ctx, pkg, nil)
 		if err != nil && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}

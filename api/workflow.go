@@ -132,8 +132,7 @@ func (c *Client) Select(ctx context.Context, pkg Package, sel Selector) iter.Seq
 // MakePlan selects the deleted versions of pkg to restore. When GitHub
 // answers 404 "Package not found." to the listing, the package was deleted
 // as a whole or does not exist (a typo in its name or type): the plan lists
-// it in RestorePackages and says so in a note, and Apply tries the package
-// restore first.
+// it in RestorePackages, and Apply tries the package restore first.
 func (c *Client) MakePlan(ctx context.Context, pkg Package, sel Selector) (Plan, error) {
 	if err := pkg.Validate(); err != nil {
 		return Plan{}, err
@@ -143,7 +142,6 @@ func (c *Client) MakePlan(ctx context.Context, pkg Package, sel Selector) (Plan,
 		if err != nil {
 			if IsPackageNotFound(err) {
 				p.RestorePackages = append(p.RestorePackages, pkg)
-				p.Notes = append(p.Notes, "package "+pkg.String()+" was not found: it was deleted as a whole (then it is restored first, and the selection is made again), or its name or type is wrong")
 				return p, nil
 			}
 			return Plan{}, err

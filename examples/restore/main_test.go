@@ -294,7 +294,7 @@ func TestWholePackageAndGHES(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
-	if !strings.Contains(out, "was not found") || !strings.Contains(out, "Package octo-org/npm/left-pad: restored") {
+	if !strings.Contains(out, "(not found: deleted as a whole, or a typo)") || !strings.Contains(out, "Package octo-org/npm/left-pad: restored") {
 		t.Errorf("output:\n%s", out)
 	}
 	if srv.PackageDeleted(d.Org, d.Library.Type, d.Library.Name) {

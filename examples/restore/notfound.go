@@ -27,7 +27,7 @@ func (c *cli) notFound(ctx context.Context, client *api.Client, pkgs []api.Packa
 		}
 		var b strings.Builder
 		if applied {
-			fmt.Fprintf(&b, "Package %s: no such package, or deleted more than 30 days ago.\n", escape(pkg.String()))
+			fmt.Fprintf(&b, "Package %s: no such package, or deleted more than 30 days ago\n(GitHub answered 404 to its restore).\n", escape(pkg.String()))
 		} else {
 			fmt.Fprintf(&b, "Package %s was not found. GitHub answers so for two causes:\n", escape(pkg.String()))
 			b.WriteString("  - the package was deleted as a whole (with its last version): --apply restores it\n" +

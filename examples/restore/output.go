@@ -98,8 +98,9 @@ var sdkNames = strings.NewReplacer(
 	"WithInsecureHTTP", "a loopback --base-url",
 )
 
-// message is err's text in the tool's words: server text escaped, SDK option
-// names replaced by flags, and no repeated "restore: " prefixes.
+// message is err's text in the tool's words: control characters escaped
+// (line breaks aside), SDK option names replaced by flags, and no repeated
+// "restore: " prefixes.
 func message(err error) string {
 	s := err.Error()
 	for {
@@ -110,11 +111,16 @@ func message(err error) string {
 		s = t
 	}
 	s = strings.ReplaceAll(s, ": restore: ", ": ")
-	return escape(sdkNames.Replace(s))
+	lines := strings.Split(sdkNames.Replace(s), "\n")
+	for i, l := range lines {
+		lines[i] = escape(l)
+	}
+	return strings.Join(lines, "\n") // line breaks move no cursor: kept
 }
 
 // wrap breaks text into lines of at most width columns at spaces; lines after
-// the first are indented by indent. Words longer than a line are kept whole.
+// the first are indented by indent. Words longer than a line are kept whole,
+// and so are lines that start with two spaces (commands to copy).
 func wrap(text string, width int, indent string) string {
 	if width < 20 {
 		width = 20
@@ -123,6 +129,10 @@ func wrap(text string, width int, indent string) string {
 	for pi, para := range strings.Split(text, "\n") {
 		if pi > 0 {
 			b.WriteString("\n" + indent)
+		}
+		if strings.HasPrefix(para, "  ") {
+			b.WriteString(para) // an indented command: copied as one line
+			continue
 		}
 		col := 0
 		if pi > 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -42,16 +43,21 @@ func (c *cli) printPlan(p api.Plan, now time.Time) {
 		what += " in " + plural(len(pkgs), "package")
 	}
 	if len(p.RestorePackages) > 0 && len(p.Items) == 0 {
-		what = "the deleted " + plural(len(p.RestorePackages), "package") + " below, then the versions the selection chooses"
+		names := make([]string, len(p.RestorePackages))
+		for i, pkg := range p.RestorePackages {
+			names[i] = escape(pkg.String())
+		}
+		fmt.Fprintf(w, "Plan: restore %s (not found: deleted as a whole, or a typo), then what the selection chooses (%s)\n", strings.Join(names, ", "), mode)
+	} else {
+		fmt.Fprintf(w, "Plan: %s to restore (%s)\n", what, mode)
 	}
-	fmt.Fprintf(w, "Plan: %s to restore (%s)\n", what, mode)
 	for _, pkg := range pkgs {
 		items := slices.DeleteFunc(slices.Clone(p.Items), func(it api.PlanItem) bool { return it.Package != pkg })
 		if len(pkgs) > 1 {
 			fmt.Fprintf(w, "\n%s: %s\n", escape(pkg.String()), plural(len(items), "version"))
 		}
-		if slices.Contains(p.RestorePackages, pkg) {
-			fmt.Fprintf(w, "  Package %s was not found (GitHub answered 404 \"Package not found.\").\n", escape(pkg.String()))
+		if slices.Contains(p.RestorePackages, pkg) && len(pkgs) > 1 {
+			fmt.Fprintln(w, "  not found: deleted as a whole (--apply restores it first), or a typo")
 		}
 		if len(items) == 0 {
 			continue
@@ -110,14 +116,27 @@ func (c *cli) printReport(r api.Report) {
 		emit(c.stdout, v)
 		return
 	}
+	failed := 0
 	for _, p := range r.Packages {
+		if p.Err != nil {
+			failed++
+		}
+		if errors.Is(p.Err, api.ErrNotFound) {
+			continue // said with suggestions after the report
+		}
 		line := fmt.Sprintf("Package %s: %s", escape(p.Package.String()), strings.ReplaceAll(string(p.Outcome), "_", " "))
 		if p.Err != nil {
 			line += ": " + message(p.Err)
 		}
 		fmt.Fprintln(c.stdout, wrap(line, c.width, "  "))
 	}
+	if failed > 0 && len(r.Results) == 0 {
+		return // no version was tried: a summary of zeros would say nothing true
+	}
 	s := fmt.Sprintf("Restored %d, already active %d, failed %d", r.Restored, r.AlreadyActive, r.Failed)
+	if failed > 0 {
+		s += fmt.Sprintf("; %s could not be restored", plural(failed, "package"))
+	}
 	if r.Unknown > 0 {
 		s += fmt.Sprintf(", outcome unknown %d (they may be restored: run again to settle them)", r.Unknown)
 	}

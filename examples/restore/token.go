@@ -87,11 +87,11 @@ func findToken(ctx context.Context, getenv func(string) string, host string) (to
 }
 
 func noToken(host, why string) error {
-	msg := "no token: set GH_TOKEN or GITHUB_TOKEN, or log in with gh (gh auth login --hostname " + host +
-		" --scopes read:packages,write:packages,delete:packages)"
+	msg := "no token: set GH_TOKEN or GITHUB_TOKEN, or log in with gh"
 	if why != "" {
-		msg += "; " + why
+		msg += " (" + why + ")"
 	}
+	msg += ":\n  gh auth login --hostname " + host + " --scopes read:packages,write:packages,delete:packages"
 	return &exitError{code: exitUsage, err: errors.New(msg)}
 }
 

@@ -1,0 +1,258 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
+)
+
+func TestParsePlanRefusesWhatItCannotTrust(t *testing.T) {
+	good := `{"schema":1,"base_url":"https://api.github.com","made_at":"2026-11-01T12:00:00Z","selector":{"all":true},` +
+		`"items":[{"package":{"owner":{"org":"o"},"package_type":"npm","package_name":"p"},"id":7,"name":"1.0.0","deleted_at":"2026-10-30T12:00:00Z","days_left":28,"reasons":["all deleted versions"]}]}`
+	p, err := api.ParsePlan([]byte(good))
+	if err != nil {
+		t.Fatalf("a good plan: %v", err)
+	}
+	if len(p.Items) != 1 || p.Items[0].Package.Owner != api.Org("o") || p.Items[0].ID != 7 {
+		t.Errorf("plan = %+v", p)
+	}
+	tests := []struct{ name, json, field string }{
+		{"not JSON", `hello`, "plan"},
+		{"no schema", `{"base_url":"https://api.github.com"}`, "schema"},
+		{"newer schema", strings.Replace(good, `"schema":1`, `"schema":2`, 1), "schema"},
+		{"unknown field", strings.Replace(good, `"schema":1,`, `"schema":1,"frobs":3,`, 1), "plan"},
+		{"no base url", strings.Replace(good, `"base_url":"https://api.github.com",`, ``, 1), "base_url"},
+		{"no time", strings.Replace(good, `"made_at":"2026-11-01T12:00:00Z",`, ``, 1), "made_at"},
+		{"bad id", strings.Replace(good, `"id":7`, `"id":-7`, 1), "package_version_id"},
+		{"bad package", strings.Replace(good, `"package_name":"p"`, `"package_name":".."`, 1), "package_name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := api.ParsePlan([]byte(tt.json))
+			var ve *api.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tt.field || !errors.Is(err, api.ErrInvalidInput) {
+				t.Errorf("err = %v, want a validation error of %q", err, tt.field)
+			}
+		})
+	}
+}
+
+func TestPlanAcrossPackagesRoundTripsAndApplies(t *testing.T) {
+	e := newEnv(t, nil)
+	other := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "team/worker"}
+	a := e.deletedVersion(t, restorePkg, "sha256:a", nil, day)
+	b := e.deletedVersion(t, other, "sha256:b", nil, 2*day)
+	c := e.deletedVersion(t, restorePkg, "sha256:c", nil, 3*day)
+	p1, err := e.c.MakePlan(context.Background(), restorePkg, api.Selector{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := e.c.MakePlan(context.Background(), other, api.Selector{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := p1
+	p.Items = append(slices.Clone(p2.Items), p1.Items...)
+	p.Sort()
+	if p.Schema != api.PlanSchema || p.BaseURL != e.c.BaseURL() {
+		t.Errorf("schema %d, base %q", p.Schema, p.BaseURL)
+	}
+	if got := p.Packages(); !slices.Equal(got, []api.Package{restorePkg, other}) {
+		t.Errorf("packages = %v", got)
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := api.ParsePlan(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := json.Marshal(back); string(again) != string(data) {
+		t.Errorf("round trip differs:\n%s\n%s", data, again)
+	}
+	if got := ids(back.Items); !slices.Equal(got, []int64{a, c, b}) && !slices.Equal(got, []int64{c, a, b}) {
+		t.Errorf("items %v are not grouped by package", got)
+	}
+	rep, err := e.c.Apply(context.Background(), back, nil)
+	if err != nil || rep.Restored != 3 || !rep.OK() {
+		t.Fatalf("apply: %+v %v", rep, err)
+	}
+	for _, r := range rep.Results {
+		if v, _ := e.srv.Version("o", r.Item.Package.Type, r.Item.Package.Name, r.Item.ID); v.DeletedAt != nil {
+			t.Errorf("version %d of %s is still deleted", r.Item.ID, r.Item.Package)
+		}
+	}
+}
+
+// cutTransport forwards requests; on the cut-th POST it forwards it (the
+// restore takes effect), then cancels the run and loses the answer, as a
+// Ctrl-C during a restore does.
+type cutTransport struct {
+	cut, posts int
+	cancel     context.CancelFunc
+}
+
+func (c *cutTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if r.Method == http.MethodPost {
+		c.posts++
+		if c.posts == c.cut {
+			if err == nil {
+				resp.Body.Close()
+			}
+			c.cancel()
+			return nil, context.Canceled
+		}
+	}
+	return resp, err
+}
+
+func TestInterruptedApplyResumesFromJournal(t *testing.T) {
+	e := newEnv(t, nil)
+	var want []int64
+	for i := range 10 {
+		want = append(want, e.deletedVersion(t, restorePkg, "sha256:"+strconv.Itoa(i), nil, day))
+	}
+	p, err := e.c.MakePlan(context.Background(), restorePkg, api.Selector{All: true})
+	if err != nil || len(p.Items) != 10 {
+		t.Fatalf("plan: %d items, %v", len(p.Items), err)
+	}
+	path := filepath.Join(t.TempDir(), "plan.journal")
+	j, err := api.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cut := &cutTransport{cut: 4, cancel: cancel}
+	c, err := api.New(api.WithBaseURL(e.srv.URL), api.WithToken(testToken), api.WithClock(e.clock), api.WithTransport(cut))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := c.Apply(ctx, p, &api.ApplyOptions{Journal: j})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if rep.Restored != 3 || len(rep.InFlight) != 1 || rep.InFlight[0].ID != p.Items[3].ID || len(rep.NotTried) != 6 || rep.OK() {
+		t.Fatalf("report: restored %d, in flight %v, not tried %d", rep.Restored, ids(rep.InFlight), len(rep.NotTried))
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A new process: the journal is read again from the file.
+	j, err = api.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if out, ok := j.Lookup(restorePkg, p.Items[3].ID); !ok || out != api.OutcomeUnknown {
+		t.Errorf("the version in flight is journaled as %q, %v; want unknown", out, ok)
+	}
+	e.srv.ResetRequests()
+	rep, err = e.c.Apply(context.Background(), p, &api.ApplyOptions{Journal: j})
+	if err != nil || rep.Skipped != 3 || rep.Restored+rep.AlreadyActive != 7 || !rep.OK() {
+		t.Fatalf("resume: %+v %v", rep, err)
+	}
+	for _, r := range e.srv.Requests() {
+		for _, done := range p.Items[:3] {
+			if r.Method == http.MethodPost && strings.Contains(r.RawPath, "/versions/"+strconv.FormatInt(done.ID, 10)+"/") {
+				t.Errorf("the resume sent %s %s for a version already restored", r.Method, r.RawPath)
+			}
+		}
+	}
+	for _, id := range want {
+		if v, _ := e.srv.Version("o", restorePkg.Type, restorePkg.Name, id); v.DeletedAt != nil {
+			t.Errorf("version %d is still deleted", id)
+		}
+	}
+}
+
+func TestJournalToleratesATornLastLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j")
+	line, _ := json.Marshal(api.JournalEntry{Package: restorePkg, ID: 5, Outcome: api.OutcomeRestored, At: start})
+	if err := os.WriteFile(path, append(append(line, '\n'), `{"package":{"ow`...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := api.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if out, ok := j.Lookup(restorePkg, 5); !ok || out != api.OutcomeRestored || j.Done() != 1 {
+		t.Errorf("lookup = %q %v", out, ok)
+	}
+	if err := os.WriteFile(path, []byte("garbage\n"+string(line)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.OpenJournal(path); err == nil || !strings.Contains(err.Error(), "line 1") {
+		t.Errorf("a corrupt journal opened: %v", err)
+	}
+}
+
+func TestApplyCountsUnknownOutcomesApart(t *testing.T) {
+	e := newEnv(t, nil)
+	id := e.deletedVersion(t, restorePkg, "sha256:u", nil, day)
+	ok := e.deletedVersion(t, restorePkg, "sha256:v", nil, day)
+	p, err := e.c.MakePlan(context.Background(), restorePkg, api.Selector{IDs: []int64{id, ok}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first attempt gets a 502 (it may have worked), the second a 404,
+	// and every look-up that would decide fails.
+	notFound := apitest.Fault{Status: 404, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"message":"Package version not found.","documentation_url":"https://docs.github.com/rest"}`}
+	e.srv.Script(api.OpRestoreVersion, apitest.BadGateway, notFound)
+	e.srv.Script(api.OpGetVersion, apitest.ServerError, apitest.ServerError, apitest.ServerError, apitest.ServerError, apitest.ServerError)
+	rep, err := e.c.Apply(context.Background(), p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Unknown != 1 || rep.Failed != 0 || rep.Restored != 1 || rep.OK() {
+		t.Fatalf("report: unknown %d, failed %d, restored %d", rep.Unknown, rep.Failed, rep.Restored)
+	}
+	r := rep.Results[slices.IndexFunc(rep.Results, func(r api.Result) bool { return r.Item.ID == id })]
+	if r.Outcome != api.OutcomeUnknown || !errors.Is(r.Err, api.ErrOutcomeUnknown) || errors.Is(r.Err, api.ErrNotFound) {
+		t.Errorf("result = %s %v", r.Outcome, r.Err)
+	}
+}
+
+func TestRestoreOfAMissingPackageSaysSo(t *testing.T) {
+	e := newEnv(t, nil)
+	typo := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "left-pda"}
+	p, err := e.c.MakePlan(context.Background(), typo, api.Selector{All: true})
+	if err != nil || len(p.RestorePackages) != 1 {
+		t.Fatalf("plan %+v, %v", p, err)
+	}
+	rep, err := e.c.Apply(context.Background(), p, nil)
+	if err != nil || len(rep.Packages) != 1 || rep.OK() {
+		t.Fatalf("apply %+v, %v", rep, err)
+	}
+	pr := rep.Packages[0]
+	if pr.Outcome != api.OutcomeFailed || !errors.Is(pr.Err, api.ErrNotFound) || !strings.Contains(pr.Err.Error(), "no such package, or deleted more than 30 days ago") {
+		t.Errorf("package result = %s %v", pr.Outcome, pr.Err)
+	}
+}
+
+func TestDaysLeftAtRechecksTheWindow(t *testing.T) {
+	it := api.PlanItem{DeletedAt: start}
+	for _, tt := range []struct {
+		after time.Duration
+		want  int
+	}{{0, 30}, {day, 29}, {30*day - time.Second, 0}, {30*day + time.Second, -1}} {
+		if got := it.DaysLeftAt(start.Add(tt.after)); got != tt.want {
+			t.Errorf("after %v: %d days left, want %d", tt.after, got, tt.want)
+		}
+	}
+}
