@@ -109,7 +109,7 @@ func TestListPackages(t *testing.T) {
 	for i := range 5 {
 		f.srv.AddPackage("octo-org", api.PackageTypeContainer, fmt.Sprintf("img-%d", i), apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "sha256:x"}}})
 	}
-	f.srv.AddPackage("octo-org", api.PackageTypeNpm, "npm-lib", apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
+	f.srv.AddPackage("octo-org", api.PackageTypeNpm, "npm-lib", apitest.PackageSeed{Repository: "octo-org/lib", Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
 	if _, err := f.srv.DeletePackage("octo-org", api.PackageTypeContainer, "img-2"); err != nil {
 		t.Fatal(err)
 	}
@@ -154,8 +154,18 @@ func TestListPackages(t *testing.T) {
 			}
 		})
 	}
+	// A linked repository is a minimal-repository (validated as all
+	// answers are).
+	a := f.do(t, "GET", "/orgs/octo-org/packages?package_type=npm", tok)
+	if got := decode[[]struct {
+		Repository struct {
+			FullName string `json:"full_name"`
+		}
+	}](t, a); len(got) != 1 || got[0].Repository.FullName != "octo-org/lib" {
+		t.Errorf("repository: %s", a.body)
+	}
 	// The Link path is served; missing package_type is refused.
-	a := f.do(t, "GET", fmt.Sprintf("/organizations/%d/packages?package_type=container&page=3&per_page=2", org), tok)
+	a = f.do(t, "GET", fmt.Sprintf("/organizations/%d/packages?package_type=container&page=3&per_page=2", org), tok)
 	if got := decode[[]map[string]any](t, a); len(got) != 1 || got[0]["name"] != "public-img" || strings.Contains(a.header.Get("Link"), `rel="last"`) {
 		t.Errorf("page 3 by the link path: %s, Link %s", a.body, a.header.Get("Link"))
 	}

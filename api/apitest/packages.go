@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ghpackages/restore/api"
@@ -142,7 +143,7 @@ func (s *Server) packageJSON(c *call, p *pkgState) map[string]any {
 			updated = v.UpdatedAt
 		}
 	}
-	return map[string]any{
+	m := map[string]any{
 		"id":            p.id,
 		"name":          p.name,
 		"package_type":  string(p.typ),
@@ -154,24 +155,60 @@ func (s *Server) packageJSON(c *call, p *pkgState) map[string]any {
 		"updated_at":    updated.Format(time.RFC3339),
 		"owner":         s.ownerJSON(c),
 	}
+	if p.repository != "" {
+		m["repository"] = s.repositoryJSON(c, p)
+	}
+	return m
+}
+
+// repositoryJSON is the package's repository as a minimal-repository: the
+// fields the description requires, the URL templates built from its
+// list of required fields.
+func (s *Server) repositoryJSON(c *call, p *pkgState) map[string]any {
+	ownerLogin, name, _ := strings.Cut(p.repository, "/")
+	base := s.linkBase(c.r) + "/repos/" + p.repository
+	m := map[string]any{
+		"id":          p.id + 500000,
+		"node_id":     "R_" + strconv.FormatInt(p.id, 36),
+		"name":        name,
+		"full_name":   p.repository,
+		"private":     p.visibility != "public",
+		"description": nil,
+		"fork":        false,
+		"url":         base,
+		"html_url":    "https://github.com/" + p.repository,
+		"owner":       s.userJSON(c, ownerLogin),
+	}
+	for _, field := range s.doc.Components.Schemas["nullable-minimal-repository"].Value.Required {
+		if _, set := m[field]; !set && strings.HasSuffix(field, "_url") {
+			m[field] = base + "/" + strings.TrimSuffix(field, "_url")
+		}
+	}
+	return m
 }
 
 // ownerJSON is the package's owner as a simple-user.
-func (s *Server) ownerJSON(c *call) map[string]any {
-	a := c.acct
-	base := s.linkBase(c.r) + "/users/" + url.PathEscape(a.login)
+func (s *Server) ownerJSON(c *call) map[string]any { return s.userJSON(c, c.acct.login) }
+
+// userJSON is an account as a simple-user; s.mu is held.
+func (s *Server) userJSON(c *call, login string) map[string]any {
+	var id int64
 	typ := "User"
-	if a.kind == api.OwnerOrg {
-		typ = "Organization"
+	if a := s.accounts[strings.ToLower(login)]; a != nil {
+		login, id = a.login, a.id
+		if a.kind == api.OwnerOrg {
+			typ = "Organization"
+		}
 	}
+	base := s.linkBase(c.r) + "/users/" + url.PathEscape(login)
 	return map[string]any{
-		"login":               a.login,
-		"id":                  a.id,
-		"node_id":             "U_" + strconv.FormatInt(a.id, 36),
-		"avatar_url":          "https://avatars.githubusercontent.com/u/" + strconv.FormatInt(a.id, 10) + "?v=4",
+		"login":               login,
+		"id":                  id,
+		"node_id":             "U_" + strconv.FormatInt(id, 36),
+		"avatar_url":          "https://avatars.githubusercontent.com/u/" + strconv.FormatInt(id, 10) + "?v=4",
 		"gravatar_id":         "",
 		"url":                 base,
-		"html_url":            "https://github.com/" + url.PathEscape(a.login),
+		"html_url":            "https://github.com/" + url.PathEscape(login),
 		"followers_url":       base + "/followers",
 		"following_url":       base + "/following{/other_user}",
 		"gists_url":           base + "/gists{/gist_id}",

@@ -45,6 +45,9 @@ type PackageSeed struct {
 	// Visibility is "private" (the default) or "public". A user's private
 	// packages are visible to that user only.
 	Visibility string
+	// Repository is the full name (OWNER/REPO) of the repository the
+	// package is linked to; empty: none.
+	Repository string
 	// Versions are created in order (the last is the newest).
 	Versions []VersionSeed
 }
@@ -94,6 +97,7 @@ type pkgState struct {
 	typ        api.PackageType
 	name       string
 	visibility string
+	repository string // OWNER/REPO, or ""
 	createdAt  time.Time
 	versions   []*VersionState // in creation order
 	deletedAt  *time.Time
@@ -181,6 +185,9 @@ func (s *Server) AddPackage(owner string, typ api.PackageType, name string, p Pa
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ps := s.activePkg(owner, typ, name, p.Visibility)
+	if p.Repository != "" {
+		ps.repository = p.Repository
+	}
 	ids := make([]int64, 0, len(p.Versions))
 	for _, v := range p.Versions {
 		ids = append(ids, s.addVersion(ps, v))
