@@ -72,6 +72,8 @@ type cli struct {
 	width          int
 	rep            *reporter
 	tok            token
+	// label names what was selected, for a plan with no items.
+	label string
 }
 
 func run(ctx context.Context, e env) int {
@@ -205,8 +207,8 @@ func (c *cli) checkFlags() error {
 	if c.typ == "" {
 		missing = append(missing, "--type")
 	}
-	if c.pkg == "" {
-		missing = append(missing, "--package")
+	if c.pkg == "" && c.since == "" && c.until == "" {
+		missing = append(missing, "--package (or, for a sweep of every package, --deleted-since)")
 	}
 	if len(missing) > 0 {
 		return usageErr("missing %s", strings.Join(missing, ", "))
@@ -259,12 +261,25 @@ func (c *cli) client(ctx context.Context) (*api.Client, error) {
 	return client, nil
 }
 
-// makePlan selects from the flags.
+// makePlan selects from the flags: in one package, or, with a deletion
+// window and a --package glob (or none), across the owner's packages.
 func (c *cli) makePlan(ctx context.Context, client *api.Client) (api.Plan, error) {
 	pkg, sel, err := c.selection(c.now())
 	if err != nil {
 		return api.Plan{}, err
 	}
+	if c.sweep() {
+		sw := api.Sweep{Owner: pkg.Owner, Type: pkg.Type, Names: c.pkg, DeletedSince: sel.DeletedSince, DeletedUntil: sel.DeletedUntil}
+		if err := sw.Validate(); err != nil {
+			return api.Plan{}, err
+		}
+		c.label = fmt.Sprintf("%s packages of %s", pkg.Type, pkg.Owner)
+		if c.pkg != "" {
+			c.label += " matching " + c.pkg
+		}
+		return client.MakeSweepPlan(ctx, sw)
+	}
+	c.label = pkg.String()
 	if err := pkg.Validate(); err != nil {
 		return api.Plan{}, err
 	}

@@ -41,6 +41,8 @@ func (c *cli) printPlan(p api.Plan, now time.Time) {
 		what += " of " + escape(pkgs[0].String())
 	case len(pkgs) > 1:
 		what += " in " + plural(len(pkgs), "package")
+	case c.label != "":
+		what += " of " + escape(c.label)
 	}
 	if len(p.RestorePackages) > 0 && len(p.Items) == 0 {
 		names := make([]string, len(p.RestorePackages))

@@ -54,8 +54,21 @@ func (c *cli) selection(now time.Time) (api.Package, api.Selector, error) {
 	if !sel.All && len(sel.IDs) == 0 && len(sel.Names) == 0 && len(sel.Tags) == 0 && sel.DeletedSince.IsZero() {
 		return pkg, sel, usageErr("no selection: give --version-id, --version-name, --tag, --ids-from, --deleted-since or --all-deleted")
 	}
+	if isGlob(c.pkg) && !c.sweep() {
+		return pkg, sel, usageErr("--package %q is a glob: a sweep across packages takes a deletion window (--deleted-since, --deleted-until) and no other selection", c.pkg)
+	}
 	return pkg, sel, nil
 }
+
+// sweep reports whether the flags ask for a sweep across packages: a
+// deletion window as the only selection, and --package a glob or absent.
+func (c *cli) sweep() bool {
+	window := c.since != "" || c.until != ""
+	other := len(c.ids) > 0 || len(c.names) > 0 || len(c.tags) > 0 || c.idsFrom != "" || c.all
+	return window && !other && (c.pkg == "" || isGlob(c.pkg))
+}
+
+func isGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
 
 // parseTime reads RFC 3339, a date (UTC), or an age such as 36h or 7d.
 func parseTime(s string, now time.Time) (time.Time, error) {
