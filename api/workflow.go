@@ -189,4 +189,3 @@ func (c *Client) selectionNotes(ctx context.Context, pkg Package, sel Selector, 
 	}
 	return notes
 }
-
