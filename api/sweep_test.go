@@ -1,0 +1,467 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
+)
+
+// sweepEnv is a fake with an organization "o", a user "u" and the token's
+// own user "mona" (api.Me(), or api.User("mona")), and a client on it, both
+// on a fake clock.
+type sweepEnv struct {
+	srv   *apitest.Server
+	c     *api.Client
+	clock *apitest.Clock
+}
+
+// The cleanup run to undo: Tuesday 14:00 to 14:20, five days before now.
+var (
+	runStart = start.Add(-5*24*time.Hour + 2*time.Hour)
+	runEnd   = runStart.Add(20 * time.Minute)
+)
+
+func newSweepEnv(t testing.TB, scopes []string, srvOpts []apitest.Option, opts ...api.Option) *sweepEnv {
+	t.Helper()
+	clock := apitest.NewClock(start)
+	srv := apitest.New(t, append([]apitest.Option{apitest.WithClock(clock)}, srvOpts...)...)
+	srv.AddOrg("o")
+	srv.AddUser("u")
+	srv.AddToken(apitest.Token{Value: testToken, Kind: api.TokenClassic, User: "mona", Scopes: scopes})
+	c, err := api.New(append([]api.Option{api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(clock)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.CloseIdleConnections)
+	return &sweepEnv{srv: srv, c: c, clock: clock}
+}
+
+var allScopes = []string{"read:packages", "write:packages", "delete:packages"}
+
+func digest(n int) string { return fmt.Sprintf("sha256:%064x", n) }
+
+// ref is a version of a package, as a plan item names it.
+type ref struct {
+	pkg string
+	id  int64
+}
+
+func refsOf(p api.Plan) []ref {
+	var out []ref
+	for _, it := range p.Items {
+		out = append(out, ref{it.Package.Name, it.ID})
+	}
+	return out
+}
+
+// seedCleanup gives login n container packages app-00, app-01, ... with two
+// active versions each, and versions deleted just before, during and just
+// after the cleanup run. Packages whose index is in hit have 1 to 3 versions
+// deleted during the run; the others have versions deleted outside it only,
+// or none. It returns the versions deleted during the run, in plan order.
+//
+// The packages are public: a named user's private packages are visible to
+// that user only.
+func seedCleanup(t testing.TB, srv *apitest.Server, login string, n int, hit []int) []ref {
+	t.Helper()
+	var want []ref
+	d := 0
+	for i := range n {
+		name := fmt.Sprintf("app-%02d", i)
+		vs := []apitest.VersionSeed{
+			{Name: digest(d + 1), Tags: []string{"latest"}, CreatedAt: start.Add(-40 * 24 * time.Hour)},
+			{Name: digest(d + 2), CreatedAt: start.Add(-39 * 24 * time.Hour)},
+		}
+		d += 2
+		inRun := 0
+		if slices.Contains(hit, i) {
+			inRun = 1 + i%3
+		}
+		for k := range inRun {
+			d++
+			vs = append(vs, apitest.VersionSeed{Name: digest(d), CreatedAt: start.Add(-20 * 24 * time.Hour),
+				DeletedAt: runStart.Add(time.Duration(k) * 7 * time.Minute)}) // 14:00, 14:07, 14:14
+		}
+		if i%3 != 1 {
+			for _, at := range []time.Time{runStart.Add(-time.Second), runEnd, runEnd.Add(time.Hour)} {
+				d++
+				vs = append(vs, apitest.VersionSeed{Name: digest(d), CreatedAt: start.Add(-20 * 24 * time.Hour), DeletedAt: at})
+			}
+		}
+		ids := srv.AddPackage(login, api.PackageTypeContainer, name, apitest.PackageSeed{Visibility: "public", Versions: vs})
+		for k := range inRun {
+			want = append(want, ref{name, ids[2+k]})
+		}
+	}
+	return want
+}
+
+func TestMakeSweepPlanFindsTheRunAcrossPackages(t *testing.T) {
+	e := newSweepEnv(t, allScopes, nil)
+	hit := []int{2, 5, 9, 13, 17, 22, 28}
+	want := seedCleanup(t, e.srv, "o", 30, hit)
+	// A package the run deleted whole: GitHub does not list it.
+	gone := e.srv.AddPackage("o", api.PackageTypeContainer, "gone", apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: digest(9999), CreatedAt: start.Add(-20 * 24 * time.Hour)}}})
+	e.clock.Advance(runStart.Add(time.Minute).Sub(e.clock.Now()))
+	if _, err := e.srv.DeletePackage("o", api.PackageTypeContainer, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(start.Sub(e.clock.Now()))
+	e.srv.ResetRequests()
+
+	sweep := api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer, DeletedSince: runStart, DeletedUntil: runEnd}
+	plan, err := e.c.MakeSweepPlan(context.Background(), sweep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := refsOf(plan); !slices.Equal(got, want) {
+		t.Fatalf("plan items = %v\nwant (the %d versions the run deleted, grouped by package) %v", got, len(want), want)
+	}
+	if n := len(plan.Packages()); n != len(hit) {
+		t.Errorf("the plan touches %d packages, want %d", n, len(hit))
+	}
+	window := "deleted between " + runStart.Format(time.RFC3339) + " and " + runEnd.Format(time.RFC3339)
+	for _, it := range plan.Items {
+		if it.Package.Owner != api.Org("o") || it.Package.Type != api.PackageTypeContainer {
+			t.Errorf("item %d names package %s", it.ID, it.Package)
+		}
+		if !slices.Equal(it.Reasons, []string{window}) {
+			t.Errorf("item %d reasons %q, want [%q]", it.ID, it.Reasons, window)
+		}
+		if it.DaysLeft != it.DaysLeftAt(start) || it.DaysLeft != 25 {
+			t.Errorf("item %d days left %d, want 25 (deleted %s, now %s)", it.ID, it.DaysLeft, it.DeletedAt, start)
+		}
+	}
+	if len(plan.RestorePackages) != 0 {
+		t.Errorf("restore packages %v: nothing was named", plan.RestorePackages)
+	}
+	if plan.Selector.DeletedSince != runStart || plan.Selector.DeletedUntil != runEnd || plan.Schema != api.PlanSchema || plan.BaseURL == "" {
+		t.Errorf("plan header %+v", plan)
+	}
+	notes := strings.Join(plan.Notes, "\n")
+	for _, s := range []string{"swept 30 of the 30 container packages", "7 with versions deleted between", "GitHub does not list packages deleted as a whole"} {
+		if !strings.Contains(notes, s) {
+			t.Errorf("notes %q lack %q", plan.Notes, s)
+		}
+	}
+
+	// Reads only: one listing of packages, one deleted listing per package.
+	lists, versions := 0, map[string]int{}
+	for _, r := range e.srv.Requests() {
+		switch {
+		case r.Method != "GET":
+			t.Errorf("a sweep sent %s %s", r.Method, r.RawPath)
+		case r.Op == api.OpListPackages:
+			lists++
+		case r.Op == api.OpListVersions && strings.Contains(r.Query, "state=deleted"):
+			versions[r.RawPath]++
+		default:
+			t.Errorf("unexpected request %s %s?%s", r.Method, r.RawPath, r.Query)
+		}
+	}
+	if lists != 1 || len(versions) != 30 {
+		t.Errorf("%d package listings and %d packages read, want 1 and 30", lists, len(versions))
+	}
+
+	// Named, the package deleted whole is restored first, then its versions.
+	sweep.Packages = []string{"gone", "app-05"}
+	plan, err = e.c.MakeSweepPlan(context.Background(), sweep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(refsOf(plan), want) {
+		t.Errorf("naming packages changed the items: %v", refsOf(plan))
+	}
+	if wantPkg := (api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "gone"}); !slices.Equal(plan.RestorePackages, []api.Package{wantPkg}) {
+		t.Errorf("restore packages %v, want [%s]", plan.RestorePackages, wantPkg)
+	}
+	if !strings.Contains(strings.Join(plan.Notes, "\n"), "package o/container/gone was not found") {
+		t.Errorf("notes %q do not explain the named package", plan.Notes)
+	}
+	rep, err := e.c.Apply(context.Background(), plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.srv.PackageDeleted("o", api.PackageTypeContainer, "gone") {
+		t.Error("the package deleted whole was not restored")
+	}
+	if v, ok := e.srv.Version("o", api.PackageTypeContainer, "gone", gone[0]); !ok || v.DeletedAt != nil {
+		t.Errorf("the version of the restored package: %+v, %v", v, ok)
+	}
+	for _, w := range want {
+		if v, ok := e.srv.Version("o", api.PackageTypeContainer, w.pkg, w.id); !ok || v.DeletedAt != nil {
+			t.Errorf("%s version %d not restored (report %+v)", w.pkg, w.id, rep)
+		}
+	}
+}
+
+func TestMakeSweepPlanEveryOwner(t *testing.T) {
+	for _, tc := range []struct {
+		owner api.Owner
+		login string // whose packages the fake holds
+		path  string // the listing route's prefix
+	}{
+		{api.Org("o"), "o", "/orgs/o/packages"},
+		// Only its owner sees a user's deleted versions (the fake answers
+		// another user 404), so the named user is the token's own.
+		{api.User("mona"), "mona", "/users/mona/packages"},
+		{api.Me(), "mona", "/user/packages"},
+	} {
+		t.Run(tc.owner.String(), func(t *testing.T) {
+			e := newSweepEnv(t, allScopes, nil)
+			want := seedCleanup(t, e.srv, tc.login, 4, []int{1, 2})
+			e.srv.ResetRequests()
+			plan, err := e.c.MakeSweepPlan(context.Background(), api.Sweep{Owner: tc.owner, Type: api.PackageTypeContainer, DeletedSince: runStart, DeletedUntil: runEnd})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(refsOf(plan), want) {
+				t.Errorf("items %v, want %v", refsOf(plan), want)
+				t.Log(plan.Notes)
+			}
+			for _, it := range plan.Items {
+				if it.Package.Owner != tc.owner {
+					t.Errorf("item %d has owner %s, want %s", it.ID, it.Package.Owner, tc.owner)
+				}
+			}
+			for _, r := range e.srv.Requests() {
+				if !strings.HasPrefix(r.RawPath, tc.path) {
+					t.Errorf("request %s %s is not under %s", r.Method, r.RawPath, tc.path)
+				}
+			}
+		})
+	}
+}
+
+func TestMakeSweepPlanNames(t *testing.T) {
+	e := newSweepEnv(t, allScopes, nil)
+	all := seedCleanup(t, e.srv, "o", 30, []int{2, 5, 9, 13, 17, 22, 28})
+	for _, tc := range []struct {
+		glob string
+		keep func(name string) bool
+	}{
+		{"", func(string) bool { return true }},
+		{"*", func(string) bool { return true }},
+		{"app-1*", func(n string) bool { return strings.HasPrefix(n, "app-1") }},
+		{"app-[0-1]?", func(n string) bool { return n < "app-20" }},
+		{"nothing-*", func(string) bool { return false }},
+	} {
+		t.Run(tc.glob, func(t *testing.T) {
+			var want []ref
+			for _, r := range all {
+				if tc.keep(r.pkg) {
+					want = append(want, r)
+				}
+			}
+			plan, err := e.c.MakeSweepPlan(context.Background(), api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer, Names: tc.glob, DeletedSince: runStart})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// DeletedSince alone: everything deleted from the run's start on.
+			var got []ref
+			for _, it := range plan.Items {
+				if !it.DeletedAt.Before(runEnd) {
+					continue
+				}
+				got = append(got, ref{it.Package.Name, it.ID})
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("items deleted during the run %v, want %v", got, want)
+			}
+			for _, it := range plan.Items {
+				if it.DeletedAt.Before(runStart) {
+					t.Errorf("item %d deleted %s, before the window", it.ID, it.DeletedAt)
+				}
+			}
+		})
+	}
+}
+
+func TestSweepValidation(t *testing.T) {
+	e := newSweepEnv(t, allScopes, nil)
+	ok := api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeNpm, DeletedSince: runStart}
+	for _, tc := range []struct {
+		name  string
+		edit  func(*api.Sweep)
+		field string
+	}{
+		{"no owner", func(s *api.Sweep) { s.Owner = api.Owner{} }, ""},
+		{"bad org", func(s *api.Sweep) { s.Owner = api.Org("@me") }, "org"},
+		{"bad type", func(s *api.Sweep) { s.Type = "pip" }, "package_type"},
+		{"bad glob", func(s *api.Sweep) { s.Names = "app-[" }, "names"},
+		{"no window", func(s *api.Sweep) { s.DeletedSince = time.Time{} }, "deleted_since"},
+		{"empty window", func(s *api.Sweep) { s.DeletedUntil = runStart }, "deleted_until"},
+		{"blank named package", func(s *api.Sweep) { s.Packages = []string{"ok", " "} }, "package_name"},
+		{"dot-dot named package", func(s *api.Sweep) { s.Packages = []string{".."} }, "package_name"},
+		{"negative concurrency", func(s *api.Sweep) { s.Concurrency = -1 }, "concurrency"},
+		{"too much concurrency", func(s *api.Sweep) { s.Concurrency = 101 }, "concurrency"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := ok
+			tc.edit(&s)
+			_, err := e.c.MakeSweepPlan(context.Background(), s)
+			var ve *api.ValidationError
+			if !errors.As(err, &ve) || (tc.field != "" && ve.Field != tc.field) {
+				t.Fatalf("err = %v, want a *ValidationError on %q", err, tc.field)
+			}
+			if s.Validate() == nil {
+				t.Error("Sweep.Validate accepted it")
+			}
+		})
+	}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("a good sweep: %v", err)
+	}
+	if n := len(e.srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent for invalid sweeps", n)
+	}
+}
+
+// A sweep's concurrent reads stay within the client's read budget, measured
+// at the fake on the shared fake clock (the budget's waits move it).
+//
+// One read in flight keeps the fake clock honest: with several, a read that
+// took its place in the budget can reach the fake after another goroutine's
+// budget wait has moved the shared clock by up to a minute, which no real
+// network does. BenchmarkSweep measures the in-flight bound on the wall
+// clock.
+func TestMakeSweepPlanStaysWithinTheReadBudget(t *testing.T) {
+	const inFlight, perMinute = 1, 12
+	var waits []api.WaitEvent
+	e := newSweepEnv(t, allScopes, []apitest.Option{apitest.WithRoundTrip(100 * time.Millisecond)},
+		api.WithReadBudget(inFlight, perMinute), api.WithWaitHook(func(ev api.WaitEvent) { waits = append(waits, ev) }))
+	want := seedCleanup(t, e.srv, "o", 30, []int{2, 5, 9, 13, 17, 22, 28})
+	e.srv.ResetRequests()
+	e.srv.ResetLoad()
+	plan, err := e.c.MakeSweepPlan(context.Background(), api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer, DeletedSince: runStart, DeletedUntil: runEnd, Concurrency: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(refsOf(plan), want) {
+		t.Errorf("items %v, want %v", refsOf(plan), want)
+	}
+	if got := len(e.srv.Requests()); got != 31 {
+		t.Errorf("%d reads, want 31", got)
+	}
+	if peak := e.srv.PeakRate(0, time.Minute); peak > perMinute {
+		t.Errorf("%d reads arrived within a minute, budget %d", peak, perMinute)
+	}
+	if most := e.srv.MaxInFlight(); most > inFlight {
+		t.Errorf("%d reads in flight at the fake, budget %d", most, inFlight)
+	}
+	budgetWaits := 0
+	for _, ev := range waits {
+		if ev.Reason == api.ReasonReadBudget {
+			budgetWaits++
+		}
+	}
+	if budgetWaits == 0 {
+		t.Error("31 reads under a budget of 12 a minute never waited for it")
+	}
+}
+
+func TestMakeSweepPlanErrors(t *testing.T) {
+	t.Run("a package read fails: the error names it", func(t *testing.T) {
+		e := newSweepEnv(t, []string{"read:packages"}, nil) // no delete:packages: deleted listings answer 403
+		seedCleanup(t, e.srv, "o", 5, []int{1})
+		_, err := e.c.MakeSweepPlan(context.Background(), api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer, DeletedSince: runStart})
+		var apiErr *api.Error
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != 403 || !strings.Contains(err.Error(), "package o/container/app-0") {
+			t.Fatalf("err = %v, want GitHub's 403 naming the package", err)
+		}
+	})
+	t.Run("the listing fails", func(t *testing.T) {
+		e := newSweepEnv(t, allScopes, nil)
+		_, err := e.c.MakeSweepPlan(context.Background(), api.Sweep{Owner: api.User("nobody"), Type: api.PackageTypeContainer, DeletedSince: runStart})
+		var apiErr *api.Error
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != 404 || !strings.Contains(err.Error(), "listing the container packages of") {
+			t.Fatalf("err = %v, want the listing's 404", err)
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		e := newSweepEnv(t, allScopes, nil)
+		seedCleanup(t, e.srv, "o", 5, []int{1})
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := e.c.MakeSweepPlan(ctx, api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer, DeletedSince: runStart}); !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+	})
+}
+
+// BenchmarkSweep50Packages3Pages sweeps 50 packages, each with 250 versions
+// deleted in the window (3 pages of 100), behind a simulated 100 ms round
+// trip on the wall clock (apitest.WithRoundTrip), twice in the same
+// process: reading one package at a time (Concurrency 1, the serial
+// baseline) and with the defaults (DefaultReadsInFlight packages at once,
+// under the default read budget). It reports the ratio of the wall times,
+// which must be at most 0.4, and, measured at the fake during the
+// concurrent sweep, the most reads in flight and the most reads that
+// arrived within a minute, which must stay within the read budget
+// (DefaultReadsInFlight, DefaultReadsPerMinute).
+func BenchmarkSweep50Packages3Pages(b *testing.B) {
+	const packages, deleted, rtt = 50, 250, 100 * time.Millisecond
+	srv := apitest.New(b, apitest.WithRoundTrip(rtt))
+	srv.AddOrg("o")
+	srv.AddToken(apitest.Token{Value: testToken, Kind: api.TokenClassic, Scopes: allScopes})
+	now := time.Now()
+	since, until := now.Add(-3*time.Hour), now.Add(-2*time.Hour)
+	for i := range packages {
+		vs := make([]apitest.VersionSeed, 0, deleted+1)
+		vs = append(vs, apitest.VersionSeed{Name: digest(i*1000 + 999), CreatedAt: now.Add(-10 * 24 * time.Hour)})
+		for k := range deleted {
+			vs = append(vs, apitest.VersionSeed{Name: digest(i*1000 + k), CreatedAt: now.Add(-10 * 24 * time.Hour),
+				DeletedAt: since.Add(time.Duration(k) * time.Second)})
+		}
+		srv.AddPackage("o", api.PackageTypeContainer, fmt.Sprintf("app-%02d", i), apitest.PackageSeed{Versions: vs})
+	}
+	c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.CloseIdleConnections)
+	sweep := func(concurrency int) (took time.Duration, inFlight, perMinute int) {
+		srv.ResetRequests()
+		srv.ResetLoad()
+		began := time.Now()
+		plan, err := c.MakeSweepPlan(context.Background(), api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer,
+			DeletedSince: since, DeletedUntil: until, Concurrency: concurrency})
+		took = time.Since(began)
+		if err != nil || len(plan.Items) != packages*deleted {
+			b.Fatalf("sweep: %d items, %v", len(plan.Items), err)
+		}
+		if reads := len(srv.Requests()); reads != 1+packages*3 {
+			b.Fatalf("%d reads, want %d (one package listing, 3 pages per package)", reads, 1+packages*3)
+		}
+		return took, srv.MaxInFlight(), srv.PeakRate(0, time.Minute)
+	}
+	var ratio float64
+	var serial, concurrent time.Duration
+	var inFlight, perMinute int
+	for b.Loop() {
+		serial, _, _ = sweep(1)
+		concurrent, inFlight, perMinute = sweep(0)
+		ratio = concurrent.Seconds() / serial.Seconds()
+		if inFlight > api.DefaultReadsInFlight {
+			b.Fatalf("%d reads in flight at the fake, budget %d", inFlight, api.DefaultReadsInFlight)
+		}
+		if perMinute > api.DefaultReadsPerMinute {
+			b.Fatalf("%d reads within a minute at the fake, budget %d", perMinute, api.DefaultReadsPerMinute)
+		}
+		if ratio > 0.4 {
+			b.Errorf("concurrent/serial = %.2f (%s / %s), want at most 0.4", ratio, concurrent, serial)
+		}
+	}
+	b.ReportMetric(ratio, "wall/serial")
+	b.ReportMetric(serial.Seconds(), "serial-s")
+	b.ReportMetric(concurrent.Seconds(), "concurrent-s")
+	b.ReportMetric(float64(inFlight), "max-in-flight")
+	b.ReportMetric(float64(perMinute), "peak-reads/min")
+}
