@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -38,6 +39,7 @@ Without --apply nothing changes: the plan is printed (and saved with --save-plan
 
 Flags:
 %s
+
 T is RFC 3339 (2026-11-20T09:00:00Z), a date (2026-11-20, UTC) or an age (36h, 7d).
 
 Token: GH_TOKEN, else GITHUB_TOKEN, else the token of the gh CLI's login for the
@@ -118,25 +120,25 @@ func parse(args []string, stderr io.Writer) (*options, *flag.FlagSet, error) {
 	o := &options{pacing: pacingFlag{time.Second}, timeout: pacingFlag{api.DefaultAttemptTimeout}, given: map[string]bool{}}
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&o.org, "org", "", "the organization that owns the package")
-	fs.StringVar(&o.user, "user", "", "the user that owns the package; @me for the token's own account")
-	fs.StringVar(&o.typ, "type", "", "package type: npm, maven, rubygems, docker, nuget, container")
-	fs.StringVar(&o.pkg, "package", "", "package name, e.g. team/app; a glob with a deletion window")
-	fs.Var(&o.ids, "version-id", "restore this version id (repeatable)")
-	fs.Var(&o.names, "version-name", "restore the deleted version with this name or digest (repeatable)")
-	fs.Var(&o.tags, "tag", "restore deleted versions with a tag matching this glob (repeatable)")
-	fs.StringVar(&o.idsFrom, "ids-from", "", "read version ids and sha256: digests from FILE, or - for stdin")
-	fs.StringVar(&o.since, "deleted-since", "", "restore versions deleted at or after T")
-	fs.StringVar(&o.until, "deleted-until", "", "with --deleted-since: and before T")
+	fs.StringVar(&o.org, "org", "", "the organization `ORG` that owns the package")
+	fs.StringVar(&o.user, "user", "", "the user `LOGIN` that owns the package; @me for the token's own account")
+	fs.StringVar(&o.typ, "type", "", "package `TYPE`: npm, maven, rubygems, docker, nuget, container")
+	fs.StringVar(&o.pkg, "package", "", "package `NAME`, e.g. team/app; a glob with a deletion window")
+	fs.Var(&o.ids, "version-id", "restore the version with this `ID` (repeatable)")
+	fs.Var(&o.names, "version-name", "restore the deleted version with this `NAME` or digest (repeatable)")
+	fs.Var(&o.tags, "tag", "restore deleted versions with a tag matching `GLOB` (repeatable)")
+	fs.StringVar(&o.idsFrom, "ids-from", "", "read version ids and sha256: digests from `FILE`, or - for stdin")
+	fs.StringVar(&o.since, "deleted-since", "", "restore versions deleted at or after `T`")
+	fs.StringVar(&o.until, "deleted-until", "", "with --deleted-since: and before `T`")
 	fs.BoolVar(&o.all, "all-deleted", false, "restore every deleted version still within GitHub's 30-day window")
 	fs.BoolVar(&o.apply, "apply", false, "perform the plan (without it nothing changes)")
-	fs.StringVar(&o.savePlan, "save-plan", "", "write the plan to FILE (JSON) for review")
-	fs.StringVar(&o.plan, "plan", "", "read the plan from FILE instead of selecting")
+	fs.StringVar(&o.savePlan, "save-plan", "", "write the plan to `FILE` (JSON) for review")
+	fs.StringVar(&o.plan, "plan", "", "read the plan from `FILE` instead of selecting")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per line")
 	fs.BoolVar(&o.wide, "wide", false, "show full digests in the plan table")
-	fs.StringVar(&o.baseURL, "base-url", "", "API URL or GitHub Enterprise Server host (default $GITHUB_API_URL, else https://api.github.com)")
-	fs.Var(&o.pacing, "pacing", "least time between two restores, e.g. 1s or 10ms (GitHub asks for 1s)")
-	fs.Var(&o.timeout, "timeout", "bound on each request attempt before it is retried, e.g. 30s")
+	fs.StringVar(&o.baseURL, "base-url", "", "API `URL` or GitHub Enterprise Server host (default $GITHUB_API_URL, else https://api.github.com)")
+	fs.Var(&o.pacing, "pacing", "least `DURATION` between two restores, e.g. 1s or 10ms (GitHub asks for 1s)")
+	fs.Var(&o.timeout, "timeout", "`DURATION` of each request attempt before it is retried, e.g. 30s")
 	fs.BoolVar(&o.version, "version", false, "print the tool's version")
 	fs.BoolVar(&o.help, "help", false, "print this help")
 	if err := fs.Parse(args); err != nil {
@@ -189,27 +191,36 @@ func help(fs *flag.FlagSet) string {
 	return fmt.Sprintf(helpText, strings.TrimRight(b.String(), "\n"))
 }
 
-// toolVersion is the tool's version: the module version it was built at
-// (go install ...@v0.2.0), else, in a build from a checkout ("(devel)"),
-// the version this source declares (api.ModuleVersion), with the VCS
-// revision when the build recorded one.
+// toolVersion is the tool's version (see versionOf).
 func toolVersion() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return api.ModuleVersion
 	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
+	return versionOf(info.Main.Version, info.Settings)
+}
+
+// pseudoVersion matches the pseudo-versions Go stamps on a build from a
+// checkout (v0.0.0-20261126053800-0123456789ab, +dirty when modified).
+var pseudoVersion = regexp.MustCompile(`\d{14}-[0-9a-f]{12}(\+dirty)?$`)
+
+// versionOf is the module version a build was made at (go install
+// ...@v0.2.0) or, for a build from a checkout ("(devel)" or a pseudo-version),
+// the version this source declares (api.ModuleVersion), followed by the VCS
+// revision when the build recorded one.
+func versionOf(built string, settings []debug.BuildSetting) string {
+	if built != "" && built != "(devel)" && !pseudoVersion.MatchString(built) {
+		return built
 	}
 	v := api.ModuleVersion
 	var rev, dirty string
-	for _, s := range info.Settings {
+	for _, s := range settings {
 		switch s.Key {
 		case "vcs.revision":
 			rev = s.Value
 		case "vcs.modified":
 			if s.Value == "true" {
-				dirty = "-dirty"
+				dirty = ", modified"
 			}
 		}
 	}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
+)
+
+func TestHelpGoesToStdoutWithTwoDashFlags(t *testing.T) {
+	for _, arg := range []string{"--help", "-h"} {
+		out, errOut, code := cliRun{}.do(t, arg)
+		if code != 0 || errOut != "" {
+			t.Errorf("%s: exit %d, stderr %q", arg, code, errOut)
+		}
+		for _, want := range []string{"  --org ORG", "  --version-name NAME", "  --pacing ", "  --timeout ", "  --ids-from ", "  --user ",
+			"Examples:\n", "Exit codes:\n", "  3    the package was not found", "  130  interrupted",
+			"gh auth refresh -s read:packages,write:packages,delete:packages"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s lacks %q", arg, want)
+			}
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "-") && !strings.HasPrefix(strings.TrimSpace(line), "--") && !strings.HasPrefix(strings.TrimSpace(line), "- ") {
+				t.Errorf("a flag with one dash: %q", line)
+			}
+		}
+	}
+}
+
+func TestVersionPrintsTheToolsVersion(t *testing.T) {
+	out, _, code := cliRun{}.do(t, "--version")
+	if code != 0 || !strings.HasPrefix(out, "restore "+api.ModuleVersion) {
+		t.Errorf("exit %d: %q, want restore %s (a checkout build is (devel) or a pseudo-version)", code, out, api.ModuleVersion)
+	}
+	for _, v := range []string{"(devel)", "v0.0.0-20261126053800-0123456789ab", "v0.0.0-20261126053800-0123456789ab+dirty", ""} {
+		if got := versionOf(v, nil); got != api.ModuleVersion {
+			t.Errorf("versionOf(%q) = %q", v, got)
+		}
+	}
+	if got := versionOf("v0.3.1", nil); got != "v0.3.1" {
+		t.Errorf("a released build says %q", got)
+	}
+}
+
+func TestPacingTakesAnyNonNegativeDuration(t *testing.T) {
+	srv, d := fake(t)
+	for _, p := range []string{"10ms", "0", "1.5", "250us"} {
+		if _, errOut, code := withToken(d).do(t, "--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted", "--pacing", p); code != 0 {
+			t.Errorf("--pacing %s: exit %d: %s", p, code, errOut)
+		}
+	}
+}
+
+func TestClosedStdoutExitsNonZero(t *testing.T) {
+	srv, d := fake(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // nobody reads: every write fails with EPIPE
+	cmd := withToken(d).command(t, "--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted")
+	var errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &errOut
+	err = cmd.Run()
+	w.Close()
+	if code := exitCode(t, err); code != exitFailed || !strings.Contains(errOut.String(), "writing the output failed") {
+		t.Errorf("exit %d, stderr %q; want 1 and the failed write", code, errOut.String())
+	}
+}
+
+// Without a terminal each wait is a plain line on stderr; with --json an
+// event object on stdout. The test interrupts the wait instead of sleeping.
+func TestWaitsAreSaidPlainAndAsJSON(t *testing.T) {
+	for _, asJSON := range []bool{false, true} {
+		srv, d := fake(t)
+		srv.Script(api.OpRestoreVersion, apitest.SecondaryLimit(403, "90"))
+		args := []string{"--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--version-id", itoa(d.ImageDeleted[0]), "--apply", "--pacing", "0"}
+		if asJSON {
+			args = append(args, "--json")
+		}
+		cmd := withToken(d).command(t, args...)
+		stdout, _ := cmd.StdoutPipe()
+		stderr, _ := cmd.StderrPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		outLines, errLines := collect(stdout), collect(stderr)
+		if asJSON {
+			outLines.waitFor(t, `"type":"wait"`)
+		} else {
+			errLines.waitFor(t, "waiting 1m30s: GitHub's secondary rate limit (answer 403 to POST /orgs/octo-org/packages/container/team%2Fapp/versions/"+itoa(d.ImageDeleted[0])+"/restore); then it retries")
+		}
+		cmd.Process.Signal(syscall.SIGINT)
+		outLines.waitFor(t, "resume")
+		if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
+			t.Errorf("json=%v: exit %d", asJSON, code)
+		}
+		if !asJSON {
+			continue
+		}
+		for _, line := range strings.Split(outLines.text(), "\n") {
+			var v map[string]any
+			if err := json.Unmarshal([]byte(line), &v); err != nil {
+				t.Errorf("not JSON: %q", line)
+			}
+			if v["type"] == "wait" && (v["reason"] != "secondary rate limit" || v["seconds"] != 90.0 || v["status"] != 403.0) {
+				t.Errorf("wait event %v", v)
+			}
+			if v["type"] == "interrupted" && (len(v["in_flight"].([]any)) != 1 || !strings.Contains(v["resume"].(string), "restore ")) {
+				t.Errorf("interrupted event %v", v)
+			}
+		}
+	}
+}
