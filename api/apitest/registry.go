@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -41,6 +42,7 @@ type Registry struct {
 	realm        string
 	latency      time.Duration
 	tokenTTL     time.Duration
+	listener     net.Listener
 
 	mu       sync.Mutex
 	repos    map[string]*repoState // by lower-case OWNER/NAME
@@ -67,6 +69,12 @@ func WithRealm(u string) RegistryOption { return func(r *Registry) { r.realm = u
 // WithLatency holds every registry answer back by d of real time, for
 // benchmarks of concurrent reads (tests should not use it).
 func WithLatency(d time.Duration) RegistryOption { return func(r *Registry) { r.latency = d } }
+
+// WithRegistryListener serves the registry on l instead of a new loopback
+// port (the standalone command uses it).
+func WithRegistryListener(l net.Listener) RegistryOption {
+	return func(r *Registry) { r.listener = l }
+}
 
 // WithTokenTTL sets how long a registry token stays valid on the fake
 // GitHub's clock (default 5 minutes, as ghcr's).
@@ -122,7 +130,12 @@ func NewRegistry(gh *Server, opts ...RegistryOption) *Registry {
 	for _, o := range opts {
 		o(r)
 	}
-	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
+	r.srv = httptest.NewUnstartedServer(http.HandlerFunc(r.serve))
+	if r.listener != nil {
+		r.srv.Listener.Close()
+		r.srv.Listener = r.listener
+	}
+	r.srv.Start()
 	r.URL = r.srv.URL
 	r.Host = strings.TrimPrefix(r.srv.URL, "http://")
 	if r.realm == "" {

@@ -274,3 +274,32 @@ func (r *Registry) DeleteUntaggedChildren(owner, name string) []int64 {
 func (m SeededManifest) String() string {
 	return fmt.Sprintf("%s %s (version %d)", m.Role, m.Digest, m.ID)
 }
+
+// RegistryDemo describes the image SeedRegistryDemo creates.
+type RegistryDemo struct {
+	Package api.Package
+	Tag     string
+	Image   SeededImage
+	// Deleted are the ids of the versions the cleanup deleted: the three
+	// platform manifests and their three attestations.
+	Deleted []int64
+}
+
+// SeedRegistryDemo adds, to the organization and token of SeedDemo, a
+// multi-arch image after the usual incident: "octo-org/team/web" tagged
+// v1.4.0, with linux/amd64, linux/arm64 and linux/arm/v7 and a buildx
+// attestation each, whose six untagged children a cleanup has just deleted.
+// The tag still resolves; pulling any platform fails with "manifest
+// unknown".
+func SeedRegistryDemo(r *Registry) RegistryDemo {
+	d := RegistryDemo{Package: api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/web"}, Tag: "v1.4.0"}
+	now := r.gh.clock.Now()
+	d.Image = r.SeedIndex("octo-org", "team/web", ImageSpec{
+		Tags:         []string{d.Tag, "latest"},
+		Platforms:    []string{"linux/amd64", "linux/arm64", "linux/arm/v7"},
+		Attestations: true,
+		CreatedAt:    now.Add(-72 * time.Hour),
+	})
+	d.Deleted = r.DeleteUntaggedChildren("octo-org", "team/web")
+	return d
+}
