@@ -247,7 +247,7 @@ func (r *Registry) PushReferrer(owner, name, subject, artifactType, salt string)
 }
 
 // DeleteUntaggedChildren deletes every active untagged version of the
-// container package owner/name, as the cleanup incidents did (GITHUB.md),
+// container package owner/name, as the cleanup incidents did (docs/github.md),
 // and returns their ids. Tagged versions, indexes included, stay.
 func (r *Registry) DeleteUntaggedChildren(owner, name string) []int64 {
 	r.mu.Lock()

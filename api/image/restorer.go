@@ -50,7 +50,7 @@ type RestorerOptions struct {
 }
 
 // DefaultPoll is how verify and apply wait for a restored manifest to be
-// served: whether the registry serves it at once is not known (GITHUB.md).
+// served: whether the registry serves it at once is not known (docs/github.md).
 var DefaultPoll = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}
 
 // NewRestorer returns a Restorer of pkg, a container package. gh may be nil
