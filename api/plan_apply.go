@@ -166,6 +166,16 @@ func (a *applier) lookup(pkg Package, id int64) (Outcome, bool) {
 	return out, ok && done(out)
 }
 
+// sentBefore reports whether the journal records a restore of the target
+// that was sent and never answered (an interrupted run).
+func (a *applier) sentBefore(pkg Package, id int64) bool {
+	if a.o.Journal == nil {
+		return false
+	}
+	out, ok := a.o.Journal.Lookup(pkg, id)
+	return ok && out == OutcomeUnknown
+}
+
 func (a *applier) record(pkg Package, id int64, out Outcome, err error) error {
 	if a.o.Journal == nil {
 		return nil
@@ -219,6 +229,7 @@ func (a *applier) restorePackage(ctx context.Context, pkg Package, sel Selector)
 	if out, ok := a.lookup(pkg, 0); ok {
 		pr.Outcome, pr.Resumed = out, true
 	} else {
+		sentBefore := a.sentBefore(pkg, 0)
 		if err := a.record(pkg, 0, OutcomeUnknown, nil); err != nil {
 			return nil, err
 		}
@@ -228,6 +239,10 @@ func (a *applier) restorePackage(ctx context.Context, pkg Package, sel Selector)
 		}
 		pr.Outcome, pr.Err = out, err
 		switch {
+		case errors.Is(err, ErrNameInUse) && sentBefore:
+			// An earlier run sent this restore and never heard back: the
+			// package GitHub says is active is the one it restored.
+			pr.Outcome, pr.Err = OutcomeAlreadyActive, nil
 		case errors.Is(err, ErrOutcomeUnknown):
 			pr.Outcome = OutcomeUnknown
 		case errors.Is(err, ErrNotFound):

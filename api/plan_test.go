@@ -256,3 +256,42 @@ func TestDaysLeftAtRechecksTheWindow(t *testing.T) {
 		}
 	}
 }
+
+// memJournal is a Journal in memory.
+type memJournal map[string]api.Outcome
+
+func (m memJournal) key(pkg api.Package, id int64) string { return pkg.String() + "#" + strconv.FormatInt(id, 10) }
+
+func (m memJournal) Lookup(pkg api.Package, id int64) (api.Outcome, bool) {
+	o, ok := m[m.key(pkg, id)]
+	return o, ok
+}
+
+func (m memJournal) Record(e api.JournalEntry) error { m[m.key(e.Package, e.ID)] = e.Outcome; return nil }
+
+func TestResentPackageRestoreAnsweredNameInUseCountsAsDone(t *testing.T) {
+	e := newEnv(t, nil)
+	lib := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "left-pad"}
+	e.srv.AddVersion("o", lib.Type, lib.Name, apitest.VersionSeed{Name: "1.0.0"}) // active: restored by the interrupted run
+	p := api.Plan{Schema: api.PlanSchema, BaseURL: e.c.BaseURL(), MadeAt: start, Selector: api.Selector{All: true}, RestorePackages: []api.Package{lib}, Items: []api.PlanItem{}}
+	inUse := apitest.Fault{Status: 409, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"message":"An active package already exists with given name.","documentation_url":"https://docs.github.com/rest"}`}
+	e.srv.Script(api.OpRestorePackage, inUse, inUse)
+
+	// Without a journal, a 409 "already exists" is a failure: the name may
+	// be held by another package.
+	rep, err := e.c.Apply(context.Background(), p, nil)
+	if err != nil || len(rep.Packages) != 1 || !errors.Is(rep.Packages[0].Err, api.ErrNameInUse) {
+		t.Fatalf("without a journal: %+v %v", rep.Packages, err)
+	}
+	// With a journal that says the restore was sent and never answered, it
+	// is the restore that took effect.
+	j := memJournal{}
+	j.Record(api.JournalEntry{Package: lib, Outcome: api.OutcomeUnknown})
+	rep, err = e.c.Apply(context.Background(), p, &api.ApplyOptions{Journal: j})
+	if err != nil || len(rep.Packages) != 1 || rep.Packages[0].Err != nil || rep.Packages[0].Outcome != api.OutcomeAlreadyActive || !rep.OK() {
+		t.Fatalf("resumed: %+v %v", rep.Packages, err)
+	}
+	if out, _ := j.Lookup(lib, 0); out != api.OutcomeAlreadyActive {
+		t.Errorf("journal says %q", out)
+	}
+}
