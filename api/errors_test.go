@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -235,5 +236,100 @@ func TestErrorsHaveNoPrefix(t *testing.T) {
 	}
 	if _, err := api.New(api.WithToken("")); err == nil || strings.HasPrefix(err.Error(), "restore") {
 		t.Errorf("option error = %v", err)
+	}
+}
+
+// The 403 hint names the scope the call needs that the token lacks; listing
+// deleted versions needs delete:packages (and read:packages).
+func TestForbiddenHintNamesTheMissingScope(t *testing.T) {
+	tests := []struct {
+		name   string
+		scopes string // X-OAuth-Scopes; "-" for none sent
+		call   func(c *api.Client) error
+		want   []string
+	}{
+		{"listing deleted without delete:packages", "read:packages, write:packages", listDeleted, []string{"lacks the delete:packages scope", "listing deleted versions needs the read:packages and delete:packages scopes"}},
+		{"listing deleted with no scope", "", listDeleted, []string{"lacks the read:packages and delete:packages scopes", "it has none"}},
+		{"listing deleted, scopes unknown", "-", listDeleted, []string{"listing deleted versions needs the read:packages and delete:packages scopes"}},
+		{"restoring without write:packages", "read:packages, delete:packages", func(c *api.Client) error {
+			_, err := c.RestoreVersion(context.Background(), npmPkg, 1)
+			return err
+		}, []string{"lacks the write:packages scope", "restoring needs the read:packages and write:packages scopes"}},
+		{"listing active needs only read:packages", "read:packages", func(c *api.Client) error {
+			for _, err := range c.Versions(context.Background(), npmPkg, nil) {
+				return err
+			}
+			return nil
+		}, []string{"admin"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.scopes != "-" {
+					w.Header().Set("X-OAuth-Scopes", tt.scopes)
+				}
+				w.WriteHeader(http.StatusForbidden)
+				fmt.Fprint(w, `{"message":"You need at least delete:packages and read:packages scopes to get a package's deleted versions."}`)
+			}))
+			defer srv.Close()
+			c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithWritePacing(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseIdleConnections()
+			err = tt.call(c)
+			var apiErr *api.Error
+			if !errors.As(err, &apiErr) || !errors.Is(err, api.ErrForbidden) {
+				t.Fatalf("err = %v", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(apiErr.Hint, w) {
+					t.Errorf("hint %q lacks %q", apiErr.Hint, w)
+				}
+			}
+		})
+	}
+}
+
+func listDeleted(c *api.Client) error {
+	for _, err := range c.Versions(context.Background(), npmPkg, &api.ListOptions{State: api.StateDeleted}) {
+		return err
+	}
+	return nil
+}
+
+// Package restore's 409 and 422 answers match their sentinels, and nothing
+// else's.
+func TestPackageRestoreConflictsAreTyped(t *testing.T) {
+	sentinels := []error{api.ErrNameInUse, api.ErrRestoreTokenRequired, api.ErrNameRetired, api.ErrNamespaceReused, api.ErrNotFound}
+	tests := []struct {
+		status  int
+		message string
+		want    error
+	}{
+		{409, "An active package already exists with given name.", api.ErrNameInUse},
+		{409, "Active package version already exists with given name.", api.ErrNameInUse},
+		{409, "Multiple deleted packages match given name, specify a package by providing a restore token", api.ErrRestoreTokenRequired},
+		{422, "Package restore was not successful. The package name p has been retired and cannot restored.", api.ErrNameRetired},
+	}
+	for _, tt := range tests {
+		t.Run(tt.message, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tt.status)
+				fmt.Fprintf(w, `{"message":%q}`, tt.message)
+			}))
+			defer srv.Close()
+			c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithWritePacing(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseIdleConnections()
+			_, err = c.RestorePackage(context.Background(), npmPkg, nil)
+			for _, s := range sentinels {
+				if got := errors.Is(err, s); got != (s == tt.want) {
+					t.Errorf("errors.Is(%v, %v) = %v", err, s, got)
+				}
+			}
+		})
 	}
 }

@@ -1,0 +1,161 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
+)
+
+// The gap WithWritePacing promises holds between any two writes on the wire,
+// the retried attempts of one restore included.
+func TestPacingCoversRetries(t *testing.T) {
+	var evs events
+	pacing := 2 * time.Second
+	e := newEnv(t, nil, api.WithWritePacing(pacing), api.WithWaitHook(evs.hook),
+		api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 5, MaxWait: time.Minute, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
+	id1 := e.deletedVersion(t, restorePkg, "sha256:1", nil, time.Hour)
+	id2 := e.deletedVersion(t, restorePkg, "sha256:2", nil, time.Hour)
+	e.srv.Script(api.OpRestoreVersion, apitest.BadGateway, apitest.ServiceUnavailable)
+	for _, id := range []int64{id1, id2} {
+		if out, err := e.c.RestoreVersion(context.Background(), restorePkg, id); err != nil || out != api.OutcomeRestored {
+			t.Fatalf("RestoreVersion(%d) = %q, %v", id, out, err)
+		}
+	}
+	var at []time.Time
+	for _, r := range e.srv.Requests() {
+		if r.Method == http.MethodPost {
+			at = append(at, r.At)
+		}
+	}
+	if len(at) != 4 {
+		t.Fatalf("%d writes, want 4 (3 attempts, then 1)", len(at))
+	}
+	for i := 1; i < len(at); i++ {
+		if gap := at[i].Sub(at[i-1]); gap < pacing {
+			t.Errorf("writes %d and %d are %v apart, want at least %v", i, i+1, gap, pacing)
+		}
+	}
+	if p := evs.of(api.ReasonPacing); len(p) != 3 || p[0].Attempt != 2 || p[0].Wait <= 0 || p[0].Method != http.MethodPost {
+		t.Errorf("pacing events = %+v", p)
+	}
+}
+
+// Reads run under a budget: never more than inFlight at once, and never
+// more than perMinute started in any minute of the client's clock.
+func TestReadBudget(t *testing.T) {
+	t.Run("per minute", func(t *testing.T) {
+		clock := apitest.NewClock(start)
+		var mu sync.Mutex
+		var at []time.Time
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			at = append(at, clock.Now())
+			mu.Unlock()
+			fmt.Fprint(w, versionJSON)
+		}))
+		defer srv.Close()
+		var evs events
+		c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(clock), api.WithReadBudget(1, 10), api.WithWaitHook(evs.hook))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseIdleConnections()
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Go(func() {
+				for range 10 {
+					if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if len(at) != 30 {
+			t.Fatalf("%d reads, want 30", len(at))
+		}
+		for i := range at {
+			n := 0
+			for _, t2 := range at {
+				if !t2.Before(at[i]) && t2.Sub(at[i]) < time.Minute {
+					n++
+				}
+			}
+			if n > 10 {
+				t.Fatalf("%d reads in the minute from %v, budget 10", n, at[i])
+			}
+		}
+		if got := at[len(at)-1].Sub(start); got < 2*time.Minute {
+			t.Errorf("30 reads took %v of fake time, want at least 2 minutes", got)
+		}
+		if b := evs.of(api.ReasonReadBudget); len(b) == 0 || b[0].Wait <= 0 || b[0].Method != http.MethodGet {
+			t.Errorf("budget events = %+v", b)
+		}
+	})
+	t.Run("in flight", func(t *testing.T) {
+		var inFlight, peak atomic.Int32
+		arrived := make(chan struct{}, 10)
+		release := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n := inFlight.Add(1)
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			arrived <- struct{}{}
+			<-release
+			fmt.Fprint(w, versionJSON)
+			inFlight.Add(-1)
+		}))
+		defer srv.Close()
+		c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(apitest.NewClock(start)), api.WithReadBudget(3, 900))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseIdleConnections()
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		for range 3 {
+			<-arrived
+		}
+		// Three are in flight; the budget holds the others back, whose
+		// requests would otherwise have arrived by now.
+		select {
+		case <-arrived:
+			t.Error("a fourth read went out while three were in flight")
+		case <-time.After(50 * time.Millisecond):
+		}
+		close(release)
+		wg.Wait()
+		if p := peak.Load(); p != 3 {
+			t.Errorf("peak %d reads in flight, want 3", p)
+		}
+	})
+	t.Run("writes are not counted", func(t *testing.T) {
+		e := newEnv(t, nil, api.WithReadBudget(1, 1), api.WithWritePacing(0))
+		id := e.deletedVersion(t, restorePkg, "sha256:1", nil, time.Hour)
+		id2 := e.deletedVersion(t, restorePkg, "sha256:2", nil, time.Hour)
+		before := e.clock.Now()
+		for _, id := range []int64{id, id2} {
+			if _, err := e.c.RestoreVersion(context.Background(), restorePkg, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if waited := e.clock.Now().Sub(before); waited != 0 {
+			t.Errorf("writes waited %v for the read budget", waited)
+		}
+	})
+}

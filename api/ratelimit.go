@@ -1,0 +1,239 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Reading GitHub's answers: error bodies, rate limits and their waits.
+
+const maxErrorBody = 1 << 20
+
+// peekedBody is an error body the retry layer has read the start of: buf,
+// then whatever is left in rest.
+type peekedBody struct {
+	buf  []byte
+	r    io.Reader
+	rest io.ReadCloser
+}
+
+// Read reads the peeked bytes, then the rest.
+func (p *peekedBody) Read(b []byte) (int, error) { return p.r.Read(b) }
+
+// Close closes the underlying body.
+func (p *peekedBody) Close() error { return p.rest.Close() }
+
+// peekBody reads up to maxErrorBody of an error body and puts it back, so
+// that the facade can read it again (errorBody takes buf without copying).
+func peekBody(resp *http.Response) []byte {
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return nil
+	}
+	if p, ok := resp.Body.(*peekedBody); ok {
+		return p.buf
+	}
+	// A read error leaves what was read; the facade reports the status anyway.
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body = &peekedBody{buf: b, r: io.MultiReader(bytes.NewReader(b), resp.Body), rest: resp.Body}
+	return b
+}
+
+// githubError is the JSON of GitHub's error bodies.
+type githubError struct {
+	Message          string `json:"message"`
+	DocumentationURL string `json:"documentation_url"`
+}
+
+func parseGitHubError(body []byte) githubError {
+	var g githubError
+	b := bytes.TrimSpace(body)
+	if len(b) > 0 && b[0] == '{' {
+		_ = json.Unmarshal(b, &g) // a malformed body leaves the fields empty
+	}
+	return g
+}
+
+// isSecondaryLimit recognises GitHub's secondary (abuse) rate-limit answers
+// by message or documentation_url, old and new wordings.
+func isSecondaryLimit(g githubError) bool {
+	m := strings.ToLower(g.Message)
+	d := g.DocumentationURL
+	return strings.Contains(m, "secondary rate limit") ||
+		strings.Contains(m, "abuse detection") ||
+		strings.HasSuffix(d, "#about-secondary-rate-limits") ||
+		strings.HasSuffix(d, "#secondary-rate-limits") ||
+		strings.HasSuffix(d, "#abuse-rate-limits")
+}
+
+// isTransientRestore recognises GitHub's "try again later" answers to a
+// restore: 422 "Restore not allowed at the moment, please try after some
+// time." and 403 "This version cannot be restored due to an ongoing
+// migration. Please try again later".
+func isTransientRestore(status int, g githubError) bool {
+	m := strings.ToLower(g.Message)
+	switch status {
+	case http.StatusUnprocessableEntity:
+		return strings.Contains(m, "restore not allowed at the moment")
+	case http.StatusForbidden:
+		return strings.Contains(m, "ongoing migration")
+	}
+	return false
+}
+
+// rateLimitFrom classifies a 403 or 429 as a primary or secondary rate limit,
+// or returns nil. now is the client's clock.
+func rateLimitFrom(resp *http.Response, g githubError, now time.Time) *RateLimitError {
+	if resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusTooManyRequests {
+		return nil
+	}
+	h := resp.Header
+	remaining, hasRemaining := headerInt(h, "X-Ratelimit-Remaining")
+	retryAfter, hasRetryAfter := retryAfter(h, now)
+	secondary := isSecondaryLimit(g)
+	primary := hasRemaining && remaining == 0 && !secondary
+	if !secondary && !primary {
+		if resp.StatusCode == http.StatusTooManyRequests {
+			secondary = true // 429 is always a limit; GitHub uses it for secondary limits
+		} else {
+			return nil
+		}
+	}
+	e := &RateLimitError{Secondary: secondary, Remaining: remaining, Resource: h.Get("X-Ratelimit-Resource")}
+	e.Limit, _ = headerInt(h, "X-Ratelimit-Limit")
+	reset, hasReset := resetAt(h, now)
+	// GitHub's order: retry-after; else the reset when remaining is 0; else
+	// at least a minute.
+	switch {
+	case hasRetryAfter:
+		e.RetryAt, e.told = retryAfter, true
+	case hasRemaining && remaining == 0 && hasReset:
+		e.RetryAt, e.told = reset, true
+	default:
+		e.RetryAt = now.Add(time.Minute)
+	}
+	if e.RetryAt.Before(now) {
+		e.RetryAt = now
+	}
+	return e
+}
+
+// maxHeaderWait bounds a wait told by a header (Retry-After,
+// x-ratelimit-reset). A larger value, an overflowing one included, means
+// "longer than any sane wait": it is clamped to this, which is longer than
+// any sensible RetryPolicy.MaxWait, so that it is refused, never taken as
+// "retry now".
+const maxHeaderWait = 365 * 24 * time.Hour
+
+// retryAfter reads Retry-After as seconds or an HTTP date, clamped to
+// maxHeaderWait from now.
+func retryAfter(h http.Header, now time.Time) (time.Time, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return time.Time{}, false
+	}
+	if n, ok := parseDigits(v); ok {
+		if n > int64(maxHeaderWait/time.Second) {
+			return now.Add(maxHeaderWait), true
+		}
+		return now.Add(time.Duration(n) * time.Second), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return clampAt(t, now), true
+	}
+	return time.Time{}, false
+}
+
+// resetAt reads x-ratelimit-reset (UTC epoch seconds) as the time to send
+// again: a second after the reset, clamped to maxHeaderWait from now.
+func resetAt(h http.Header, now time.Time) (time.Time, bool) {
+	n, ok := parseDigits(strings.TrimSpace(h.Get("X-Ratelimit-Reset")))
+	if !ok {
+		return time.Time{}, false
+	}
+	if n > now.Add(maxHeaderWait).Unix() {
+		return now.Add(maxHeaderWait), true
+	}
+	return time.Unix(n, 0).Add(time.Second), true
+}
+
+func clampAt(t, now time.Time) time.Time {
+	if far := now.Add(maxHeaderWait); t.After(far) {
+		return far
+	}
+	return t
+}
+
+// parseDigits reads a non-negative decimal number. A number too large for
+// int64 is math.MaxInt64 (ok), so that it is "too long", not "malformed".
+func parseDigits(v string) (int64, bool) {
+	if v == "" || len(v) > 4096 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n > (math.MaxInt64-9)/10 {
+			n = math.MaxInt64
+			continue
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+func headerInt(h http.Header, key string) (int, bool) {
+	v := h.Get(key)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, false
+	}
+	return n, true
+}
+
+// gate remembers an exhausted primary rate limit ("core") until its reset.
+type gate struct {
+	mu    sync.Mutex
+	until time.Time
+}
+
+// observe reads an answer's x-ratelimit-* headers: remaining 0 closes the
+// gate until the reset (an absurd reset keeps it closed for maxHeaderWait),
+// a positive remaining opens it.
+func (g *gate) observe(h http.Header, now time.Time) {
+	res := h.Get("X-Ratelimit-Resource")
+	if res != "" && res != "core" {
+		return
+	}
+	remaining, ok := headerInt(h, "X-Ratelimit-Remaining")
+	if !ok {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if remaining > 0 {
+		g.until = time.Time{}
+		return
+	}
+	if reset, ok := resetAt(h, now); ok {
+		g.until = reset
+	}
+}
+
+func (g *gate) closedUntil() time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.until
+}
