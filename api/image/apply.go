@@ -53,7 +53,7 @@ func (r *Restorer) Apply(ctx context.Context, p Plan, progress func(Restored)) (
 	if err != nil {
 		return Result{Plan: p}, err
 	}
-	w.poll = r.poll
+	w.poll, w.restored = r.poll, map[string]bool{}
 	res := Result{}
 	done := map[int64]*Restored{}
 	cur := p
@@ -71,6 +71,7 @@ func (r *Restorer) Apply(ctx context.Context, p Plan, progress func(Restored)) (
 			switch {
 			case err == nil:
 				w.versions.restored(e.VersionID)
+				w.restored[e.Digest] = true
 			case errors.Is(err, api.ErrNamespaceReused):
 				x.Outcome = api.OutcomeAlreadyActive
 			default:

@@ -1,9 +1,12 @@
 package image_test
 
 import (
+	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ghpackages/restore/api/apitest"
 	"github.com/ghpackages/restore/api/image"
@@ -104,5 +107,41 @@ func TestVerifyAloneReportsTheBrokenImage(t *testing.T) {
 	}
 	if e.clock.Slept() != 0 {
 		t.Errorf("verify alone polled for %s", e.clock.Slept())
+	}
+}
+
+func TestVerifyPollsOnTheClockUntilARestoredManifestIsServed(t *testing.T) {
+	e := newEnv(t, nil)
+	img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
+	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	plan, err := e.r.Plan(ctx(t), "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.r.Apply(ctx(t), plan, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The registry is slow to serve the restored platform: the tag read and
+	// then two HEADs of the platform answer 404 before it appears.
+	unknown := apitest.Fault{Status: 404, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}`}
+	slept := e.clock.Slept()
+	e.reg.ResetRequests()
+	e.reg.Script(apitest.RegistryRouteManifest, apitest.Fault{}, unknown, unknown)
+	rep, err := e.r.Verify(ctx(t), res.Plan)
+	if err != nil || !rep.Whole() {
+		t.Fatalf("verify: %v, whole %v: %+v", err, rep.Whole(), rep.Images[0].Manifests)
+	}
+	if waited := e.clock.Slept() - slept; waited != 3*time.Second {
+		t.Fatalf("verify waited %s on the clock, want 1s + 2s", waited)
+	}
+	heads := 0
+	for _, r := range e.reg.Requests() {
+		if r.Method == http.MethodHead && strings.HasSuffix(r.Path, img.Platforms[0].Digest) {
+			heads++
+		}
+	}
+	if heads != 3 {
+		t.Fatalf("HEADs of the restored platform = %d, want 3", heads)
 	}
 }

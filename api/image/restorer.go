@@ -194,6 +194,9 @@ func (r *Restorer) each(ctx context.Context, n int, fn func(int) Image) []Image 
 // root's closure is walked and every manifest is checked (HEAD), and each
 // tag given must resolve. It needs no GitHub client and does not poll.
 func (r *Restorer) Check(ctx context.Context, roots ...string) (Plan, error) {
+	if len(roots) == 0 {
+		return Plan{}, invalid("image", "", "give at least one tag or digest")
+	}
 	p := Plan{Package: r.repo}
 	for _, root := range roots {
 		if err := validRef(root); err != nil {
@@ -209,16 +212,31 @@ func (r *Restorer) Check(ctx context.Context, roots ...string) (Plan, error) {
 }
 
 // Verify checks, in the registry, every manifest of each image of a plan
-// (usually after Apply): it reads each index and HEADs every other manifest
-// of the closure by digest, polling with backoff on the clock while a
-// restored manifest is not served yet, and checks that each tag resolves to
-// the image's root digest. An image is whole only when all of it resolves.
+// (usually Apply's): it reads each index and HEADs every other manifest of
+// the closure by digest, and checks that each tag resolves to the image's
+// root digest. A manifest the plan says was restored (StateRestored) is
+// polled with backoff on the clock while the registry does not serve it
+// yet. An image is whole only when all of it resolves.
 func (r *Restorer) Verify(ctx context.Context, p Plan) (Plan, error) {
-	return r.verify(ctx, p, r.poll)
+	restored := map[string]bool{}
+	for _, img := range p.Images {
+		for k, e := range img.Manifests {
+			if e.State == StateRestored {
+				restored[e.Digest] = true
+				if k == 0 {
+					for _, t := range img.Tags {
+						restored[t] = true
+					}
+					restored[img.Root] = true
+				}
+			}
+		}
+	}
+	return r.verify(ctx, p, restored)
 }
 
-func (r *Restorer) verify(ctx context.Context, p Plan, poll []time.Duration) (Plan, error) {
-	w := &walker{reg: r.reg, repo: r.repo, clock: r.clock, poll: poll}
+func (r *Restorer) verify(ctx context.Context, p Plan, restored map[string]bool) (Plan, error) {
+	w := &walker{reg: r.reg, repo: r.repo, clock: r.clock, poll: r.poll, restored: restored}
 	out := Plan{Package: r.repo, Scanned: p.Scanned}
 	out.Images = r.each(ctx, len(p.Images), func(i int) Image { return w.verify(ctx, p.Images[i]) })
 	if err := ctx.Err(); err != nil {

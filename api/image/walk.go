@@ -27,7 +27,10 @@ type walker struct {
 	clock    api.Clock
 	// poll are the waits before reading again a manifest the registry does
 	// not serve (yet): a restore may take a moment to reach the registry.
-	poll []time.Duration
+	// Only the refs in restored (digests and tags) are polled: what was not
+	// restored in this run is not expected to appear.
+	poll     []time.Duration
+	restored map[string]bool
 	// referrersAPI: the registry has the OCI referrers API (listing mode).
 	referrersAPI bool
 }
@@ -258,7 +261,7 @@ func (w *walker) referrers(ctx context.Context, wk *walk, subject string) {
 func (w *walker) read(ctx context.Context, ref string) (Manifest, error) {
 	for i := 0; ; i++ {
 		m, err := w.reg.Manifest(ctx, w.repo, ref)
-		if !errors.Is(err, ErrManifestUnknown) || i >= len(w.poll) {
+		if !errors.Is(err, ErrManifestUnknown) || i >= len(w.poll) || !w.restored[ref] {
 			return m, err
 		}
 		if err := w.clock.Sleep(ctx, w.poll[i]); err != nil {
@@ -271,7 +274,7 @@ func (w *walker) read(ctx context.Context, ref string) (Manifest, error) {
 func (w *walker) head(ctx context.Context, ref string) (Descriptor, error) {
 	for i := 0; ; i++ {
 		d, err := w.reg.Resolve(ctx, w.repo, ref)
-		if !errors.Is(err, ErrManifestUnknown) || i >= len(w.poll) {
+		if !errors.Is(err, ErrManifestUnknown) || i >= len(w.poll) || !w.restored[ref] {
 			return d, err
 		}
 		if err := w.clock.Sleep(ctx, w.poll[i]); err != nil {
