@@ -35,9 +35,12 @@ const demoPacing = 200 * time.Millisecond
 // a fake clock, main the wall clock).
 func run(ctx context.Context, w io.Writer, clk api.Clock, pacing time.Duration) error {
 	began := clk.Now()
-	srv := apitest.NewServer(apitest.WithClock(clk))
+	srv, err := apitest.Start(apitest.WithClock(clk))
+	if err != nil {
+		return err
+	}
 	defer srv.Close()
-	demo := apitest.SeedDemo(srv, clk)
+	demo := apitest.SeedDemo(srv)
 
 	policy := api.DefaultRetryPolicy()
 	policy.BaseDelay = pacing // also shortened for the demo
@@ -86,8 +89,8 @@ func run(ctx context.Context, w io.Writer, clk api.Clock, pacing time.Duration) 
 		len(plan.Items), demo.Image, demo.Library)
 
 	// 3. Apply, while GitHub misbehaves.
-	srv.Script(apitest.RouteRestoreVersion, apitest.BadGateway)
-	srv.Script(apitest.RouteRestoreVersion, apitest.Fault{}, apitest.SecondaryLimit(403, "1"))
+	srv.Script(api.OpRestoreVersion, apitest.BadGateway)
+	srv.Script(api.OpRestoreVersion, apitest.Fault{}, apitest.SecondaryLimit(403, "1"))
 	fmt.Fprintln(w, "\n3. Apply (the fake answers one 502 and one secondary rate limit on the way):")
 	rep, err := client.Apply(ctx, plan, &api.ApplyOptions{Progress: func(p api.Progress) {
 		fmt.Fprintf(w, "   [%d/%d] %d %s\n", p.Done, p.Total, p.Result.Item.ID, p.Result.Outcome)
@@ -99,7 +102,12 @@ func run(ctx context.Context, w io.Writer, clk api.Clock, pacing time.Duration) 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "   package %s: %s\n", demo.Library, libRep.PackageOutcome)
+	for _, pr := range libRep.Packages {
+		if pr.Err != nil {
+			return pr.Err
+		}
+		fmt.Fprintf(w, "   package %s: %s\n", pr.Package, pr.Outcome)
+	}
 
 	// 4. Verify against GitHub's view, and show that re-applying is safe.
 	active := 0
@@ -117,7 +125,7 @@ func run(ctx context.Context, w io.Writer, clk api.Clock, pacing time.Duration) 
 		return err
 	}
 	fmt.Fprintf(w, "\n4. Verify: %d of %d versions active again; %s lists its versions again: %t.\n",
-		active, len(plan.Items), demo.Library, !srv.PackageDeleted(demo.Library.Org, demo.Library.Type, demo.Library.Name))
+		active, len(plan.Items), demo.Library, !srv.PackageDeleted(demo.Library.Owner.Login(), demo.Library.Type, demo.Library.Name))
 	fmt.Fprintf(w, "   Applying the plan again: %d already active, %d restored, %d failed (a safe no-op).\n",
 		again.AlreadyActive, again.Restored, again.Failed)
 

@@ -102,17 +102,16 @@ func (p *pacingFlag) Set(v string) error {
 }
 
 type options struct {
-	org, user, typ, pkg     string
-	ids, names, tags        listFlag
-	idsFrom                 string
-	since, until            string
-	all, apply, json, wide  bool
-	baseURL                 string
-	pacing, timeout         pacingFlag
-	savePlan, plan          string
-	version, help           bool
-	given                   map[string]bool // flags set on the command line
-	connectionOnly, verbose bool
+	org, user, typ, pkg    string
+	ids, names, tags       listFlag
+	idsFrom                string
+	since, until           string
+	all, apply, json, wide bool
+	baseURL                string
+	pacing, timeout        pacingFlag
+	savePlan, plan         string
+	version, help          bool
+	given                  map[string]bool // flags set on the command line
 }
 
 // parse reads the command line. Help and version are handled by the caller.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -100,14 +99,4 @@ func roundAge(d time.Duration) string {
 		return d.Round(time.Minute).String()
 	}
 	return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
-}
-
-// sameOwner reports whether every package of the plan has one owner, and it.
-func planOwner(p api.Plan) (api.Owner, bool) {
-	pkgs := p.Packages()
-	if len(pkgs) == 0 {
-		return api.Owner{}, false
-	}
-	o := pkgs[0].Owner
-	return o, !slices.ContainsFunc(pkgs, func(x api.Package) bool { return x.Owner != o })
 }
