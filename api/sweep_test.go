@@ -411,7 +411,7 @@ func BenchmarkSweep50Packages3Pages(b *testing.B) {
 	srv := apitest.New(b, apitest.WithRoundTrip(rtt))
 	srv.AddOrg("o")
 	srv.AddToken(apitest.Token{Value: testToken, Kind: api.TokenClassic, Scopes: allScopes})
-	now := time.Now()
+	now := time.Now().Truncate(time.Second) // GitHub's times have whole seconds
 	since, until := now.Add(-3*time.Hour), now.Add(-2*time.Hour)
 	for i := range packages {
 		vs := make([]apitest.VersionSeed, 0, deleted+1)
