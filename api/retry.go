@@ -79,9 +79,10 @@ const (
 type WaitEvent struct {
 	Method string
 	Path   string // escaped request path
-	// Attempt is the attempt the wait follows (from 1), or for pacing and
-	// the read budget the attempt it precedes; 0 when the request was not
-	// made by a Client method.
+	// Attempt is the attempt the wait comes before, from 1: 2 for the wait
+	// after a first attempt failed, 1 for a first attempt held back by the
+	// gate, pacing or the read budget; 0 when the request was not made by a
+	// Client method and nothing counts its attempts.
 	Attempt int
 	Reason  WaitReason
 	Status  int // GitHub's status that caused the wait; 0 for a network error, a timeout, the gate, pacing and the read budget
@@ -168,7 +169,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if a.reason == "" || !t.mayWait(ctx, a, attempt) {
 			return resp, err
 		}
-		ev := WaitEvent{Method: req.Method, Path: req.URL.EscapedPath(), Attempt: attempt, Reason: a.reason, Wait: a.wait, Err: err}
+		ev := WaitEvent{Method: req.Method, Path: req.URL.EscapedPath(), Attempt: attempt + 1, Reason: a.reason, Wait: a.wait, Err: err}
 		if resp != nil {
 			ev.Status = resp.StatusCode
 			ev.RequestID = resp.Header.Get("X-Github-Request-Id")

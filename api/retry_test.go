@@ -447,10 +447,10 @@ func TestWaitHookAndLogs(t *testing.T) {
 	if len(events) != 2 {
 		t.Fatalf("events = %+v", events)
 	}
-	if ev := events[0]; ev.Attempt != 1 || ev.Reason != api.ReasonSecondaryLimit || ev.Wait != 3*time.Second || !ev.Until.Equal(start.Add(3*time.Second)) || ev.Status != 403 || ev.RequestID == "" || ev.Method != "POST" || !strings.Contains(ev.Path, "team%2Fapp") {
+	if ev := events[0]; ev.Attempt != 2 || ev.Reason != api.ReasonSecondaryLimit || ev.Wait != 3*time.Second || !ev.Until.Equal(start.Add(3*time.Second)) || ev.Status != 403 || ev.RequestID == "" || ev.Method != "POST" || !strings.Contains(ev.Path, "team%2Fapp") {
 		t.Errorf("event 1 = %+v", ev)
 	}
-	if ev := events[1]; ev.Attempt != 2 || ev.Reason != api.ReasonServerError || ev.Status != 502 {
+	if ev := events[1]; ev.Attempt != 3 || ev.Reason != api.ReasonServerError || ev.Status != 502 {
 		t.Errorf("event 2 = %+v", ev)
 	}
 	if n := strings.Count(logs.String(), `"msg":"waiting"`); n != 2 {

@@ -83,7 +83,7 @@ func TestAttemptTimeoutEndsStalls(t *testing.T) {
 				t.Errorf("%d requests, want 2", n.Load())
 			}
 			to := evs.of(api.ReasonTimeout)
-			if len(to) != 1 || to[0].Attempt != 1 || !errors.Is(to[0].Err, api.ErrAttemptTimeout) || to[0].Wait <= 0 {
+			if len(to) != 1 || to[0].Attempt != 2 || !errors.Is(to[0].Err, api.ErrAttemptTimeout) || to[0].Wait <= 0 {
 				t.Errorf("timeout events = %+v (all: %v)", to, evs.reasons())
 			}
 		})

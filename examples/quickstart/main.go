@@ -54,7 +54,7 @@ func run(ctx context.Context, w io.Writer, clk api.Clock, pacing time.Duration) 
 			if ev.Reason == api.ReasonPacing || ev.Reason == api.ReasonReadBudget {
 				return
 			}
-			fmt.Fprintf(w, "   retry: GitHub answered %d (%s); waiting %s before attempt %d\n", ev.Status, ev.Reason, ev.Wait.Round(time.Millisecond), ev.Attempt+1)
+			fmt.Fprintf(w, "   retry: GitHub answered %d (%s); waiting %s before attempt %d\n", ev.Status, ev.Reason, ev.Wait.Round(time.Millisecond), ev.Attempt)
 		}),
 	)
 	if err != nil {
