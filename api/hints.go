@@ -115,6 +115,11 @@ func (c *Client) errorFrom(op Operation, kind OwnerKind, resp *http.Response, st
 	}
 	e.Scopes, _ = splitScopes(resp.Header, "X-Oauth-Scopes")
 	e.AcceptedScopes, _ = splitScopes(resp.Header, "X-Accepted-Oauth-Scopes")
+	for _, list := range [][]string{e.Scopes, e.AcceptedScopes} {
+		for i, s := range list {
+			list[i] = c.secrets.redact(s)
+		}
+	}
 	if !isTransientRestore(resp.StatusCode, g) {
 		if rl := rateLimitFrom(resp, g, c.clock.Now()); rl != nil {
 			e.rateLimited = true

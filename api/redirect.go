@@ -42,7 +42,7 @@ func (t *redirectTransport) RoundTrip(req *http.Request) (*http.Response, error)
 			rerr.Reason = "no usable Location"
 			return nil, rerr
 		default:
-			rerr.Location = loc.Scheme + "://" + loc.Host
+			rerr.Location = redact(loc.Scheme + "://" + loc.Host)
 		}
 		isTemp := resp.StatusCode == http.StatusFound || resp.StatusCode == http.StatusTemporaryRedirect
 		switch {

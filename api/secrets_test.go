@@ -45,6 +45,7 @@ func TestTokenIsMaskedEverywhere(t *testing.T) {
 			var evs events
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("X-GitHub-Request-Id", r.Header.Get("Authorization")+" "+foreign)
+				w.Header().Set("X-OAuth-Scopes", "read:packages, "+r.Header.Get("Authorization"))
 				w.Header().Set("Retry-After", "1")
 				w.WriteHeader(st)
 				fmt.Fprintf(w, `{"message":%q,"documentation_url":%q}`, "rejected: "+echo, "https://x/"+testToken)
@@ -67,7 +68,7 @@ func TestTokenIsMaskedEverywhere(t *testing.T) {
 			}
 			check(t, fmt.Sprint(st, " error"), formats(err)...)
 			check(t, fmt.Sprint(st, " *Error"), formats(apiErr)...)
-			check(t, fmt.Sprint(st, " *Error fields"), apiErr.Message, apiErr.RequestID, apiErr.DocumentationURL)
+			check(t, fmt.Sprint(st, " *Error fields"), append([]string{apiErr.Message, apiErr.RequestID, apiErr.DocumentationURL, apiErr.Hint}, apiErr.Scopes...)...)
 			check(t, fmt.Sprint(st, " logs"), logs.String())
 			for _, ev := range evs.evs {
 				check(t, fmt.Sprint(st, " wait event"), formats(ev)...)
