@@ -361,7 +361,9 @@ func bufferBody(resp *http.Response, limit int64) error {
 	}
 	size := int64(512)
 	if resp.ContentLength >= 0 {
-		size = min(resp.ContentLength+1, limit+1)
+		// A declared length sizes the buffer, up to 1 MiB: a larger one
+		// grows as bytes really arrive.
+		size = min(resp.ContentLength+1, limit+1, 1<<20)
 	}
 	buf := make([]byte, 0, size)
 	r := io.LimitReader(resp.Body, limit+1)
