@@ -91,23 +91,25 @@ func (op Operation) String() string {
 	return "Operation(" + strconv.Itoa(int(op)) + ")"
 }
 
-func (c *Client) packageURL(pkg Package) *strings.Builder {
-	b := new(strings.Builder)
-	b.Grow(len(c.baseStr) + len(pkg.Owner.login) + len(pkg.Type) + len(pkg.Name) + 48)
+// writePackageURL writes {base}{owner}/packages/{package_type}/{package_name}
+// into a builder the caller owns (on its stack: no allocation for it).
+func (c *Client) writePackageURL(b *strings.Builder, pkg Package, extra int) {
+	b.Grow(len(c.baseStr) + len(pkg.Owner.login) + len(pkg.Type) + len(pkg.Name) + 48 + extra)
 	b.WriteString(c.baseStr)
 	pkg.Owner.writePath(b)
 	b.WriteString("/packages/")
 	b.WriteString(url.PathEscape(string(pkg.Type)))
 	b.WriteByte('/')
 	b.WriteString(url.PathEscape(pkg.Name))
-	return b
 }
 
 // versionURL is …/versions/{package_version_id}[/restore].
 func (c *Client) versionURL(pkg Package, id int64, restore bool) string {
-	b := c.packageURL(pkg)
+	var b strings.Builder
+	c.writePackageURL(&b, pkg, 0)
 	b.WriteString("/versions/")
-	b.WriteString(strconv.FormatInt(id, 10))
+	var num [20]byte
+	b.Write(strconv.AppendInt(num[:0], id, 10))
 	if restore {
 		b.WriteString("/restore")
 	}
@@ -117,7 +119,8 @@ func (c *Client) versionURL(pkg Package, id int64, restore bool) string {
 // versionsURL is …/versions?per_page=N&state=S (query keys sorted, as
 // url.Values.Encode writes them).
 func (c *Client) versionsURL(pkg Package, state State, perPage int) string {
-	b := c.packageURL(pkg)
+	var b strings.Builder
+	c.writePackageURL(&b, pkg, 0)
 	b.WriteString("/versions?per_page=")
 	b.WriteString(strconv.Itoa(perPage))
 	b.WriteString("&state=")
@@ -129,10 +132,10 @@ func (c *Client) versionsURL(pkg Package, state State, perPage int) string {
 // (query keys in the order of the description's parameters, as gen's
 // builders write them).
 func (c *Client) packagesURL(owner Owner, typ PackageType, perPage int, visibility string) string {
-	b := new(strings.Builder)
+	var b strings.Builder
 	b.Grow(len(c.baseStr) + len(owner.login) + len(typ) + len(visibility) + 64)
 	b.WriteString(c.baseStr)
-	owner.writePath(b)
+	owner.writePath(&b)
 	b.WriteString("/packages?package_type=")
 	b.WriteString(url.QueryEscape(string(typ)))
 	if visibility != "" {
@@ -146,7 +149,8 @@ func (c *Client) packagesURL(owner Owner, typ PackageType, perPage int, visibili
 
 // packageRestoreURL is …/{package_name}/restore[?token=T].
 func (c *Client) packageRestoreURL(pkg Package, token string) string {
-	b := c.packageURL(pkg)
+	var b strings.Builder
+	c.writePackageURL(&b, pkg, len(token)*3)
 	b.WriteString("/restore")
 	if token != "" {
 		b.WriteString("?token=")
