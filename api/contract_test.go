@@ -18,7 +18,10 @@ import (
 )
 
 // startPrism runs Stoplight Prism (an independent OpenAPI validator) in mock
-// mode with --errors on the committed slice. RESTORE_PRISM names its binary;
+// mode with --errors on the committed slice with the overlay applied
+// (spec/openapi.overlaid.json: what gen and the SDK are built from; it
+// declares page, per_page and state on the named user's version listing,
+// which the faithful slice omits). RESTORE_PRISM names its binary;
 // .ci/run installs @stoplight/prism-cli and sets it, so CI always runs this.
 func startPrism(t *testing.T) string {
 	t.Helper()
@@ -32,7 +35,7 @@ func startPrism(t *testing.T) string {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	specPath, err := filepath.Abs(filepath.Join("..", "spec", "openapi.json"))
+	specPath, err := filepath.Abs(filepath.Join("..", "spec", "openapi.overlaid.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,31 +99,51 @@ func TestContractWithPrism(t *testing.T) {
 	}
 	defer c.CloseIdleConnections()
 	ctx := context.Background()
-	pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "hello/hello_docker"}
-
-	if out, err := c.RestoreVersion(ctx, pkg, 45763); err != nil || out != api.OutcomeRestored {
-		t.Errorf("RestoreVersion: %q %v", out, err)
-	}
-	if out, err := c.RestorePackage(ctx, api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "left-pad"}, nil); err != nil || out != api.OutcomeRestored {
-		t.Errorf("RestorePackage: %q %v", out, err)
-	}
-	v, err := c.GetVersion(ctx, pkg, 836)
-	if err != nil || v.ID == 0 || v.Name == "" {
-		t.Errorf("GetVersion: %+v %v", v, err)
-	}
-	for _, state := range []api.State{api.StateActive, api.StateDeleted} {
-		n := 0
-		for v, err := range c.Versions(ctx, pkg, &api.ListOptions{State: state, PerPage: 50}) {
-			if err != nil {
-				t.Fatalf("Versions(%s): %v", state, err)
-			}
-			if v.ID == 0 {
-				t.Errorf("Versions(%s): %+v", state, v)
-			}
-			n++
+	// Every call, for every owner: the requests match the description.
+	for _, owner := range []api.Owner{api.Org("o"), api.User("octocat"), api.Me()} {
+		pkg := api.Package{Owner: owner, Type: api.PackageTypeContainer, Name: "hello/hello_docker"}
+		if out, err := c.RestoreVersion(ctx, pkg, 45763); err != nil || out != api.OutcomeRestored {
+			t.Errorf("%v: RestoreVersion: %q %v", owner, out, err)
 		}
-		if n == 0 {
-			t.Errorf("Versions(%s) yielded nothing", state)
+		npm := api.Package{Owner: owner, Type: api.PackageTypeNpm, Name: "left-pad"}
+		for _, opts := range []*api.RestorePackageOptions{nil, {Token: "restore-token"}} {
+			if out, err := c.RestorePackage(ctx, npm, opts); err != nil || out != api.OutcomeRestored {
+				t.Errorf("%v: RestorePackage(%+v): %q %v", owner, opts, out, err)
+			}
+		}
+		v, err := c.GetVersion(ctx, pkg, 836)
+		if err != nil || v.ID == 0 || v.Name == "" {
+			t.Errorf("%v: GetVersion: %+v %v", owner, v, err)
+		}
+		for _, state := range []api.State{api.StateActive, api.StateDeleted} {
+			n := 0
+			for v, err := range c.Versions(ctx, pkg, &api.ListOptions{State: state, PerPage: 50}) {
+				if err != nil {
+					t.Fatalf("%v: Versions(%s): %v", owner, state, err)
+				}
+				if v.ID == 0 {
+					t.Errorf("%v: Versions(%s): %+v", owner, state, v)
+				}
+				n++
+			}
+			if n == 0 {
+				t.Errorf("%v: Versions(%s) yielded nothing", owner, state)
+			}
+		}
+		for _, opts := range []*api.PackagesOptions{nil, {Visibility: "private", PerPage: 10}} {
+			n := 0
+			for p, err := range c.Packages(ctx, owner, api.PackageTypeContainer, opts) {
+				if err != nil {
+					t.Fatalf("%v: Packages(%+v): %v", owner, opts, err)
+				}
+				if p.Package.Name == "" || p.Package.Owner != owner {
+					t.Errorf("%v: Packages: %+v", owner, p)
+				}
+				n++
+			}
+			if n == 0 {
+				t.Errorf("%v: Packages(%+v) yielded nothing", owner, opts)
+			}
 		}
 	}
 	if r, err := c.Preflight(ctx); err != nil || r.Core.Limit == 0 {
