@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -20,7 +21,7 @@ func demo() (*apitest.Server, *api.Client) {
 		panic(err)
 	}
 	srv.AddOrg("octo-org")
-	srv.AddToken(apitest.Token{Value: "ghp_example", Kind: api.TokenClassic, Scopes: []string{"read:packages", "write:packages"}})
+	srv.AddToken(apitest.Token{Value: "ghp_example", Kind: api.TokenClassic, Scopes: []string{"read:packages", "write:packages", "delete:packages"}, User: "octocat"})
 	for i, tag := range []string{"v1.0.0", "v1.1.0", "v1.2.0"} {
 		srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{
 			Name: fmt.Sprintf("sha256:%064d", i+1), Tags: []string{tag},
@@ -130,8 +131,43 @@ func ExampleClient_Preflight() {
 		return
 	}
 	fmt.Println(r.TokenKind, r.Scopes, r.OK())
+	fmt.Println("can list deleted versions:", r.ListDeleted.Allowed, "can restore:", r.Restore.Allowed)
 	// Output:
-	// classic personal access token [read:packages write:packages] true
+	// classic personal access token [read:packages write:packages delete:packages] true
+	// can list deleted versions: true can restore: true
+}
+
+func ExampleClient_Packages() {
+	srv, c := demo()
+	defer srv.Close()
+	srv.AddPackage("octo-org", api.PackageTypeContainer, "team/web", apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "sha256:1"}}})
+	srv.AddPackage("octocat", api.PackageTypeContainer, "dotfiles", apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "sha256:2"}}})
+
+	for _, owner := range []api.Owner{api.Org("octo-org"), api.Me()} {
+		for p, err := range c.Packages(context.Background(), owner, api.PackageTypeContainer, nil) {
+			if err != nil {
+				fmt.Println(err)
+				return
+			}
+			fmt.Println(p.Package, p.VersionCount)
+		}
+	}
+	// Output:
+	// octo-org/container/team/app 1
+	// octo-org/container/team/web 1
+	// @me/container/dotfiles 1
+}
+
+func ExampleOwner() {
+	for _, owner := range []api.Owner{api.Org("octo-org"), api.User("octocat"), api.User("@me"), api.Me()} {
+		b, _ := json.Marshal(owner)
+		fmt.Println(owner.Kind(), owner.Path(), string(b))
+	}
+	// Output:
+	// org /orgs/octo-org {"org":"octo-org"}
+	// user /users/octocat {"user":"octocat"}
+	// me /user {"user":"@me"}
+	// me /user {"user":"@me"}
 }
 
 func ExampleNew_enterpriseServer() {

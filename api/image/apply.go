@@ -129,7 +129,10 @@ func mark(p Plan, done map[int64]*Restored) Plan {
 				if d.Err != nil {
 					e.State, e.Err = StateFailed, d.Error
 				} else {
-					e.State, e.Why = StateRestored, fmt.Sprintf("version %d restored (%s)", e.VersionID, d.Outcome)
+					e.State, e.Why = StateRestored, fmt.Sprintf("version %d restored", e.VersionID)
+					if d.Outcome != api.OutcomeRestored {
+						e.Why = fmt.Sprintf("version %d: %s", e.VersionID, d.Outcome)
+					}
 				}
 			}
 			ms[k] = e

@@ -138,6 +138,9 @@ func TestGitHubTokenNeverReachesARealmOnAnotherHost(t *testing.T) {
 	if !errors.Is(err, image.ErrForeignHost) || !errors.As(err, &fh) || fh.Host != strings.TrimPrefix(other.URL, "http://") {
 		t.Fatalf("err = %v, want a refused foreign realm", err)
 	}
+	if _, err := e.r.Plan(ctx(t), "v1"); !errors.Is(err, image.ErrForeignHost) {
+		t.Fatalf("Plan: %v, want the refused realm as an error", err)
+	}
 	if leaked.Load() != 0 {
 		t.Fatal("a request reached the foreign realm")
 	}

@@ -123,7 +123,9 @@ func (r *Restorer) planner(ctx context.Context) (*walker, error) {
 
 // Plan resolves each root (a tag or a digest) and walks its closure,
 // saying per manifest what is there, what a restore brings back (with the
-// version id), and what is gone. It changes nothing. A root whose version
+// version id), and what is gone. It changes nothing. An error that stops
+// every image alike (a refused realm or token, a persistent 429) is
+// returned; other read errors are reported per image (Image.Err). A root whose version
 // is deleted is found among the deleted versions by tag or digest; its
 // manifests become known once Apply restores it (Image.Pending).
 func (r *Restorer) Plan(ctx context.Context, roots ...string) (Plan, error) {
@@ -140,7 +142,11 @@ func (r *Restorer) Plan(ctx context.Context, roots ...string) (Plan, error) {
 		return Plan{}, err
 	}
 	imgs := r.each(ctx, len(roots), func(i int) Image { return w.plan(ctx, roots[i]) })
-	return Plan{Package: r.repo, Images: imgs}, ctx.Err()
+	p := Plan{Package: r.repo, Images: imgs}
+	if err := fatal(p); err != nil {
+		return p, err
+	}
+	return p, ctx.Err()
 }
 
 // Broken scans the package's active tagged images (single-platform images
@@ -155,6 +161,9 @@ func (r *Restorer) Broken(ctx context.Context) (Plan, error) {
 	tagged := w.versions.taggedImages()
 	imgs := r.each(ctx, len(tagged), func(i int) Image { return w.plan(ctx, tagged[i].Name) })
 	p := Plan{Package: r.repo, Scanned: len(tagged)}
+	if err := fatal(Plan{Images: imgs}); err != nil {
+		return p, err
+	}
 	for k, img := range imgs {
 		img.Tags = tagged[k].Tags
 		if !img.Whole() {
@@ -239,8 +248,8 @@ func (r *Restorer) verify(ctx context.Context, p Plan, restored map[string]bool)
 	w := &walker{reg: r.reg, repo: r.repo, clock: r.clock, poll: r.poll, restored: restored}
 	out := Plan{Package: r.repo, Scanned: p.Scanned}
 	out.Images = r.each(ctx, len(p.Images), func(i int) Image { return w.verify(ctx, p.Images[i]) })
-	if err := ctx.Err(); err != nil {
+	if err := fatal(out); err != nil {
 		return out, err
 	}
-	return out, nil
+	return out, ctx.Err()
 }

@@ -1,7 +1,10 @@
 package image
 
 import (
+	"errors"
 	"slices"
+
+	"github.com/ghpackages/restore/api"
 )
 
 // Role is what a manifest is to its image.
@@ -91,6 +94,7 @@ type Image struct {
 	TagsOK *bool `json:"tags_ok,omitempty"`
 	// Err is a failure that stopped the walk of this image, as text.
 	Err string `json:"error,omitempty"`
+	err error
 }
 
 // Whole reports whether every manifest of the image's closure is there
@@ -210,4 +214,17 @@ func (p Plan) Broken() []Image {
 		}
 	}
 	return out
+}
+
+// fatal returns the first error of p's images that would stop every image
+// alike (a refused host, a refused token, a persistent rate limit), so that
+// the caller hears of it as an error rather than as broken images.
+func fatal(p Plan) error {
+	for _, img := range p.Images {
+		if e := img.err; e != nil && (errors.Is(e, ErrForeignHost) || errors.Is(e, ErrRegistryRateLimited) || errors.Is(e, ErrToken) ||
+			errors.Is(e, api.ErrUnauthorized) || errors.Is(e, api.ErrForbidden)) {
+			return e
+		}
+	}
+	return nil
 }

@@ -96,7 +96,7 @@ func (x *versionIndex) state(digest string) (State, int64, string) {
 	case active != nil:
 		return StatePresent, active.ID, fmt.Sprintf("active version %d", active.ID)
 	case restorable != nil:
-		return StateDeleted, restorable.ID, fmt.Sprintf("version %d deleted %s, restorable for %d more days", restorable.ID, restorable.DeletedAt.UTC().Format(time.DateOnly), restorable.DaysLeft(x.now))
+		return StateDeleted, restorable.ID, fmt.Sprintf("deleted %s, restorable for %d more days", restorable.DeletedAt.UTC().Format(time.DateOnly), restorable.DaysLeft(x.now))
 	case expired != nil:
 		return StateGone, expired.ID, fmt.Sprintf("version %d deleted %s, past GitHub's 30-day window", expired.ID, expired.DeletedAt.UTC().Format(time.DateOnly))
 	}

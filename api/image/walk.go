@@ -97,7 +97,7 @@ func (w *walker) verify(ctx context.Context, img Image) Image {
 		}
 		if err != nil {
 			if !errors.Is(err, ErrManifestUnknown) {
-				img.Err = err.Error()
+				img.Err, img.err = err.Error(), err
 			}
 			tagsOK = false
 			continue
@@ -153,7 +153,7 @@ func (w *walker) walk(ctx context.Context, wk *walk, d Descriptor, role Role, pl
 			e.State, e.Why = StateMissing, missingWhy(w.versions != nil)
 		case err != nil:
 			e.State, e.Err = StateMissing, err.Error()
-			wk.img.Err = err.Error()
+			wk.img.Err, wk.img.err = err.Error(), err
 		default:
 			m = &got
 			e.MediaType = got.MediaType
@@ -168,6 +168,7 @@ func (w *walker) walk(ctx context.Context, wk *walk, d Descriptor, role Role, pl
 			e.State, e.Why = StateMissing, missingWhy(false)
 		case err != nil:
 			e.State, e.Err = StateMissing, err.Error()
+			wk.img.Err, wk.img.err = err.Error(), err
 		default:
 			e.State, e.Why = StatePresent, "the registry serves it"
 			if e.MediaType == "" {
@@ -243,7 +244,7 @@ func (w *walker) referrers(ctx context.Context, wk *walk, subject string) {
 	}
 	refs, err := w.reg.Referrers(ctx, w.repo, subject)
 	if err != nil {
-		wk.img.Err = err.Error()
+		wk.img.Err, wk.img.err = err.Error(), err
 		return
 	}
 	for _, r := range refs {

@@ -34,6 +34,7 @@ Usage:
              (with a deletion window, --package GLOB or no --package: every package of the type)
   SELECTION  --version-id ID... | --version-name NAME... | --tag GLOB... | --ids-from FILE|-
              | --deleted-since T [--deleted-until T] | --all-deleted
+             | --image TAG|DIGEST... | --broken   (whole container images, see below)
 
 Without --apply nothing changes: the plan is printed (and saved with --save-plan).
 
@@ -52,6 +53,11 @@ exactly as written and needs only the connection flags. Each outcome is journale
 FILE.journal as it happens, so running the same command again resumes without
 sending any restore twice.
 
+Images: --image and --broken restore whole multi-arch images of a container
+package: the index, every platform, the buildx attestations and the cosign
+signatures, read from the registry (--registry; ghcr.io by default). --verify
+then checks that every manifest resolves; alone, it checks without restoring.
+
 Examples:
   # What did the cleanup delete? (dry run)
   restore --org octo-org --type container --package team/app --all-deleted
@@ -61,12 +67,16 @@ Examples:
   # Review a plan, then apply it (run again to resume after an interruption)
   restore --user @me --type npm --package left-pad --all-deleted --save-plan plan.json
   restore --plan plan.json --apply
+  # Bring back a multi-arch image whose platforms a cleanup deleted, and prove it pulls
+  restore --org octo-org --package team/web --image v1.4.0 --apply --verify
+  # Every broken image of a package (dry run)
+  restore --org octo-org --type container --package team/web --broken
   # Restore the ids or digests a cleanup job logged
   gh run view 123 --log | restore --org octo-org --type container --package team/app --ids-from -
 
 Exit codes:
   0    everything selected is restored, or the plan was printed
-  1    some versions failed, or their outcome is unknown
+  1    some versions failed, or their outcome is unknown, or an image is still broken
   2    bad usage or input, or no token: nothing was sent
   3    the package was not found: deleted whole, or a typo in --package or --type
   130  interrupted: the report lists what is done, in flight and not tried
@@ -112,6 +122,7 @@ type options struct {
 	savePlan, plan         string
 	version, help          bool
 	given                  map[string]bool // flags set on the command line
+	img                    imageOptions    // --image, --broken, --verify, --registry (image.go)
 }
 
 // parse reads the command line. Help and version are handled by the caller.
@@ -138,6 +149,7 @@ func parse(args []string, stderr io.Writer) (*options, *flag.FlagSet, error) {
 	fs.StringVar(&o.baseURL, "base-url", "", "API `URL` or GitHub Enterprise Server host (default $GITHUB_API_URL, else https://api.github.com)")
 	fs.Var(&o.pacing, "pacing", "least `DURATION` between two restores, e.g. 1s or 10ms (GitHub asks for 1s)")
 	fs.Var(&o.timeout, "timeout", "`DURATION` of each request attempt before it is retried, e.g. 30s")
+	o.img.register(fs)
 	fs.BoolVar(&o.version, "version", false, "print the tool's version")
 	fs.BoolVar(&o.help, "help", false, "print this help")
 	if err := fs.Parse(args); err != nil {

@@ -139,6 +139,9 @@ func (c *cli) fail(err error) int {
 }
 
 func (c *cli) main(ctx context.Context, cancel context.CancelFunc) int {
+	if c.img.active() {
+		return c.runImages(ctx) // image-level restore: image.go
+	}
 	if err := c.checkFlags(); err != nil {
 		return c.fail(err)
 	}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/image"
+)
+
+// imageOptions are the flags of image-level restore: whole multi-arch
+// images of a container package, read from the registry.
+type imageOptions struct {
+	images   listFlag
+	broken   bool
+	verify   bool
+	registry string
+}
+
+// register adds the image flags to fs.
+func (o *imageOptions) register(fs *flag.FlagSet) {
+	fs.Var(&o.images, "image", "restore the whole image `TAG|DIGEST` (sha256:...): index, platforms, attestations, signatures (repeatable; container packages)")
+	fs.BoolVar(&o.broken, "broken", false, "find every tagged image of the container package missing a manifest, and restore what is restorable")
+	fs.BoolVar(&o.verify, "verify", false, "check in the registry that every manifest of each image resolves (after --apply, or alone)")
+	fs.StringVar(&o.registry, "registry", "", "container registry `HOST|URL` (default ghcr.io, or containers.HOST for GitHub Enterprise Server; http:// only for loopback)")
+}
+
+// active reports whether the command line asks for image-level restore.
+func (o *imageOptions) active() bool { return len(o.images) > 0 || o.broken || o.verify }
+
+// imagePackage checks the image flags before anything is sent: the package
+// (a container package of a named owner), the images and the registry.
+func (c *cli) imagePackage() (api.Package, error) {
+	o := &c.img
+	switch {
+	case len(o.images) > 0 && o.broken:
+		return api.Package{}, usageErr("give --image or --broken, not both")
+	case !o.broken && len(o.images) == 0:
+		return api.Package{}, usageErr("--verify needs the images to check: --image TAG|DIGEST or --broken")
+	case c.org != "" && c.user != "":
+		return api.Package{}, usageErr("give --org or --user, not both")
+	case c.org == "" && c.user == "":
+		return api.Package{}, usageErr("missing --org or --user")
+	case c.user == api.MeLogin:
+		return api.Package{}, usageErr("the registry names images OWNER/NAME: give your login, --user LOGIN, instead of --user @me")
+	case c.typ != "" && c.typ != string(api.PackageTypeContainer):
+		return api.Package{}, usageErr("--image and --broken work on container packages: --type container, not %s", c.typ)
+	case c.pkg == "":
+		return api.Package{}, usageErr("missing --package")
+	case isGlob(c.pkg):
+		return api.Package{}, usageErr("--package %s: one package at a time with --image and --broken", c.pkg)
+	}
+	for _, name := range []string{"version-id", "version-name", "tag", "ids-from", "deleted-since", "deleted-until", "all-deleted", "plan", "save-plan"} {
+		if c.given[name] {
+			return api.Package{}, usageErr("--image and --broken select whole images: drop --%s", name)
+		}
+	}
+	for _, ref := range o.images {
+		if !image.IsTag(ref) && !image.IsDigest(ref) {
+			return api.Package{}, usageErr("--image %q is neither a tag nor sha256: and 64 hex digits", ref)
+		}
+	}
+	if o.registry != "" {
+		if _, _, err := image.ParseRegistry(o.registry); err != nil {
+			return api.Package{}, usageErr("--registry %s: %s", o.registry, strings.TrimPrefix(message(err), "invalid registry "+fmt.Sprintf("%q", o.registry)+": "))
+		}
+	}
+	pkg := api.Package{Owner: c.owner(), Type: api.PackageTypeContainer, Name: c.pkg}
+	if err := pkg.Validate(); err != nil {
+		return api.Package{}, err
+	}
+	return pkg, nil
+}
+
+// runImages plans, applies and verifies whole images.
+func (c *cli) runImages(ctx context.Context) int {
+	pkg, err := c.imagePackage()
+	if err != nil {
+		return c.fail(err)
+	}
+	client, err := c.client(ctx)
+	if err != nil {
+		return c.fail(err)
+	}
+	defer client.CloseIdleConnections()
+	host := c.img.registry
+	if host == "" {
+		host = image.RegistryFor(client.BaseURL())
+	}
+	rc, err := image.NewRegistry(
+		image.WithRegistry(host),
+		image.WithToken(c.tok.value),
+		image.WithUserAgent("ghpackages-restore-cli/"+toolVersion()),
+		image.WithWaitHook(c.registryWait),
+	)
+	if err != nil {
+		return c.fail(usageErr("%s", message(err)))
+	}
+	r, err := image.NewRestorer(client, rc, pkg, nil)
+	if err != nil {
+		return c.fail(err)
+	}
+	ir := &imageReport{c: c}
+
+	if c.img.verify && !c.apply && !c.img.broken {
+		rep, err := r.Check(ctx, c.img.images...)
+		if err != nil {
+			return c.fail(err)
+		}
+		return ir.finish("verify", rep, 0)
+	}
+	var plan image.Plan
+	if c.img.broken {
+		plan, err = r.Broken(ctx)
+	} else {
+		plan, err = r.Plan(ctx, c.img.images...)
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	ir.print("plan", plan)
+	if !c.apply {
+		if c.img.verify {
+			rep, err := r.Verify(ctx, plan)
+			if err != nil {
+				return c.fail(err)
+			}
+			return ir.finish("verify", rep, 0)
+		}
+		ir.summary("plan", plan, 0, exitOK)
+		return exitOK
+	}
+	res, err := r.Apply(ctx, plan, ir.restored)
+	if err != nil {
+		if ctx.Err() != nil {
+			ir.print("apply", res.Plan)
+			fmt.Fprintf(c.stderr, "restore: interrupted after %s; run the same command again to resume: what is restored is no longer deleted.\n", plural(len(res.Restores), "restore"))
+			return exitInterrupted
+		}
+		return c.fail(err)
+	}
+	if !c.img.verify {
+		return ir.finish("apply", res.Plan, res.Failed())
+	}
+	rep, err := r.Verify(ctx, res.Plan)
+	if err != nil {
+		return c.fail(err)
+	}
+	return ir.finish("verify", rep, res.Failed())
+}
+
+// registryWait says that the registry client waits, and why.
+func (c *cli) registryWait(w image.Wait) {
+	why := "the registry answered " + fmt.Sprint(w.Status)
+	switch {
+	case w.Status == 429:
+		why = "the registry's rate limit (429)"
+	case w.Status == 0:
+		why = "a network error"
+	}
+	if c.mode == modeJSON {
+		emit(c.stdout, map[string]any{"type": "wait", "reason": why, "seconds": w.Duration.Seconds(), "attempt": w.Attempt})
+		return
+	}
+	fmt.Fprintf(c.stderr, "waiting %s: %s (retry %d)\n", w.Duration, why, w.Attempt)
+}
+
+// exitFor is the exit code of a finished run: 1 when a restore failed or an
+// image is still broken.
+func exitFor(p image.Plan, failed int) int {
+	if failed > 0 || !p.Whole() {
+		return exitFailed
+	}
+	return exitOK
+}

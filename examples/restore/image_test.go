@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
+)
+
+// imageFake is the fake GitHub with its demo state and the fake registry
+// with SeedRegistryDemo: octo-org/team/web:v1.4.0 with 3 platforms and 3
+// attestations deleted by a cleanup.
+type imageFake struct {
+	gh    *apitest.Server
+	reg   *apitest.Registry
+	demo  apitest.RegistryDemo
+	clock *apitest.Clock
+	run   cliRun
+}
+
+func newImageFake(t *testing.T, opts ...apitest.RegistryOption) *imageFake {
+	t.Helper()
+	clock := apitest.NewClock(time.Now())
+	gh := apitest.New(t, apitest.WithClock(clock))
+	d := apitest.SeedDemo(gh)
+	reg := apitest.StartRegistry(t, gh, opts...)
+	return &imageFake{gh: gh, reg: reg, demo: apitest.SeedRegistryDemo(reg), clock: clock, run: cliRun{env: map[string]string{"GH_TOKEN": d.Token}}}
+}
+
+func (f *imageFake) do(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	base := []string{"--base-url", f.gh.URL, "--registry", f.reg.URL, "--org", "octo-org", "--package", "team/web", "--pacing", "0"}
+	return f.run.do(t, append(base, args...)...)
+}
+
+// restores lists the version ids the fake GitHub restored (204s), sorted.
+func (f *imageFake) restores() []string {
+	var ids []string
+	for _, r := range f.gh.Requests() {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.RawPath, "/restore") && r.Status == http.StatusNoContent {
+			parts := strings.Split(r.RawPath, "/")
+			ids = append(ids, parts[len(parts)-2])
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func (f *imageFake) deleted() []string {
+	var ids []string
+	for _, id := range f.demo.Deleted {
+		ids = append(ids, strconv.FormatInt(id, 10))
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func TestImageDryRunListsExactlyTheDeletedManifestsWithRolesAndPlatforms(t *testing.T) {
+	f := newImageFake(t)
+	out, errOut, code := f.do(t, "--image", "v1.4.0")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var planned []string
+	for _, line := range strings.Split(out, "\n") {
+		if _, rest, ok := strings.Cut(line, "restore version "); ok {
+			id, _, _ := strings.Cut(rest, ":")
+			planned = append(planned, id)
+		}
+	}
+	slices.Sort(planned)
+	if !slices.Equal(planned, f.deleted()) {
+		t.Fatalf("planned %v, want exactly %v:\n%s", planned, f.deleted(), out)
+	}
+	for _, want := range []string{"├─ linux/amd64", "├─ linux/arm64", "└─ linux/arm/v7", "└─ attestation", "index", "6 manifests to restore"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, f.demo.Image.Platforms[0].Digest) {
+		t.Error("the plan shows full digests without --wide")
+	}
+	if len(f.restores()) != 0 {
+		t.Fatal("the dry run restored something")
+	}
+	wide, _, _ := f.do(t, "--image", "v1.4.0", "--wide")
+	if !strings.Contains(wide, f.demo.Image.Platforms[0].Digest) {
+		t.Error("--wide does not show full digests")
+	}
+}
+
+func TestImageApplyVerifyRestoresExactlyTheSixAndReportsEveryPlatformWhole(t *testing.T) {
+	f := newImageFake(t)
+	out, errOut, code := f.do(t, "--image", "v1.4.0", "--apply", "--verify")
+	if code != exitOK {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	if got := f.restores(); !slices.Equal(got, f.deleted()) {
+		t.Fatalf("restores %v, want exactly %v", got, f.deleted())
+	}
+	for _, p := range []string{"linux/amd64", "linux/arm64", "linux/arm/v7"} {
+		if !strings.Contains(out, "platform "+p) || strings.Contains(out, "platform "+p+" BROKEN") {
+			t.Errorf("report for %s:\n%s", p, out)
+		}
+	}
+	if !strings.Contains(out, "Verify octo-org/team/web:v1.4.0: whole") || !strings.Contains(out, "1 image whole.") {
+		t.Fatalf("report:\n%s", out)
+	}
+	// Verify alone, afterwards, is a health check that finds it whole.
+	if _, _, code := f.do(t, "--image", "v1.4.0", "--verify"); code != exitOK {
+		t.Fatalf("verify alone: exit %d", code)
+	}
+}
+
+func TestImageWithAChildPastTheWindowStaysBrokenAndExitsOne(t *testing.T) {
+	f := newImageFake(t)
+	img := f.reg.SeedIndex("octo-org", "team/web", apitest.ImageSpec{Tags: []string{"v2"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	f.clock.Advance(-31 * 24 * time.Hour)
+	if err := f.gh.DeleteVersion("octo-org", api.PackageTypeContainer, "team/web", img.Platforms[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(31 * 24 * time.Hour)
+	if err := f.gh.DeleteVersion("octo-org", api.PackageTypeContainer, "team/web", img.Platforms[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := f.do(t, "--image", "v2", "--apply", "--verify")
+	if code != exitFailed {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	if !strings.Contains(out, "gone") || !strings.Contains(out, "BROKEN") || !strings.Contains(out, "1 image still broken") {
+		t.Fatalf("report does not name the broken image:\n%s", out)
+	}
+	if got := f.restores(); !slices.Equal(got, []string{strconv.FormatInt(img.Platforms[1].ID, 10)}) {
+		t.Fatalf("restores %v, want only the restorable platform", got)
+	}
+}
+
+func TestImageBadInputExitsTwoBeforeAnyTraffic(t *testing.T) {
+	f := newImageFake(t)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--image", "v1:bad"}, `--image "v1:bad" is neither a tag nor sha256:`},
+		{[]string{"--image", "sha256:abc"}, "neither a tag nor"},
+		{[]string{"--image", "v1", "--registry", "http://registry.example.com"}, "loopback"},
+		{[]string{"--image", "v1", "--tag", "v*"}, "drop --tag"},
+		{[]string{"--verify"}, "--verify needs"},
+		{[]string{"--image", "v1", "--broken"}, "not both"},
+		{[]string{"--image", "v1", "--type", "npm"}, "--type container"},
+	} {
+		_, errOut, code := f.do(t, tc.args...)
+		if code != exitUsage || !strings.Contains(strings.ReplaceAll(errOut, "\n  ", " "), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+	if n := len(f.gh.Requests()) + len(f.reg.Requests()); n != 0 {
+		t.Fatalf("%d requests were sent", n)
+	}
+}
+
+func TestImageJSONIsAStreamOfObjectsWithFullDigests(t *testing.T) {
+	f := newImageFake(t)
+	out, _, code := f.do(t, "--image", "v1.4.0", "--apply", "--verify", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	types := map[string]int{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var obj struct {
+			Type      string
+			Phase     string
+			Manifests []struct{ Digest string }
+		}
+		if err := json.Unmarshal(sc.Bytes(), &obj); err != nil {
+			t.Fatalf("not JSON: %q", sc.Text())
+		}
+		types[obj.Type+"/"+obj.Phase]++
+		for _, m := range obj.Manifests {
+			if len(m.Digest) != len("sha256:")+64 {
+				t.Errorf("short digest %q in JSON", m.Digest)
+			}
+		}
+	}
+	if types["image/plan"] != 1 || types["restore/"] != 6 || types["image/verify"] != 1 || types["summary/verify"] != 1 {
+		t.Fatalf("objects = %v", types)
+	}
+}
+
+func TestImageTokenNeverReachesARealmOnAnotherHost(t *testing.T) {
+	var hits atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer other.Close()
+	f := newImageFake(t, apitest.WithRealm(other.URL+"/token"))
+	_, errOut, code := f.do(t, "--image", "v1.4.0")
+	if code != exitFailed || !strings.Contains(errOut, "refused") {
+		t.Fatalf("exit %d, stderr %q; want 1 and a refused realm", code, errOut)
+	}
+	if hits.Load() != 0 {
+		t.Fatal("the foreign realm received a request")
+	}
+}
