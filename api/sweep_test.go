@@ -2,10 +2,8 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -326,49 +324,6 @@ func TestSweepValidation(t *testing.T) {
 	}
 }
 
-// A sweep's concurrent reads stay within the client's read budget, measured
-// at the fake on the shared fake clock (the budget's waits move it).
-//
-// One read in flight keeps the fake clock honest: with several, a read that
-// took its place in the budget can reach the fake after another goroutine's
-// budget wait has moved the shared clock by up to a minute, which no real
-// network does. BenchmarkSweep measures the in-flight bound on the wall
-// clock.
-func TestMakeSweepPlanStaysWithinTheReadBudget(t *testing.T) {
-	const inFlight, perMinute = 1, 12
-	var waits []api.WaitEvent
-	e := newSweepEnv(t, allScopes, []apitest.Option{apitest.WithRoundTrip(100 * time.Millisecond)},
-		api.WithReadBudget(inFlight, perMinute), api.WithWaitHook(func(ev api.WaitEvent) { waits = append(waits, ev) }))
-	want := seedCleanup(t, e.srv, "o", 30, []int{2, 5, 9, 13, 17, 22, 28})
-	e.srv.ResetRequests()
-	e.srv.ResetLoad()
-	plan, err := e.c.MakeSweepPlan(context.Background(), api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer, DeletedSince: runStart, DeletedUntil: runEnd, Concurrency: 8})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(refsOf(plan), want) {
-		t.Errorf("items %v, want %v", refsOf(plan), want)
-	}
-	if got := len(e.srv.Requests()); got != 31 {
-		t.Errorf("%d reads, want 31", got)
-	}
-	if peak := e.srv.PeakRate(0, time.Minute); peak > perMinute {
-		t.Errorf("%d reads arrived within a minute, budget %d", peak, perMinute)
-	}
-	if most := e.srv.MaxInFlight(); most > inFlight {
-		t.Errorf("%d reads in flight at the fake, budget %d", most, inFlight)
-	}
-	budgetWaits := 0
-	for _, ev := range waits {
-		if ev.Reason == api.ReasonReadBudget {
-			budgetWaits++
-		}
-	}
-	if budgetWaits == 0 {
-		t.Error("31 reads under a budget of 12 a minute never waited for it")
-	}
-}
-
 func TestMakeSweepPlanErrors(t *testing.T) {
 	t.Run("a package read fails: the error names it", func(t *testing.T) {
 		e := newSweepEnv(t, []string{"read:packages"}, nil) // no delete:packages: deleted listings answer 403
@@ -396,140 +351,4 @@ func TestMakeSweepPlanErrors(t *testing.T) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
 	})
-}
-
-// BenchmarkSweep50Packages3Pages sweeps 50 packages, each with 250 versions
-// deleted in the window (3 pages of 100), behind a simulated 100 ms round
-// trip on the wall clock (apitest.WithRoundTrip), twice in the same
-// process: reading one package at a time (Concurrency 1, the serial
-// baseline) and with the defaults (DefaultReadsInFlight packages at once,
-// under the default read budget). It reports the ratio of the wall times,
-// which must be at most 0.4, and, measured at the fake during the
-// concurrent sweep, the most reads in flight and the most reads that
-// arrived within a minute, which must stay within the read budget
-// (DefaultReadsInFlight, DefaultReadsPerMinute).
-func BenchmarkSweep50Packages3Pages(b *testing.B) {
-	const packages, deleted, rtt = 50, 250, 100 * time.Millisecond
-	srv := apitest.New(b, apitest.WithRoundTrip(rtt))
-	srv.AddOrg("o")
-	srv.AddToken(apitest.Token{Value: testToken, Kind: api.TokenClassic, Scopes: allScopes})
-	now := time.Now().Truncate(time.Second) // GitHub's times have whole seconds
-	since, until := now.Add(-3*time.Hour), now.Add(-2*time.Hour)
-	for i := range packages {
-		vs := make([]apitest.VersionSeed, 0, deleted+1)
-		vs = append(vs, apitest.VersionSeed{Name: digest(i*1000 + 999), CreatedAt: now.Add(-10 * 24 * time.Hour)})
-		for k := range deleted {
-			vs = append(vs, apitest.VersionSeed{Name: digest(i*1000 + k), CreatedAt: now.Add(-10 * 24 * time.Hour),
-				DeletedAt: since.Add(time.Duration(k) * time.Second)})
-		}
-		srv.AddPackage("o", api.PackageTypeContainer, fmt.Sprintf("app-%02d", i), apitest.PackageSeed{Versions: vs})
-	}
-	c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(c.CloseIdleConnections)
-	sweep := func(concurrency int) (took time.Duration, inFlight, perMinute int) {
-		srv.ResetRequests()
-		srv.ResetLoad()
-		began := time.Now()
-		plan, err := c.MakeSweepPlan(context.Background(), api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer,
-			DeletedSince: since, DeletedUntil: until, Concurrency: concurrency})
-		took = time.Since(began)
-		if err != nil || len(plan.Items) != packages*deleted {
-			b.Fatalf("sweep: %d items, %v", len(plan.Items), err)
-		}
-		if reads := len(srv.Requests()); reads != 1+packages*3 {
-			b.Fatalf("%d reads, want %d (one package listing, 3 pages per package)", reads, 1+packages*3)
-		}
-		return took, srv.MaxInFlight(), srv.PeakRate(0, time.Minute)
-	}
-	var ratio float64
-	var serial, concurrent time.Duration
-	var inFlight, perMinute int
-	for b.Loop() {
-		serial, _, _ = sweep(1)
-		concurrent, inFlight, perMinute = sweep(0)
-		ratio = concurrent.Seconds() / serial.Seconds()
-		if inFlight > api.DefaultReadsInFlight {
-			b.Fatalf("%d reads in flight at the fake, budget %d", inFlight, api.DefaultReadsInFlight)
-		}
-		if perMinute > api.DefaultReadsPerMinute {
-			b.Fatalf("%d reads within a minute at the fake, budget %d", perMinute, api.DefaultReadsPerMinute)
-		}
-		if ratio > 0.4 {
-			b.Errorf("concurrent/serial = %.2f (%s / %s), want at most 0.4", ratio, concurrent, serial)
-		}
-	}
-	b.ReportMetric(ratio, "wall/serial")
-	b.ReportMetric(serial.Seconds(), "serial-s")
-	b.ReportMetric(concurrent.Seconds(), "concurrent-s")
-	b.ReportMetric(float64(inFlight), "max-in-flight")
-	b.ReportMetric(float64(perMinute), "peak-reads/min")
-}
-
-// An Apply of a sweep plan that is interrupted resumes from its journal
-// across packages, and no restore is sent twice; the plan goes through its
-// JSON form in between, as with --save-plan and --plan.
-func TestSweepPlanApplyResumesAcrossPackages(t *testing.T) {
-	e := newSweepEnv(t, allScopes, nil)
-	want := seedCleanup(t, e.srv, "o", 30, []int{2, 5, 9, 13, 17, 22, 28})
-	plan, err := e.c.MakeSweepPlan(context.Background(), api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer, DeletedSince: runStart, DeletedUntil: runEnd})
-	if err != nil {
-		t.Fatal(err)
-	}
-	saved, err := json.Marshal(plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "sweep.journal")
-	apply := func(ctx context.Context, stopAfter int) (api.Report, error) {
-		t.Helper()
-		p, err := api.ParsePlan(saved)
-		if err != nil {
-			t.Fatal(err)
-		}
-		j, err := api.OpenJournal(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer j.Close()
-		ctx, cancel := context.WithCancel(ctx)
-		defer cancel()
-		return e.c.Apply(ctx, p, &api.ApplyOptions{Journal: j, Progress: func(pr api.Progress) {
-			if pr.Done == stopAfter {
-				cancel() // Ctrl-C after the fifth restore, in the third package
-			}
-		}})
-	}
-	rep, err := apply(context.Background(), 5)
-	if !errors.Is(err, context.Canceled) || rep.Restored != 5 || len(rep.NotTried) != len(want)-5 {
-		t.Fatalf("interrupted apply: restored %d, not tried %d, err %v", rep.Restored, len(rep.NotTried), err)
-	}
-	if pkgs := len(slices.CompactFunc(slices.Clone(rep.NotTried), func(a, b api.PlanItem) bool { return a.Package == b.Package })); pkgs < 2 {
-		t.Fatalf("the interruption left %d packages to do, want several", pkgs)
-	}
-	rep, err = apply(context.Background(), -1)
-	if err != nil || rep.Restored != len(want)-5 {
-		t.Fatalf("resumed apply: restored %d, err %v", rep.Restored, err)
-	}
-	sent := map[string]int{}
-	for _, r := range e.srv.Requests() {
-		if r.Op == api.OpRestoreVersion {
-			sent[r.RawPath]++
-		}
-	}
-	if len(sent) != len(want) {
-		t.Errorf("%d versions restored, want %d", len(sent), len(want))
-	}
-	for p, n := range sent {
-		if n != 1 {
-			t.Errorf("%s was sent %d times", p, n)
-		}
-	}
-	for _, w := range want {
-		if v, ok := e.srv.Version("o", api.PackageTypeContainer, w.pkg, w.id); !ok || v.DeletedAt != nil {
-			t.Errorf("%s version %d not restored", w.pkg, w.id)
-		}
-	}
 }
