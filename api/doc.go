@@ -1,4 +1,9 @@
-// Package api restores deleted GitHub Packages versions of an organization.
+// Package api restores deleted GitHub Packages versions and packages of an
+// organization, a named user or the authenticated user.
+//
+// A Package names its Owner (Org, User or Me); every call takes its route
+// from the owner (/orgs/{org}, /users/{username}, /user), so one method
+// serves all three. Client.Packages lists an owner's packages of a type.
 //
 // It wraps the client generated from GitHub's OpenAPI description (package
 // gen) with what a careful caller needs:
@@ -14,7 +19,11 @@
 //   - retries and rate limits as GitHub documents them, a local gate while
 //     the primary limit is exhausted, and writes paced one at a time, one
 //     second apart;
-//   - restores that are idempotent for the caller (OutcomeAlreadyActive);
+//   - restores that succeed only on GitHub's 204, are idempotent for the
+//     caller (OutcomeAlreadyActive), and say "unknown" (ErrOutcomeUnknown)
+//     when an attempt may have taken effect and the check failed;
+//   - listings that follow GitHub's Link headers (its /organizations/{id}
+//     and /user/{id} forms) and never leave the listing asked for;
 //   - the restore workflow: Select deleted versions, MakePlan, Apply.
 //
 // A minimal program:
