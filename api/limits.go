@@ -89,17 +89,21 @@ func (p *pacer) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // readBudget bounds reads: at most cap(slots) in flight (until the body is
-// closed), and at most len(starts) started in any minute on the Clock.
-// Writes pass through.
+// closed), and at most perMin started in any minute on the Clock. A read
+// that must wait for the minute's budget first lets the reads already
+// started reach the server, so that the server, too, never counts more than
+// perMin in a minute of the clock. Writes pass through.
 type readBudget struct {
 	next  http.RoundTripper
 	w     *waiter
 	slots chan struct{}
 
-	mu     sync.Mutex
-	perMin int
-	starts []time.Time // a ring of the last perMin starts, oldest at head
-	head   int
+	mu      sync.Mutex
+	perMin  int
+	starts  []time.Time // a ring of the last perMin starts, oldest at head
+	head    int
+	transit int           // reads started whose answer has not come yet
+	landed  chan struct{} // made for a waiting read, closed when transit drops to 0
 }
 
 // Format keeps the fields out of %v.
@@ -118,18 +122,30 @@ func (b *readBudget) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, ctx.Err()
 	}
 	for {
-		wait := b.take()
+		wait, landed := b.take()
 		if wait <= 0 {
 			break
 		}
-		ev := WaitEvent{Method: req.Method, Path: req.URL.EscapedPath(), Attempt: attemptOf(req), Reason: ReasonReadBudget, Wait: wait}
-		if err := b.w.wait(ctx, ev); err != nil {
+		var err error
+		if landed != nil {
+			// Reads are on their way: let them arrive, then look again.
+			select {
+			case <-landed:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		} else {
+			ev := WaitEvent{Method: req.Method, Path: req.URL.EscapedPath(), Attempt: attemptOf(req), Reason: ReasonReadBudget, Wait: wait}
+			err = b.w.wait(ctx, ev)
+		}
+		if err != nil {
 			<-b.slots
 			closeBody(req)
 			return nil, err
 		}
 	}
 	resp, err := b.next.RoundTrip(req)
+	b.arrived()
 	if err != nil {
 		<-b.slots
 		return nil, err
@@ -143,22 +159,41 @@ func (b *readBudget) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // take records a start now and returns 0, or returns how long to wait for
-// the oldest start of the last minute to leave the window.
-func (b *readBudget) take() time.Duration {
+// the oldest start of the last minute to leave the window, and while reads
+// are in transit a channel closed when they have all been answered.
+func (b *readBudget) take() (time.Duration, <-chan struct{}) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.w.clock.Now()
 	if len(b.starts) < b.perMin {
 		b.starts = append(b.starts, now)
-		return 0
+		b.depart()
+		return 0, nil
 	}
 	oldest := b.starts[b.head]
 	if wait := oldest.Add(time.Minute).Sub(now); wait > 0 {
-		return wait
+		if b.transit > 0 && b.landed == nil {
+			b.landed = make(chan struct{})
+		}
+		return wait, b.landed
 	}
 	b.starts[b.head] = now
 	b.head = (b.head + 1) % b.perMin
-	return 0
+	b.depart()
+	return 0, nil
+}
+
+// depart counts a read in transit; b.mu is held.
+func (b *readBudget) depart() { b.transit++ }
+
+// arrived counts a read answered (or failed).
+func (b *readBudget) arrived() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.transit--; b.transit == 0 && b.landed != nil {
+		close(b.landed)
+		b.landed = nil
+	}
 }
 
 // releaseBody calls release once, when the body is closed.

@@ -63,15 +63,15 @@ func TestReadBudget(t *testing.T) {
 		}))
 		defer srv.Close()
 		var evs events
-		c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(clock), api.WithReadBudget(1, 10), api.WithWaitHook(evs.hook))
+		c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(clock), api.WithReadBudget(3, 10), api.WithWaitHook(evs.hook))
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.CloseIdleConnections()
 		var wg sync.WaitGroup
-		for range 3 {
+		for range 5 {
 			wg.Go(func() {
-				for range 10 {
+				for range 6 {
 					if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
 						t.Error(err)
 						return
