@@ -3,7 +3,9 @@
 // organization whose cleanup deleted container versions (tagged and
 // untagged) and a whole npm package, lists what was deleted, plans and
 // applies the restore while the fake answers a 502 and a secondary rate
-// limit, verifies, and prints a short report.
+// limit, verifies, and prints a short report. A second act (image.go) restores
+// a multi-arch image whose platforms a cleanup deleted, from a fake registry
+// beside the fake GitHub, and verifies it platform by platform.
 //
 //	go run ./examples/quickstart
 package main
@@ -128,6 +130,10 @@ func run(ctx context.Context, w io.Writer, clk api.Clock, pacing time.Duration) 
 		active, len(plan.Items), demo.Library, !srv.PackageDeleted(demo.Library.Owner.Login(), demo.Library.Type, demo.Library.Name))
 	fmt.Fprintf(w, "   Applying the plan again: %d already active, %d restored, %d failed (a safe no-op).\n",
 		again.AlreadyActive, again.Restored, again.Failed)
+
+	if err := imageAct(ctx, w, clk, srv, client); err != nil { // image.go
+		return err
+	}
 
 	if v := srv.Violations(); len(v) > 0 {
 		return fmt.Errorf("the fake saw %d request(s) or answer(s) outside GitHub's description: %v", len(v), v)
