@@ -25,6 +25,7 @@ func ExampleStart() {
 		fmt.Println(err)
 		return
 	}
+	defer c.CloseIdleConnections()
 	ctx := context.Background()
 	for p, err := range c.Packages(ctx, api.Me(), api.PackageTypeContainer, nil) {
 		if err != nil {
