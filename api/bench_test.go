@@ -171,7 +171,7 @@ func BenchmarkIterate100k(b *testing.B) {
 	const n = 100_000
 	clock := apitest.NewClock(start)
 	srv := apitest.New(b, apitest.WithClock(clock))
-	srv.AddToken(apitest.Token{Value: testToken, Kind: api.TokenClassic, Scopes: []string{"read:packages"}, Budget: 1 << 30})
+	srv.AddToken(apitest.Token{Value: testToken, Kind: api.TokenClassic, Scopes: []string{"read:packages", "delete:packages"}, Budget: 1 << 30})
 	pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "big"}
 	for i := range n {
 		srv.AddVersion("o", pkg.Type, pkg.Name, apitest.VersionSeed{Name: "sha256:" + strconv.Itoa(i), Tags: []string{"t" + strconv.Itoa(i)}, DeletedAt: start.Add(-time.Hour)})
