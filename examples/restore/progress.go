@@ -205,7 +205,8 @@ func (r *reporter) waited(ev api.WaitEvent) {
 			r.draw() // routine: only on the progress line
 			return
 		}
-		r.println(r.stderr, r.paint(yellow, "waiting")+" "+waitText(ev))
+		text := wrap("waiting "+waitText(ev), r.width-1, "  ")
+		r.println(r.stderr, r.paint(yellow, "waiting")+strings.TrimPrefix(text, "waiting"))
 	default:
 		if ev.Reason == api.ReasonPacing && r.pacingTold {
 			return // said once, when the apply began
@@ -275,18 +276,21 @@ func (r *reporter) draw() {
 	r.lineShown = true
 }
 
-// timeLeft estimates the rest from the pace so far, and at least the
-// pacing of the restores still to send.
+// timeLeft estimates the rest from the pace so far, and at least the wait
+// under way plus the pacing of the restores still to send.
 func (r *reporter) timeLeft(elapsed time.Duration) (time.Duration, bool) {
 	rest := r.total - r.done
 	if rest <= 0 {
 		return 0, false
 	}
 	est := time.Duration(rest-1) * r.pacing
+	if r.wait != nil {
+		est += max(r.waitEnds.Sub(r.now()), 0)
+	}
 	if r.done > 0 {
 		est = max(est, elapsed/time.Duration(r.done)*time.Duration(rest))
 	}
-	return est, r.done > 0 || r.pacing > 0
+	return est, r.done > 0 || r.pacing > 0 || r.wait != nil
 }
 
 func clock(d time.Duration) string {
