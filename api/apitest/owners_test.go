@@ -80,6 +80,15 @@ func TestUserLinkForm(t *testing.T) {
 	for i := range 3 {
 		f.srv.AddVersion("octocat", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: fmt.Sprint(i)})
 	}
+	// Seeded before AddUser: the declaration decides the kind.
+	f.srv.AddPackage("monalisa", api.PackageTypeNpm, "lib", apitest.PackageSeed{Visibility: "public", Versions: []apitest.VersionSeed{{Name: "1"}}})
+	f.srv.AddUser("monalisa")
+	if a := f.do(t, "GET", "/users/monalisa/packages/npm/lib/versions", tok); a.status != 200 {
+		t.Errorf("another user's public package: %d", a.status)
+	}
+	if a := f.do(t, "GET", "/orgs/monalisa/packages/npm/lib/versions", tok); a.status != 404 {
+		t.Errorf("a user as an org: %d", a.status)
+	}
 	id, _ := f.srv.AccountID("octocat")
 	for _, path := range []string{"/user/packages/npm/lib/versions?per_page=2", "/users/octocat/packages/npm/lib/versions?per_page=2"} {
 		a := f.do(t, "GET", path, tok)

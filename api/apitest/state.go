@@ -81,6 +81,7 @@ type tokenState struct {
 // GitHub's login namespace, so a login names one account.
 type accountState struct {
 	kind     api.OwnerKind // api.OwnerOrg or api.OwnerUser
+	declared bool          // by AddOrg, AddUser or a token's User
 	login    string
 	id       int64
 	packages map[pkgKey][]*pkgState // generations, oldest first; at most one not deleted
@@ -110,7 +111,7 @@ type pkgState struct {
 func (s *Server) AddOrg(login string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.account(login, api.OwnerOrg)
+	s.declare(login, api.OwnerOrg)
 }
 
 // AddUser creates a user account. Its packages are served under
@@ -119,7 +120,7 @@ func (s *Server) AddOrg(login string) {
 func (s *Server) AddUser(login string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.account(login, api.OwnerUser)
+	s.declare(login, api.OwnerUser)
 }
 
 // AccountID returns the numeric id of an organization or a user: the id in
@@ -132,6 +133,17 @@ func (s *Server) AccountID(login string) (int64, bool) {
 		return 0, false
 	}
 	return a.id, true
+}
+
+// declare makes login an account of kind: AddOrg, AddUser and a token's
+// User declare accounts; an account the seeding methods created for an
+// unknown login (an organization) takes the kind of its first declaration,
+// so that seeding before AddUser works. s.mu is held.
+func (s *Server) declare(login string, kind api.OwnerKind) {
+	a := s.account(login, kind)
+	if !a.declared {
+		a.kind, a.declared = kind, true
+	}
 }
 
 // account returns the account of login, creating it with kind if needed;
@@ -160,7 +172,7 @@ func (s *Server) AddToken(t Token) {
 	if t.User == "" {
 		t.User = "user-" + strconv.Itoa(len(s.tokens)+1)
 	}
-	s.account(t.User, api.OwnerUser)
+	s.declare(t.User, api.OwnerUser)
 	t.Scopes = slices.Clone(t.Scopes)
 	t.Orgs = slices.Clone(t.Orgs)
 	s.tokens[t.Value] = &tokenState{Token: t, windowStart: s.clock.Now()}
@@ -168,7 +180,8 @@ func (s *Server) AddToken(t Token) {
 
 // AddVersion creates a version of a package and returns its id; ids are
 // unique across the server. owner is the login of an organization or a user
-// (an unknown login becomes an organization); the package is created if
+// (an unknown login becomes an organization, unless AddUser or a token's
+// User declares it a user later); the package is created if
 // needed, private, and a package deleted as a whole is not reused: a new
 // package of the same name is created, as publishing does on GitHub.
 func (s *Server) AddVersion(owner string, typ api.PackageType, pkg string, v VersionSeed) int64 {
