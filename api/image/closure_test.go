@@ -1,0 +1,89 @@
+package image_test
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ghpackages/restore/api/apitest"
+	"github.com/ghpackages/restore/api/image"
+)
+
+func TestDeletedIndexIsFoundByDigestToo(t *testing.T) {
+	e := newEnv(t, nil)
+	img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
+	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	e.deleteAgo(t, img.Index.ID, time.Hour)
+	plan, err := e.r.Plan(ctx(t), img.Index.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plan.Images[0]; !got.Pending || got.Manifests[0].VersionID != img.Index.ID || !slices.Equal(got.Tags, []string{"v1"}) {
+		t.Fatalf("plan = %+v", got)
+	}
+	res, err := e.r.Apply(ctx(t), plan, nil)
+	if err != nil || len(res.Restores) != 2 || !res.Plan.Whole() {
+		t.Fatalf("apply: %v %+v", err, res)
+	}
+}
+
+func TestAttestationOfAGonePlatformIsStillRestored(t *testing.T) {
+	e := newEnv(t, nil)
+	img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}, Attestations: true})
+	e.deleteAgo(t, img.Platforms[0].ID, 35*24*time.Hour)
+	e.deleteAgo(t, img.Attestations[0].ID, 2*24*time.Hour)
+	plan, err := e.r.Plan(ctx(t), "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := plan.Restores()
+	if len(r) != 1 || r[0].VersionID != img.Attestations[0].ID || r[0].Platform != "linux/amd64" {
+		t.Fatalf("restores = %+v, want the attestation of linux/amd64", r)
+	}
+	if lost := plan.Images[0].Lost(); len(lost) != 1 || lost[0].Role != image.RolePlatform {
+		t.Fatalf("lost = %+v", lost)
+	}
+}
+
+func TestNestedIndexIsWalked(t *testing.T) {
+	e := newEnv(t, nil)
+	inner := e.seed(apitest.ImageSpec{Tags: []string{"inner"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	outer, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": image.MediaTypeOCIIndex, "manifests": []any{
+		map[string]any{"mediaType": image.MediaTypeOCIIndex, "digest": inner.Index.Digest, "size": 1},
+	}})
+	e.reg.Push("acme", "team/app", image.MediaTypeOCIIndex, outer, "outer")
+	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	plan, err := e.r.Plan(ctx(t), "outer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := plan.Images[0].Manifests
+	if len(ms) != 4 || ms[1].Role != image.RoleIndex || ms[1].Digest != inner.Index.Digest || ms[2].Parent != inner.Index.Digest {
+		t.Fatalf("closure = %+v", ms)
+	}
+	if len(plan.Restores()) != 2 {
+		t.Fatalf("restores = %+v, want the 2 platforms of the inner index", plan.Restores())
+	}
+}
+
+func TestReferrersAPIIsUsedWhereTheRegistryHasIt(t *testing.T) {
+	e := newEnv(t, []apitest.RegistryOption{apitest.WithReferrersAPI()})
+	img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
+	sbom := e.reg.PushReferrer("acme", "team/app", img.Index.Digest, "application/spdx+json", "sbom")
+	plan, err := e.r.Plan(ctx(t), "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, m := range plan.Images[0].Manifests {
+		found = found || (m.Digest == sbom.Digest && m.Role == image.RoleReferrer && m.State == image.StatePresent)
+	}
+	if !found {
+		t.Fatalf("plan lacks the referrer: %+v", plan.Images[0].Manifests)
+	}
+	rep, err := e.r.Check(ctx(t), "v1")
+	if err != nil || !rep.Whole() || len(rep.Images[0].Manifests) != 3 {
+		t.Fatalf("check: %v %+v", err, rep.Images[0].Manifests)
+	}
+}

@@ -1,0 +1,37 @@
+// Package image restores whole container images: a multi-arch index, every
+// platform image, the buildx attestation manifests and the cosign
+// signatures, which GitHub keeps as separate package versions of one
+// container package. The Packages REST API cannot tell which manifests an
+// index references; the registry can. This package reads the registry
+// (ghcr.io, or containers.HOST for GitHub Enterprise Server), maps each
+// digest to its package version, and restores what is deleted through
+// package api.
+//
+// The usual incident: a cleanup deleted the untagged children of a
+// multi-arch image. The tag and the index still answer, but docker pull
+// fails with "manifest unknown". A Restorer plans the image (every manifest
+// with its role, platform, state and version id), applies the plan with
+// api's paced, retried, idempotent restore, and verifies in the registry
+// that every manifest resolves and each tag points at its root:
+//
+//	reg, err := image.NewRegistry(image.WithToken(token)) // ghcr.io
+//	r, err := image.NewRestorer(client, reg, pkg, nil)
+//	plan, err := r.Plan(ctx, "v1.4.0")     // changes nothing
+//	res, err := r.Apply(ctx, plan, nil)     // restores what is deleted
+//	report, err := r.Verify(ctx, res.Plan) // report.Whole(), Images[i].Platforms()
+//
+// Broken finds every broken image of a package; Check verifies images
+// without restoring anything.
+//
+// The registry client (Registry) is built on oras-go's registry/remote and
+// auth packages. It exchanges the GitHub token for a registry token through
+// the registry's 401 challenge and sends it nowhere else: a token realm or a
+// redirect on another host is refused (ErrForeignHost). It asks for the four
+// manifest media types, checks every digest, finds referrers through the
+// OCI 1.1 API where the registry has it and through the tag schema
+// (sha256-HEX, cosign's .sig/.att/.sbom) where it does not, as on ghcr.io,
+// honours 429 and Retry-After on the api.Clock, and bounds the reads in
+// flight.
+//
+// A program that imports only package api links none of this.
+package image

@@ -1,0 +1,104 @@
+package image_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
+	"github.com/ghpackages/restore/api/image"
+)
+
+// A cleanup deleted the platform images of a multi-arch image: plan, apply
+// and verify it against the fake GitHub and its fake registry.
+func ExampleRestorer() {
+	ctx := context.Background()
+	clock := apitest.NewClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	gh, err := apitest.Start(apitest.WithClock(clock))
+	if err != nil {
+		panic(err)
+	}
+	defer gh.Close()
+	gh.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
+	reg := apitest.NewRegistry(gh)
+	defer reg.Close()
+	reg.SeedIndex("acme", "web", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	reg.DeleteUntaggedChildren("acme", "web")
+
+	client, err := api.New(api.WithBaseURL(gh.URL), api.WithToken("ghp_example"), api.WithClock(clock))
+	if err != nil {
+		panic(err)
+	}
+	defer client.CloseIdleConnections()
+	rc, err := image.NewRegistry(image.WithRegistry(reg.URL), image.WithToken("ghp_example"), image.WithClock(clock))
+	if err != nil {
+		panic(err)
+	}
+	pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}
+	r, err := image.NewRestorer(client, rc, pkg, &image.RestorerOptions{Clock: clock})
+	if err != nil {
+		panic(err)
+	}
+
+	plan, err := r.Plan(ctx, "v1")
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range plan.Images[0].Manifests {
+		fmt.Println(e.Role, e.Platform, e.State)
+	}
+	res, err := r.Apply(ctx, plan, nil)
+	if err != nil {
+		panic(err)
+	}
+	report, err := r.Verify(ctx, res.Plan)
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range report.Images[0].Platforms() {
+		fmt.Println(p.Platform, "whole:", p.Whole)
+	}
+	fmt.Println("restored:", len(res.Restores), "image whole:", report.Whole())
+	// Output:
+	// index  present
+	// platform linux/amd64 deleted
+	// platform linux/arm64 deleted
+	// linux/amd64 whole: true
+	// linux/arm64 whole: true
+	// restored: 2 image whole: true
+}
+
+// Check is a health check of an image in the registry alone: nothing is
+// restored, and no GitHub client is needed.
+func ExampleRestorer_Check() {
+	gh, err := apitest.Start()
+	if err != nil {
+		panic(err)
+	}
+	defer gh.Close()
+	gh.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages"}})
+	reg := apitest.NewRegistry(gh)
+	defer reg.Close()
+	reg.SeedIndex("acme", "web", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	reg.DeleteUntaggedChildren("acme", "web")
+
+	rc, err := image.NewRegistry(image.WithRegistry(reg.URL), image.WithToken("ghp_example"))
+	if err != nil {
+		panic(err)
+	}
+	r, err := image.NewRestorer(nil, rc, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}, nil)
+	if err != nil {
+		panic(err)
+	}
+	report, err := r.Check(context.Background(), "v1")
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range report.Images[0].Platforms() {
+		fmt.Println(p.Platform, p.Manifests[0].State)
+	}
+	// Output:
+	// linux/amd64 missing
+	// linux/arm64 missing
+}
