@@ -171,13 +171,24 @@ func TestMakeSweepPlanFindsTheRunAcrossPackages(t *testing.T) {
 	}
 
 	// Named, the package deleted whole is restored first, then its versions.
+	// app-05 is listed too: it is read once.
 	sweep.Packages = []string{"gone", "app-05"}
+	e.srv.ResetRequests()
 	plan, err = e.c.MakeSweepPlan(context.Background(), sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(refsOf(plan), want) {
 		t.Errorf("naming packages changed the items: %v", refsOf(plan))
+	}
+	reads := map[string]int{}
+	for _, r := range e.srv.Requests() {
+		if r.Op == api.OpListVersions {
+			reads[r.RawPath]++
+		}
+	}
+	if len(reads) != 31 || reads["/orgs/o/packages/container/app-05/versions"] != 1 || reads["/orgs/o/packages/container/gone/versions"] != 1 {
+		t.Errorf("version listings per package %v, want each of the 30 listed and the named one once", reads)
 	}
 	if wantPkg := (api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "gone"}); !slices.Equal(plan.RestorePackages, []api.Package{wantPkg}) {
 		t.Errorf("restore packages %v, want [%s]", plan.RestorePackages, wantPkg)
@@ -351,4 +362,39 @@ func TestMakeSweepPlanErrors(t *testing.T) {
 			t.Fatalf("err = %v, want context.Canceled", err)
 		}
 	})
+}
+
+// The package listing is followed over all its pages: a package on the
+// second page of 100 is swept.
+func TestMakeSweepPlanListsEveryPage(t *testing.T) {
+	e := newSweepEnv(t, allScopes, nil)
+	var want []ref
+	for i := range 130 {
+		name := fmt.Sprintf("lib-%03d", i)
+		vs := []apitest.VersionSeed{{Name: "1.0.0", CreatedAt: start.Add(-10 * 24 * time.Hour)}}
+		if i == 117 {
+			vs = append(vs, apitest.VersionSeed{Name: "1.0.1", CreatedAt: start.Add(-10 * 24 * time.Hour), DeletedAt: runStart})
+		}
+		ids := e.srv.AddPackage("o", api.PackageTypeNpm, name, apitest.PackageSeed{Versions: vs})
+		if i == 117 {
+			want = append(want, ref{name, ids[1]})
+		}
+	}
+	e.srv.ResetRequests()
+	plan, err := e.c.MakeSweepPlan(context.Background(), api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeNpm, DeletedSince: runStart, DeletedUntil: runEnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(refsOf(plan), want) {
+		t.Errorf("items %v, want %v", refsOf(plan), want)
+	}
+	lists := 0
+	for _, r := range e.srv.Requests() {
+		if r.Op == api.OpListPackages {
+			lists++
+		}
+	}
+	if lists != 2 || !strings.Contains(plan.Notes[0], "swept 130 of the 130 npm packages") {
+		t.Errorf("%d listing pages (want 2); summary %q", lists, plan.Notes[0])
+	}
 }
