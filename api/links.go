@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -120,6 +121,9 @@ type pager struct {
 	filters url.Values
 	ownerID string          // the numeric id of GitHub's link form, once seen
 	fetched map[string]bool // the pages fetched, by canonical query
+	// redact masks tokens in text that came from the server (a link in
+	// an error); nil leaves it as it is.
+	redact func(string) string
 }
 
 // newPager starts a listing whose first request is owner's path plus rest
@@ -154,8 +158,14 @@ func (p *pager) pageKey(q url.Values) string {
 	return k.Encode()
 }
 
+// refuse reports a next link that is not followed. The link came from the
+// server: tokens in it are masked.
 func (p *pager) refuse(target, why string, args ...any) error {
-	return fmt.Errorf("%s: the next page %q is refused: %s", p.op, target, fmt.Sprintf(why, args...))
+	msg := fmt.Sprintf("%s: the next page %q is refused: %s", p.op, target, fmt.Sprintf(why, args...))
+	if p.redact != nil {
+		msg = p.redact(msg)
+	}
+	return errors.New(msg)
 }
 
 // next returns the URL of the next page from the answer's Link headers, or

@@ -84,6 +84,7 @@ func (c *Client) Packages(ctx context.Context, owner Owner, pkgType PackageType,
 			filters.Set("visibility", o.Visibility)
 		}
 		pages := newPager(c.base, op, owner, "/packages", filters)
+		pages.redact = c.secrets.redact
 		seen := map[int64]struct{}{}
 		cctx, st := newCall(ctx)
 		resp, err := c.send(cctx, http.MethodGet, c.packagesURL(owner, pkgType, o.PerPage, o.Visibility))

@@ -186,6 +186,18 @@ func TestPagesStayInTheListing(t *testing.T) {
 	}
 }
 
+// A refused link is quoted in the error with any token masked: the client's
+// own, and strings shaped like GitHub tokens.
+func TestRefusedLinkMasksTokens(t *testing.T) {
+	_, c := newPageServer(t, func(r *http.Request, n int) (string, []int) {
+		return `<http://evil.example/steal?t=` + testToken + `&u=ghp_abcdefghijklmnopqrstuvwxyz0123456789>; rel="next"`, []int{1}
+	})
+	_, err := versionIDs(c, api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "p"}, nil)
+	if err == nil || strings.Contains(err.Error(), testToken) || strings.Contains(err.Error(), "ghp_abcdefghijklmnopqrstuvwxyz0123456789") || !strings.Contains(err.Error(), "evil.example") {
+		t.Errorf("err = %v", err)
+	}
+}
+
 // Pages that shift while they are read (a version restored or deleted
 // meanwhile) never make a listing yield an id twice.
 func TestPagesNeverYieldAnIDTwice(t *testing.T) {

@@ -140,6 +140,7 @@ func (c *Client) Versions(ctx context.Context, pkg Package, opts *ListOptions) i
 		op := OpListVersions.ID(kind)
 		pages := newPager(c.base, op, pkg.Owner, "/packages/"+string(pkg.Type)+"/"+pkg.Name+"/versions",
 			url.Values{"state": {string(o.State)}, "per_page": {strconv.Itoa(o.PerPage)}})
+		pages.redact = c.secrets.redact
 		seen := map[int64]struct{}{}
 		cctx, st := newCall(ctx)
 		resp, err := c.send(cctx, http.MethodGet, c.versionsURL(pkg, o.State, o.PerPage))
