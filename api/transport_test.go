@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/ghpackages/restore/api"
@@ -156,4 +157,48 @@ func redirectTo(code int, loc func() string) http.HandlerFunc {
 
 func newDebugLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// noContentTransport answers every request 204 without a network.
+type noContentTransport struct{}
+
+func (noContentTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: http.StatusNoContent, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+}
+
+// BenchmarkStackOverhead measures what the facade's own layers (validation,
+// URL, headers, retry, redirect, limits, attempt bound) cost per restore,
+// over a transport that answers at once: the whole call minus building and
+// sending the request by hand.
+func BenchmarkStackOverhead(b *testing.B) {
+	ctx := context.Background()
+	b.Run("request-only", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://api.github.com/orgs/o/packages/container/hello%2Fhello_docker/versions/45763/restore", nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+testToken)
+			req.Header.Set("Accept", "application/vnd.github+json")
+			req.Header.Set("X-GitHub-Api-Version", "2022-11-28")
+			req.Header.Set("User-Agent", "bench")
+			if _, err := (noContentTransport{}).RoundTrip(req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("facade", func(b *testing.B) {
+		c, err := api.New(api.WithBaseURL("https://api.github.com"), api.WithToken(testToken), api.WithWritePacing(0), api.WithTransport(noContentTransport{}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "hello/hello_docker"}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := c.RestoreVersion(ctx, pkg, 45763); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
