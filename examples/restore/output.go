@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,6 +100,25 @@ var sdkNames = strings.NewReplacer(
 	"WithInsecureHTTP", "a loopback --base-url",
 )
 
+// opPrefix is a GitHub operationId that begins an SDK error
+// ("packages/get-all-package-versions-for-package-owned-by-org: "): the
+// CLI says what it was doing instead.
+var opPrefix = regexp.MustCompile(`^[a-z-]+/[a-z0-9-]+: `)
+
+// networkHint says what a network error most likely means for the tool's
+// user, or "".
+func networkHint(err error) string {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return "cannot resolve " + escape(dns.Name) + ": check --base-url (or GITHUB_API_URL)"
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return "cannot connect: check --base-url (or GITHUB_API_URL) and the network"
+	}
+	return ""
+}
+
 // message is err's text in the tool's words: control characters escaped
 // (line breaks aside), SDK option names replaced by flags, and no repeated
 // "restore: " prefixes.
@@ -111,6 +132,9 @@ func message(err error) string {
 		s = t
 	}
 	s = strings.ReplaceAll(s, ": restore: ", ": ")
+	if hint := networkHint(err); hint != "" {
+		s = hint + " (" + opPrefix.ReplaceAllString(s, "") + ")"
+	}
 	lines := strings.Split(sdkNames.Replace(s), "\n")
 	for i, l := range lines {
 		lines[i] = escape(l)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"net/http"
 
 	"errors"
@@ -98,5 +99,17 @@ func TestServerTextCannotDriveTheTerminal(t *testing.T) {
 		if len([]rune(line)) > 80 && !strings.Contains(line, "https://") {
 			t.Errorf("a line of %d columns: %q", len([]rune(line)), line)
 		}
+	}
+}
+
+func TestNetworkErrorsNameTheFlag(t *testing.T) {
+	dns := fmt.Errorf("packages/get-all-package-versions-for-package-owned-by-org: %w",
+		&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Name: "ghes.example.invalid", Err: "no such host", IsNotFound: true}})
+	if got := message(dns); !strings.HasPrefix(got, "cannot resolve ghes.example.invalid: check --base-url (or GITHUB_API_URL) (dial tcp: lookup ghes.example.invalid") {
+		t.Errorf("message = %q", got)
+	}
+	refused := fmt.Errorf("packages/x-y: %w", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")})
+	if got := message(refused); !strings.HasPrefix(got, "cannot connect: check --base-url") || strings.Contains(got, "packages/x-y") {
+		t.Errorf("message = %q", got)
 	}
 }

@@ -227,15 +227,15 @@ func waitText(ev api.WaitEvent) string {
 	case api.ReasonGate:
 		return fmt.Sprintf("%s: the primary rate limit is used up until %s; %s waits for it", d, ev.Until.Local().Format("15:04:05"), req)
 	case api.ReasonServerError:
-		return fmt.Sprintf("%s: retry after %d from GitHub (%s, attempt %d)", d, ev.Status, req, ev.Attempt)
+		return fmt.Sprintf("%s: retry after %d from GitHub (%s, before attempt %d)", d, ev.Status, req, ev.Attempt)
 	case api.ReasonNetwork:
 		why := "network error"
 		if ev.Err != nil {
 			why = escape(ev.Err.Error())
 		}
-		return fmt.Sprintf("%s: retry after a network error (%s, attempt %d): %s", d, req, ev.Attempt, why)
+		return fmt.Sprintf("%s: retry after a network error (%s, before attempt %d): %s", d, req, ev.Attempt, why)
 	case api.ReasonTimeout:
-		return fmt.Sprintf("%s: retry after an attempt timed out (%s, attempt %d; see --timeout)", d, req, ev.Attempt)
+		return fmt.Sprintf("%s: retry after an attempt timed out (%s, before attempt %d; see --timeout)", d, req, ev.Attempt)
 	case api.ReasonTransientRestore:
 		return fmt.Sprintf("%s: GitHub asked to try the restore again later (answer %d to %s)", d, ev.Status, req)
 	case api.ReasonPacing:
