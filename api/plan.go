@@ -37,8 +37,8 @@ type PlanItem struct {
 }
 
 // DaysLeftAt is how many whole days of GitHub's 30-day restore window are
-// left at now: 30 right after deletion, 0 on the last day, negative once the
-// window has passed.
+// left at now (Version.DaysLeft): 30 at the moment of deletion, 29 a moment
+// later, 0 during the last day, negative once the window has passed.
 func (it PlanItem) DaysLeftAt(now time.Time) int {
 	t := it.DeletedAt
 	return Version{DeletedAt: &t}.DaysLeft(now)
