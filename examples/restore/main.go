@@ -28,6 +28,8 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first Ctrl-C the tool stops cleanly; a second one kills it.
+	context.AfterFunc(ctx, stop)
 	// A write to a closed pipe then returns EPIPE, which the tool reports,
 	// instead of killing the process in the middle of an apply.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
@@ -122,6 +124,14 @@ func (c *cli) finish(code int) int {
 
 // fail prints err once, in the tool's words, and returns its exit code.
 func (c *cli) fail(err error) int {
+	if errors.Is(err, context.Canceled) {
+		if c.mode == modeJSON {
+			emit(c.stdout, map[string]any{"type": "interrupted", "done": 0, "exit_code": exitInterrupted})
+		} else {
+			fmt.Fprintln(c.stderr, "Interrupted before any restore was sent: nothing changed.")
+		}
+		return exitInterrupted
+	}
 	code := codeOf(err, exitFailed)
 	if errors.Is(err, api.ErrInvalidInput) {
 		code = exitUsage
