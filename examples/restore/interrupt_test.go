@@ -50,10 +50,10 @@ func restoresOf(srv *apitest.Server) []int64 {
 	return out
 }
 
-// holdNthPost puts a proxy in front of the fake that forwards everything but
-// the nth POST, which it holds until the client goes away (a restore in
-// flight), after closing arrived.
-func holdNthPost(t *testing.T, target string, n int) (url string, arrived <-chan struct{}) {
+// holdNth puts a proxy in front of the fake that forwards everything but
+// the nth request with the method, which it holds until the client goes
+// away (a request in flight), after closing arrived.
+func holdNth(t *testing.T, target, method string, n int) (url string, arrived <-chan struct{}) {
 	t.Helper()
 	u, err := neturl.Parse(target)
 	if err != nil {
@@ -64,7 +64,7 @@ func holdNthPost(t *testing.T, target string, n int) (url string, arrived <-chan
 	var mu sync.Mutex
 	seen := 0
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
+		if r.Method == method {
 			mu.Lock()
 			seen++
 			hold := seen == n
@@ -87,7 +87,7 @@ func TestInterruptedApplyResumesFromItsJournal(t *testing.T) {
 	planFile := filepath.Join(t.TempDir(), "plan.json")
 	r := withToken(d)
 	// Three restores are answered; the fourth is held until the client goes.
-	front, fourth := holdNthPost(t, srv.URL, 4)
+	front, fourth := holdNth(t, srv.URL, http.MethodPost, 4)
 	out, errOut, code := r.do(t, "--base-url", front, "--org", "octo-org", "--type", "npm", "--package", "ten", "--all-deleted", "--save-plan", planFile)
 	if code != 0 || !strings.Contains(out, "Plan saved to "+planFile) || !strings.Contains(out, "restore --plan "+planFile+" --base-url "+front+" --apply") {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
@@ -208,5 +208,25 @@ func TestPlanFileIsCheckedBeforeUse(t *testing.T) {
 	out, _, _ = r.do(t, "--base-url", srv.URL, "--plan", write("stale.json", string(b)))
 	if !strings.Contains(out, "Plan made 40 days ago") || !strings.Contains(out, "5 versions passed GitHub's 30-day window since") || !strings.Contains(out, " gone ") {
 		t.Errorf("stale plan:\n%s", out)
+	}
+}
+
+func TestInterruptWhilePlanningChangesNothing(t *testing.T) {
+	srv, d := fake(t)
+	front, listing := holdNth(t, srv.URL, http.MethodGet, 1)
+	cmd := withToken(d).command(t, "--base-url", front, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted", "--apply")
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	errLines := collect(stderr)
+	<-listing
+	cmd.Process.Signal(syscall.SIGINT)
+	errLines.waitFor(t, "Interrupted before any restore was sent: nothing changed.")
+	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
+		t.Errorf("exit %d, want %d", code, exitInterrupted)
+	}
+	if n := len(posts(srv)); n != 0 {
+		t.Errorf("%d POSTs", n)
 	}
 }
