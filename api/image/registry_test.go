@@ -348,3 +348,24 @@ func TestRegistryNeverFormatsTheToken(t *testing.T) {
 		}
 	}
 }
+
+func TestAnUnknownGitHubTokenIsAnUnauthorizedErrorWithoutTheToken(t *testing.T) {
+	const wrong = "ghp_wrong0000000000000000000000000000000"
+	e := newEnv(t, nil)
+	e.seed(apitest.ImageSpec{Tags: []string{"v1"}})
+	rc, err := image.NewRegistry(image.WithRegistry(e.reg.URL), image.WithToken(wrong), image.WithClock(e.clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = rc.Manifest(ctx(t), repo, "v1")
+	if !errors.Is(err, api.ErrUnauthorized) || strings.Contains(err.Error(), wrong) {
+		t.Fatalf("err = %v, want an unauthorized error that hides the token", err)
+	}
+	r, err := image.NewRestorer(e.c, rc, e.pkg, &image.RestorerOptions{Clock: e.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Plan(ctx(t), "v1"); !errors.Is(err, api.ErrUnauthorized) {
+		t.Fatalf("Plan: %v, want the refused token as an error", err)
+	}
+}
