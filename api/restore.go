@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"unicode"
 )
 
@@ -36,7 +37,8 @@ const (
 // version is looked up (GET answers 200 only for an active version), and if
 // it is active the outcome is OutcomeAlreadyActive, or OutcomeRestored when
 // an earlier attempt of this call may have restored it (a dropped connection
-// or a 5xx). When that look-up fails after such an attempt, the error
+// or a 5xx). The same look-up decides when every attempt ended without a
+// clear answer after such an attempt. When that look-up fails, the error
 // matches ErrOutcomeUnknown: the restore may have taken effect. A version
 // whose name is taken by a newer active version gives an error matching
 // ErrNamespaceReused. The token needs read:packages and write:packages, and
@@ -120,15 +122,21 @@ func (c *Client) packageActive(ctx context.Context, pkg Package) (bool, error) {
 
 // restore sends one restore (op) to u and reads GitHub's answer: 204 is a
 // restore; any other success status is not. When GitHub answers 400 or 404,
-// active tells whether the target is active now; if so the restore took
-// effect, in this call (an attempt whose outcome was unknown) or before it.
-// When active cannot tell after such an attempt, the outcome is unknown.
+// or when an attempt may have taken effect (a dropped connection or a 5xx)
+// and the call still ended without a clear answer, active tells whether the
+// target is active now; if so the restore took effect, in this call or
+// before it. When active cannot tell after such an attempt, the outcome is
+// unknown.
 func (c *Client) restore(ctx context.Context, op Operation, pkg Package, u string, active func() (bool, error)) (Outcome, error) {
 	kind := pkg.Owner.kind
 	cctx, st := newCall(ctx)
 	resp, err := c.send(cctx, http.MethodPost, u)
 	if err != nil {
-		return "", c.sendError(op.ID(kind), err)
+		err = c.sendError(op.ID(kind), err)
+		if !st.uncertain || ctx.Err() != nil {
+			return "", err
+		}
+		return c.decide(op, kind, u, st, err, active)
 	}
 	switch {
 	case resp.StatusCode == http.StatusNoContent:
@@ -138,18 +146,28 @@ func (c *Client) restore(ctx context.Context, op Operation, pkg Package, u strin
 		return "", c.unexpectedStatus(op, kind, resp)
 	}
 	answer := c.errorFrom(op, kind, resp, st, pkg.Type)
-	if resp.StatusCode != http.StatusBadRequest && resp.StatusCode != http.StatusNotFound {
-		return "", answer
+	switch {
+	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusNotFound,
+		resp.StatusCode/100 == 5 && st.uncertain:
+		return c.decide(op, kind, u, st, answer, active)
 	}
+	return "", answer
+}
+
+// decide finishes a restore whose last answer (or failure) is answer, by
+// asking active whether the target is active now.
+func (c *Client) decide(op Operation, kind OwnerKind, u string, st *callState, answer error, active func() (bool, error)) (Outcome, error) {
 	ok, checkErr := active()
 	switch {
 	case checkErr != nil && st.uncertain:
-		e := &OutcomeUnknownError{Op: op.ID(kind), Check: checkErr}
+		e := &OutcomeUnknownError{Op: op.ID(kind), Method: http.MethodPost, Check: checkErr}
 		if errors.As(answer, &e.Answer) {
-			e.Method, e.Path = e.Answer.Method, e.Answer.Path
+			e.Path = e.Answer.Path
+		} else if pu, err := url.Parse(u); err == nil {
+			e.Path = pu.EscapedPath()
 		}
 		return "", e
-	case !ok:
+	case checkErr != nil || !ok:
 		return "", answer
 	case st.uncertain:
 		return OutcomeRestored, nil

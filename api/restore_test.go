@@ -103,6 +103,8 @@ func TestRestoreOutcomeUnknownWhenTheCheckFails(t *testing.T) {
 		{"502, then 404, check rate limited", false, []apitest.Fault{apitest.BadGateway, versionGone}, []apitest.Fault{limited}},
 		{"500, then 400, check answers 500s", false, []apitest.Fault{apitest.ServerError, reused}, []apitest.Fault{apitest.ServerError, apitest.ServerError, apitest.ServerError, apitest.ServerError, apitest.ServerError}},
 		{"package: 502, then 404, check rate limited", true, []apitest.Fault{apitest.BadGateway, packageGone}, []apitest.Fault{limited}},
+		{"502 until the attempts run out, check rate limited", false, []apitest.Fault{apitest.BadGateway, apitest.BadGateway, apitest.BadGateway, apitest.BadGateway, apitest.BadGateway}, []apitest.Fault{limited}},
+		{"dropped until the attempts run out, check rate limited", false, []apitest.Fault{{DropBefore: true}, {DropBefore: true}, {DropBefore: true}, {DropBefore: true}, {DropBefore: true}}, []apitest.Fault{limited}},
 		{"package: dropped, then 404, check answers 503s", true, []apitest.Fault{{DropBefore: true}, packageGone}, []apitest.Fault{apitest.ServiceUnavailable, apitest.ServiceUnavailable, apitest.ServiceUnavailable, apitest.ServiceUnavailable, apitest.ServiceUnavailable}},
 	}
 	for _, tt := range tests {
@@ -135,7 +137,7 @@ func TestRestoreOutcomeUnknownWhenTheCheckFails(t *testing.T) {
 			if tt.pkg {
 				op = api.OpRestorePackage
 			}
-			if unknown.Op != op.ID(api.OwnerOrg) || unknown.Answer == nil || unknown.Check == nil || unknown.Method != http.MethodPost || !strings.HasPrefix(unknown.Path, "/orgs/o/packages/container/app/") {
+			if unknown.Op != op.ID(api.OwnerOrg) || (unknown.Answer == nil) != strings.HasPrefix(tt.name, "dropped until") || unknown.Check == nil || unknown.Method != http.MethodPost || !strings.HasPrefix(unknown.Path, "/orgs/o/packages/container/app/") {
 				t.Errorf("%+v", unknown)
 			}
 		})
@@ -157,6 +159,8 @@ func TestRestoreCheckDecides(t *testing.T) {
 		{"dropped after restoring, then 400: restored", []apitest.Fault{{DropAfter: true}}, nil, api.OutcomeRestored, nil},
 		{"400 at once, version active: already active", []apitest.Fault{reused}, []apitest.Fault{{}}, "", nil},
 		{"502 without restoring, then 400, GET 404: reused", []apitest.Fault{apitest.BadGateway, reused}, nil, "", api.ErrNamespaceReused},
+		{"dropped after restoring, then 502 until the attempts run out: restored", []apitest.Fault{{DropAfter: true}, apitest.BadGateway, apitest.BadGateway, apitest.BadGateway, apitest.BadGateway}, nil, api.OutcomeRestored, nil},
+		{"502 until the attempts run out, GET 404: the 502", []apitest.Fault{apitest.BadGateway, apitest.BadGateway, apitest.BadGateway, apitest.BadGateway, apitest.BadGateway}, nil, "", errBadGateway},
 		{"400 at once, check fails: GitHub's answer", []apitest.Fault{reused}, []apitest.Fault{apitest.SecondaryLimit(403, "3600")}, "", api.ErrNamespaceReused},
 	}
 	for _, tt := range tests {
@@ -175,7 +179,13 @@ func TestRestoreCheckDecides(t *testing.T) {
 			e.srv.Script(api.OpRestoreVersion, tt.restore...)
 			e.srv.Script(api.OpGetVersion, tt.check...)
 			out, err := e.c.RestoreVersion(context.Background(), pkg, id)
-			if out != want || (tt.wantErr == nil) != (err == nil) || (tt.wantErr != nil && !errors.Is(err, tt.wantErr)) || errors.Is(err, api.ErrOutcomeUnknown) {
+			matches := func(err, target error) bool {
+				if s, ok := target.(statusError); ok {
+					return isStatus(err, int(s))
+				}
+				return errors.Is(err, target)
+			}
+			if out != want || (tt.wantErr == nil) != (err == nil) || (tt.wantErr != nil && !matches(err, tt.wantErr)) || errors.Is(err, api.ErrOutcomeUnknown) {
 				t.Errorf("%q %v, want %q %v", out, err, want, tt.wantErr)
 			}
 		})
@@ -293,6 +303,14 @@ func TestRestoreForEveryOwner(t *testing.T) {
 		}
 	}
 }
+
+// statusError, as a wanted error, stands for GitHub's answer with that
+// status (see isStatus).
+type statusError int
+
+func (s statusError) Error() string { return fmt.Sprintf("status %d", int(s)) }
+
+var errBadGateway = statusError(502)
 
 // isStatus reports whether err carries GitHub's answer with the status.
 func isStatus(err error, status int) bool {
