@@ -66,6 +66,9 @@ func TestUserOwnedPackages(t *testing.T) {
 			}
 		})
 	}
+	if v := f.srv.TakeViolations(); len(v) != 1 || !strings.Contains(v[0].Detail, "state") {
+		t.Errorf("violations = %v, want the bad state", v)
+	}
 	a := f.do(t, "GET", "/users/octocat/packages/container/open/versions/"+itoa(ids["open"]), tok)
 	if !strings.Contains(a.body, `"url":"`+f.srv.URL+`/users/octocat/packages/container/open/versions/`) || !strings.Contains(a.body, `"html_url":"https://github.com/users/octocat/packages/container/open/`) {
 		t.Errorf("user version body: %s", a.body)

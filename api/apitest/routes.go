@@ -98,11 +98,6 @@ func (s *Server) getVersion(c *call) reply {
 // page, at most 100) and Link headers in GitHub's form. Listing deleted
 // versions needs delete:packages as well as read:packages.
 func (s *Server) listVersions(c *call) reply {
-	// The named-user route's description declares no state, page or
-	// per_page, but GitHub's handler is the same for every owner.
-	if st := c.r.URL.Query().Get("state"); st != "" && st != "active" && st != "deleted" {
-		return errReply(http.StatusUnprocessableEntity, "The state parameter is invalid.", docsPackages)
-	}
 	p := s.activePackage(c, false)
 	if p == nil {
 		return errReply(http.StatusNotFound, msgPackageNotFound, docsPackages)

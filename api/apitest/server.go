@@ -5,9 +5,11 @@
 // this directory lists each GitHub behaviour the fake models, its evidence,
 // and the test that checks it.
 //
-// Every request is validated against the embedded OpenAPI slice with
-// kin-openapi's openapi3filter, and so is every answer the fake's model
-// produces (statuses the description does not declare included). A request
+// Every request is validated against the embedded OpenAPI slice with the
+// project's documented corrections applied (spec.LoadOverlaid: the one gen
+// and the SDK are built from), with kin-openapi's openapi3filter, and so is
+// every answer the fake's model produces (statuses the description does not
+// declare included). A request
 // that violates the description gets GitHub's answer (422 or 404) and is
 // recorded; so is an answer of the model that drifts from it. Tests build
 // the server with New(t), which fails the test on any unexpected
@@ -145,7 +147,7 @@ func Start(opts ...Option) (*Server, error) {
 	if err := s.checkOptions(); err != nil {
 		return nil, err
 	}
-	doc, err := spec.Load(context.Background())
+	doc, err := spec.LoadOverlaid(context.Background())
 	if err != nil {
 		return nil, fmt.Errorf("apitest: loading the description: %w", err)
 	}

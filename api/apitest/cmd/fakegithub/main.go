@@ -49,14 +49,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if *roundTrip < 0 {
 		return fmt.Errorf("-round-trip %v: negative", *roundTrip)
 	}
-	host, _, err := net.SplitHostPort(*addr)
-	if err != nil {
-		return err
-	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return fmt.Errorf("-addr %s: the fake serves on loopback addresses only", *addr)
-	}
-	l, err := net.Listen("tcp", *addr)
+	l, err := listenLoopback("-addr", *addr)
 	if err != nil {
 		return err
 	}

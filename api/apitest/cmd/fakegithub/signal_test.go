@@ -18,7 +18,8 @@ import (
 )
 
 // The built command exits with status 0 on SIGINT and on SIGTERM, and its
-// port is free afterwards: no listener is left behind (issue 11, item 8).
+// ports (the fake GitHub's and the fake registry's) are free afterwards: no
+// listener is left behind (issue 11, item 8).
 func TestBinaryExitsCleanlyOnSignals(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "fakegithub")
 	goTool, err := exec.LookPath("go")
@@ -42,16 +43,19 @@ func TestBinaryExitsCleanlyOnSignals(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			// The banner's first line names the URL once the server listens.
+			// The banner names both URLs once the servers listen.
 			lines := bufio.NewScanner(stdout)
-			if !lines.Scan() {
-				t.Fatal("no banner")
+			url := regexp.MustCompile(`^fake (GitHub|registry) at http://(127\.0\.0\.1:\d+)`)
+			var addrs []string
+			for len(addrs) < 2 && lines.Scan() {
+				if m := url.FindStringSubmatch(lines.Text()); m != nil {
+					addrs = append(addrs, m[2])
+				}
 			}
-			m := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)`).FindStringSubmatch(lines.Text())
-			if m == nil {
-				t.Fatalf("banner %q names no address", lines.Text())
+			if len(addrs) != 2 {
+				t.Fatalf("the banner names %v, want the GitHub and registry addresses", addrs)
 			}
-			addr := m[1]
+			addr := addrs[0]
 			go func() {
 				for lines.Scan() { // drain the rest of the banner
 				}
@@ -71,17 +75,19 @@ func TestBinaryExitsCleanlyOnSignals(t *testing.T) {
 			if err := cmd.Wait(); err != nil {
 				t.Fatalf("exit after %v: %v", sig, err)
 			}
-			if c, err := net.Dial("tcp", addr); !errors.Is(err, syscall.ECONNREFUSED) {
-				if err == nil {
-					c.Close()
+			for _, addr := range addrs {
+				if c, err := net.Dial("tcp", addr); !errors.Is(err, syscall.ECONNREFUSED) {
+					if err == nil {
+						c.Close()
+					}
+					t.Fatalf("dial %s after %v: %v, want connection refused", addr, sig, err)
 				}
-				t.Fatalf("dial %s after %v: %v, want connection refused", addr, sig, err)
+				l, err := net.Listen("tcp", addr)
+				if err != nil {
+					t.Fatalf("port %s not free after %v: %v", addr, sig, err)
+				}
+				l.Close()
 			}
-			l, err := net.Listen("tcp", addr)
-			if err != nil {
-				t.Fatalf("port %s not free after %v: %v", addr, sig, err)
-			}
-			l.Close()
 			client.CloseIdleConnections()
 		})
 	}
