@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -23,46 +24,22 @@ const maxRedirects = 5
 // RoundTrip sends req and follows the redirects GitHub's rules allow.
 func (t *redirectTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := req
-	temporary := false
+	temporary := false // a 302 or 307 was followed already
 	for hops := 0; ; hops++ {
 		resp, err := t.next.RoundTrip(r)
-		if err != nil {
-			return nil, err
-		}
-		switch resp.StatusCode {
-		case http.StatusMovedPermanently, http.StatusPermanentRedirect, http.StatusFound, http.StatusTemporaryRedirect, http.StatusSeeOther:
-		default:
-			return resp, nil
+		if err != nil || !isRedirect(resp.StatusCode) {
+			return resp, err
 		}
 		drainClose(resp.Body)
-		rerr := &RedirectError{Method: req.Method, Path: r.URL.EscapedPath(), StatusCode: resp.StatusCode}
-		loc, perr := r.URL.Parse(resp.Header.Get("Location"))
-		switch {
-		case resp.Header.Get("Location") == "" || perr != nil:
-			rerr.Reason = "no usable Location"
-			return nil, rerr
-		default:
-			rerr.Location = redact(loc.Scheme + "://" + loc.Host)
+		loc, why := t.check(req, r, resp, hops, temporary)
+		if why != "" {
+			e := &RedirectError{Method: req.Method, Path: r.URL.EscapedPath(), StatusCode: resp.StatusCode, Reason: why}
+			if loc != nil {
+				e.Location = redact(loc.Scheme + "://" + loc.Host)
+			}
+			return nil, e
 		}
-		isTemp := resp.StatusCode == http.StatusFound || resp.StatusCode == http.StatusTemporaryRedirect
-		switch {
-		case resp.StatusCode == http.StatusSeeOther:
-			rerr.Reason = "GitHub does not answer 303; following it would turn the request into a GET"
-		case loc.Scheme != t.scheme || !strings.EqualFold(loc.Host, t.host):
-			rerr.Reason = "it leaves the API's origin (" + t.scheme + "://" + t.host + ")"
-		case isTemp && temporary:
-			rerr.Reason = "a temporary redirect is repeated only once"
-		case hops >= maxRedirects:
-			rerr.Reason = fmt.Sprintf("more than %d redirects", maxRedirects)
-		case req.Body != nil && req.Body != http.NoBody && req.GetBody == nil:
-			rerr.Reason = "the request's body cannot be sent again"
-		default:
-			rerr = nil
-		}
-		if rerr != nil {
-			return nil, rerr
-		}
-		temporary = temporary || isTemp
+		temporary = temporary || resp.StatusCode == http.StatusFound || resp.StatusCode == http.StatusTemporaryRedirect
 		next := req.Clone(req.Context())
 		next.URL, next.Host = loc, ""
 		if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
@@ -72,4 +49,35 @@ func (t *redirectTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		}
 		r = next
 	}
+}
+
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// check applies GitHub's rules to one redirect of r (a hop of req): it
+// returns where to go, or why not (with the Location when it parsed).
+func (t *redirectTransport) check(req, r *http.Request, resp *http.Response, hops int, temporary bool) (*url.URL, string) {
+	raw := resp.Header.Get("Location")
+	loc, err := r.URL.Parse(raw)
+	if raw == "" || err != nil {
+		return nil, "no usable Location"
+	}
+	switch {
+	case resp.StatusCode == http.StatusSeeOther:
+		return loc, "GitHub does not answer 303; following it would turn the request into a GET"
+	case loc.Scheme != t.scheme || !strings.EqualFold(loc.Host, t.host):
+		return loc, "it leaves the API's origin (" + t.scheme + "://" + t.host + ")"
+	case temporary && (resp.StatusCode == http.StatusFound || resp.StatusCode == http.StatusTemporaryRedirect):
+		return loc, "a temporary redirect is repeated only once"
+	case hops >= maxRedirects:
+		return loc, fmt.Sprintf("more than %d redirects", maxRedirects)
+	case req.Body != nil && req.Body != http.NoBody && req.GetBody == nil:
+		return loc, "the request's body cannot be sent again"
+	}
+	return loc, ""
 }

@@ -11,9 +11,9 @@ import (
 // TimerClock is a Clock that can also run a function after a duration, like
 // time.AfterFunc. The attempt bound (WithAttemptTimeout) runs on the
 // client's Clock when it is a TimerClock, so that with a fake clock the
-// bound fires only when the fake time passes it (a fake clock whose Sleep returns at once
-// should be one). With a Clock that is not a TimerClock the bound runs on Go's own
-// timers, in real time.
+// bound fires only when the fake time passes it: a fake clock whose Sleep
+// returns at once should be one. With a Clock that is not a TimerClock the
+// bound runs on Go's own timers, in real time.
 type TimerClock interface {
 	Clock
 	// AfterFunc calls f in its own goroutine once d has passed on the
