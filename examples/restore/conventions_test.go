@@ -118,3 +118,19 @@ func TestWaitsAreSaidPlainAndAsJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestTimeoutBoundsEachAttempt(t *testing.T) {
+	srv, d := fake(t)
+	front, _ := holdNth(t, srv.URL, "GET", 1) // the first listing never answers
+	cmd := withToken(d).command(t, "--base-url", front, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted", "--timeout", "50ms")
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	errLines := collect(stderr)
+	errLines.waitFor(t, "retry after an attempt timed out (GET /orgs/octo-org/packages/container/team%2Fapp/versions, before attempt 2; see --timeout)")
+	cmd.Process.Signal(syscall.SIGINT)
+	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
+		t.Errorf("exit %d:\n%s", code, errLines.text())
+	}
+}

@@ -205,6 +205,9 @@ func (c *cli) checkFlags() error {
 	if c.org != "" && c.user != "" {
 		return usageErr("give --org or --user, not both")
 	}
+	if c.timeout.d <= 0 {
+		return usageErr("--timeout %s: give a positive duration such as 30s", c.timeout.d)
+	}
 	if c.plan != "" {
 		for _, name := range []string{"type", "package", "version-id", "version-name", "tag", "ids-from", "deleted-since", "deleted-until", "all-deleted", "save-plan"} {
 			if c.given[name] {
@@ -264,9 +267,7 @@ func (c *cli) client(ctx context.Context) (*api.Client, error) {
 		api.WithUserAgent("ghpackages-restore-cli/"+toolVersion()),
 		api.WithWaitHook(c.rep.waited),
 	)
-	if c.timeout.d > 0 {
-		opts = append(opts, api.WithAttemptTimeout(c.timeout.d))
-	}
+	opts = append(opts, api.WithAttemptTimeout(c.timeout.d))
 	client, err := api.New(opts...)
 	if err != nil {
 		return nil, usageErr("%s", message(err))

@@ -254,6 +254,7 @@ func TestBadInputExits2AndSendsNothing(t *testing.T) {
 		{"org and user", []string{"--org", "o", "--user", "u", "--type", "npm", "--package", "x", "--all-deleted"}, "not both"},
 		{"unknown flag", []string{"--frobnicate"}, "unknown flag --frobnicate"},
 		{"negative pacing", []string{"--pacing", "-1s"}, "invalid value \"-1s\" for --pacing"},
+		{"zero timeout", []string{"--org", "o", "--type", "npm", "--package", "x", "--all-deleted", "--timeout", "0"}, "--timeout 0s: give a positive duration"},
 		{"old --version NAME", []string{"--org", "o", "--type", "npm", "--package", "x", "--version", "1.0.0"}, "--version-name"},
 		{"plan with a selection", []string{"--plan", "p.json", "--all-deleted"}, "drop --all-deleted"},
 		{"plain http to a remote host", []string{"--org", "o", "--type", "npm", "--package", "x", "--all-deleted", "--base-url", "http://ghes.example.com"}, "unencrypted"},
