@@ -1,7 +1,11 @@
 package main
 
 import (
+	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -85,6 +89,77 @@ func TestUserAtMeUsesTheUserRoutes(t *testing.T) {
 	for _, id := range ids[:2] {
 		if v, _ := srv.Version("mona", api.PackageTypeNpm, "dotfiles", id); v.DeletedAt != nil {
 			t.Errorf("version %d is still deleted", id)
+		}
+	}
+}
+
+// The sweep of issue 13: 30 packages, 7 with versions deleted in the
+// window; an interrupted apply resumes across packages without resending.
+func TestSweepOf30PackagesResumesAcrossPackages(t *testing.T) {
+	srv, d := fake(t)
+	now := time.Now()
+	inWindow := map[int]bool{3: true, 5: true, 8: true, 13: true, 21: true, 22: true, 30: true}
+	want := map[int64]bool{}
+	for i := 1; i <= 30; i++ {
+		name := fmt.Sprintf("svc-%02d", i)
+		seed := apitest.PackageSeed{Versions: []apitest.VersionSeed{
+			{Name: "0.9.0", DeletedAt: now.Add(-72 * time.Hour)}, // an older cleanup: outside the window
+			{Name: "1.0.0"},
+		}}
+		if inWindow[i] {
+			seed.Versions = append(seed.Versions, apitest.VersionSeed{Name: "1.1.0", DeletedAt: now.Add(-10 * time.Minute)},
+				apitest.VersionSeed{Name: "1.2.0", DeletedAt: now.Add(-5 * time.Minute)})
+		}
+		ids := srv.AddPackage(d.Org, api.PackageTypeNpm, name, seed)
+		if inWindow[i] {
+			want[ids[2]], want[ids[3]] = true, true
+		}
+	}
+	front, sixth := holdNth(t, srv.URL, "POST", 6)
+	planFile := filepath.Join(t.TempDir(), "sweep.json")
+	r := withToken(d)
+	out, errOut, code := r.do(t, "--base-url", front, "--org", d.Org, "--type", "npm", "--package", "svc-*", "--deleted-since", "1h", "--save-plan", planFile)
+	if code != 0 || !strings.Contains(out, "Plan: 14 deleted versions in 7 packages to restore") {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+
+	cmd := r.command(t, "--base-url", front, "--plan", planFile, "--apply", "--pacing", "0")
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := collect(stdout)
+	<-sixth
+	cmd.Process.Signal(syscall.SIGINT)
+	lines.waitFor(t, "To resume:")
+	if code := exitCode(t, cmd.Wait()); code != exitInterrupted || !strings.Contains(lines.text(), "not tried:  8 versions") {
+		t.Fatalf("exit %d:\n%s", code, lines.text())
+	}
+	done := restoresOf(srv)[:5]
+
+	srv.ResetRequests()
+	out, errOut, code = r.do(t, "--base-url", front, "--plan", planFile, "--apply", "--pacing", "0")
+	if code != 0 {
+		t.Fatalf("resume: exit %d:\n%s\n%s", code, out, errOut)
+	}
+	resent := restoresOf(srv)
+	for _, id := range done {
+		if slices.Contains(resent, id) {
+			t.Errorf("the resume resent the restore of %d", id)
+		}
+	}
+	if len(resent) != 9 {
+		t.Errorf("the resume sent %d restores, want 9", len(resent))
+	}
+	for id := range want {
+		found := false
+		for i := 1; i <= 30 && !found; i++ {
+			if v, ok := srv.Version(d.Org, api.PackageTypeNpm, fmt.Sprintf("svc-%02d", i), id); ok {
+				found = true
+				if v.DeletedAt != nil {
+					t.Errorf("version %d is still deleted", id)
+				}
+			}
 		}
 	}
 }
