@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/ghpackages/restore/api"
+)
+
+// applyPlan applies the plan with a journal next to the plan file, if there
+// is one, and reports.
+func (c *cli) applyPlan(ctx context.Context, cancel context.CancelFunc, client *api.Client, plan api.Plan) int {
+	planFile := c.plan
+	if planFile == "" {
+		planFile = c.savePlan
+	}
+	opts := &api.ApplyOptions{Sending: c.rep.sending, Progress: func(p api.Progress) {
+		c.rep.progress(p)
+		if c.stdout.Err() != nil {
+			cancel() // nobody reads the output: stop after this version
+		}
+	}}
+	if planFile != "" {
+		j, err := api.OpenJournal(journalPath(planFile))
+		if err != nil {
+			return c.fail(err)
+		}
+		defer j.Close()
+		if n := j.Done(); n > 0 && c.mode != modeJSON {
+			fmt.Fprintf(c.stdout, "Resuming: the journal %s records %s done.\n", journalPath(planFile), plural(n, "restore"))
+		}
+		opts.Journal = j
+	}
+	c.rep.begin(len(plan.Items))
+	rep, err := client.Apply(ctx, plan, opts)
+	c.rep.end()
+	if err != nil {
+		if ctx.Err() != nil {
+			c.printInterrupted(rep, c.resumeCommand(planFile))
+			return exitInterrupted
+		}
+		c.printReport(rep)
+		return c.fail(err)
+	}
+	c.printReport(rep)
+	var missing []api.Package
+	for _, p := range rep.Packages {
+		if errors.Is(p.Err, api.ErrNotFound) && p.Outcome == api.OutcomeFailed {
+			missing = append(missing, p.Package)
+		}
+	}
+	if len(missing) > 0 {
+		return c.notFound(ctx, client, missing, true)
+	}
+	if !rep.OK() {
+		return exitFailed
+	}
+	return exitOK
+}
+
+// resumeCommand is the command that resumes: the plan file with the
+// connection flags given, or, without a plan file, the same command (what is
+// restored is no longer selected).
+func (c *cli) resumeCommand(planFile string) string {
+	if planFile == "" {
+		return "restore " + shellJoin(c.args)
+	}
+	args := []string{"--plan", planFile}
+	for _, name := range []string{"base-url", "pacing", "timeout"} {
+		if c.given[name] {
+			args = append(args, "--"+name, flagValue(c, name))
+		}
+	}
+	return "restore " + shellJoin(append(args, "--apply"))
+}
+
+func flagValue(c *cli, name string) string {
+	switch name {
+	case "base-url":
+		return c.baseURL
+	case "pacing":
+		return c.pacing.String()
+	}
+	return c.timeout.String()
+}
+
+// shellJoin quotes arguments for a POSIX shell where needed.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=@,+%") == "" {
+			out[i] = a
+		} else {
+			out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(out, " ")
+}
