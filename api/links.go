@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -109,6 +110,56 @@ func nextLink(h http.Header) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// readPages reads a listing page by page and yields its items: first is
+// the first page's URL, pages follows the next links, each page is a JSON
+// array of G that conv turns into T, and id tells items apart: an id
+// already yielded is skipped. An error is yielded once, with a zero T, and
+// ends the listing; so does yield returning false, before any further page
+// is fetched.
+func readPages[G, T any](ctx context.Context, c *Client, op Operation, kind OwnerKind, typ PackageType, first string, pages *pager,
+	id func(*G) int64, conv func(*G) T, yield func(T, error) bool) {
+	var zero T
+	opID := op.ID(kind)
+	pages.redact = c.secrets.redact
+	seen := map[int64]struct{}{}
+	cctx, st := newCall(ctx)
+	resp, err := c.send(cctx, http.MethodGet, first)
+	for {
+		if err != nil {
+			yield(zero, c.sendError(opID, err))
+			return
+		}
+		if resp.StatusCode != http.StatusOK {
+			yield(zero, c.errorFrom(op, kind, resp, st, typ))
+			return
+		}
+		next, nerr := pages.next(resp.Header)
+		var page []G
+		if err := c.decode(opID, resp, &page); err != nil {
+			yield(zero, err)
+			return
+		}
+		for i := range page {
+			k := id(&page[i])
+			if _, dup := seen[k]; dup {
+				continue
+			}
+			seen[k] = struct{}{}
+			if !yield(conv(&page[i]), nil) {
+				return
+			}
+		}
+		if nerr != nil {
+			yield(zero, nerr)
+			return
+		}
+		if next == nil {
+			return
+		}
+		resp, err = c.send(cctx, http.MethodGet, next.String())
+	}
 }
 
 // pager follows the next links of one listing.

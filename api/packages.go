@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"iter"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
@@ -78,50 +77,14 @@ func (c *Client) Packages(ctx context.Context, owner Owner, pkgType PackageType,
 			yield(PackageInfo{}, err)
 			return
 		}
-		op := OpListPackages.ID(owner.kind)
 		filters := url.Values{"package_type": {string(pkgType)}, "per_page": {strconv.Itoa(o.PerPage)}}
 		if o.Visibility != "" {
 			filters.Set("visibility", o.Visibility)
 		}
-		pages := newPager(c.base, op, owner, "/packages", filters)
-		pages.redact = c.secrets.redact
-		seen := map[int64]struct{}{}
-		cctx, st := newCall(ctx)
-		resp, err := c.send(cctx, http.MethodGet, c.packagesURL(owner, pkgType, o.PerPage, o.Visibility))
-		for {
-			if err != nil {
-				yield(PackageInfo{}, c.sendError(op, err))
-				return
-			}
-			if resp.StatusCode != http.StatusOK {
-				yield(PackageInfo{}, c.errorFrom(OpListPackages, owner.kind, resp, st, pkgType))
-				return
-			}
-			next, nerr := pages.next(resp.Header)
-			var page []gen.Package
-			if err := c.decode(op, resp, &page); err != nil {
-				yield(PackageInfo{}, err)
-				return
-			}
-			for i := range page {
-				g := &page[i]
-				if _, dup := seen[int64(g.ID)]; dup {
-					continue
-				}
-				seen[int64(g.ID)] = struct{}{}
-				if !yield(packageFrom(owner, pkgType, g), nil) {
-					return
-				}
-			}
-			if nerr != nil {
-				yield(PackageInfo{}, nerr)
-				return
-			}
-			if next == nil {
-				return
-			}
-			resp, err = c.send(cctx, http.MethodGet, next.String())
-		}
+		pages := newPager(c.base, OpListPackages.ID(owner.kind), owner, "/packages", filters)
+		readPages(ctx, c, OpListPackages, owner.kind, pkgType, c.packagesURL(owner, pkgType, o.PerPage, o.Visibility), pages,
+			func(g *gen.Package) int64 { return int64(g.ID) },
+			func(g *gen.Package) PackageInfo { return packageFrom(owner, pkgType, g) }, yield)
 	}
 }
 

@@ -137,45 +137,9 @@ func (c *Client) Versions(ctx context.Context, pkg Package, opts *ListOptions) i
 			return
 		}
 		kind := pkg.Owner.kind
-		op := OpListVersions.ID(kind)
-		pages := newPager(c.base, op, pkg.Owner, "/packages/"+string(pkg.Type)+"/"+pkg.Name+"/versions",
+		pages := newPager(c.base, OpListVersions.ID(kind), pkg.Owner, "/packages/"+string(pkg.Type)+"/"+pkg.Name+"/versions",
 			url.Values{"state": {string(o.State)}, "per_page": {strconv.Itoa(o.PerPage)}})
-		pages.redact = c.secrets.redact
-		seen := map[int64]struct{}{}
-		cctx, st := newCall(ctx)
-		resp, err := c.send(cctx, http.MethodGet, c.versionsURL(pkg, o.State, o.PerPage))
-		for {
-			if err != nil {
-				yield(Version{}, c.sendError(op, err))
-				return
-			}
-			if resp.StatusCode != http.StatusOK {
-				yield(Version{}, c.errorFrom(OpListVersions, kind, resp, st, pkg.Type))
-				return
-			}
-			next, nerr := pages.next(resp.Header)
-			var page []gen.PackageVersion
-			if err := c.decode(op, resp, &page); err != nil {
-				yield(Version{}, err)
-				return
-			}
-			for i := range page {
-				if _, dup := seen[int64(page[i].ID)]; dup {
-					continue
-				}
-				seen[int64(page[i].ID)] = struct{}{}
-				if !yield(versionFrom(&page[i]), nil) {
-					return
-				}
-			}
-			if nerr != nil {
-				yield(Version{}, nerr)
-				return
-			}
-			if next == nil {
-				return
-			}
-			resp, err = c.send(cctx, http.MethodGet, next.String())
-		}
+		readPages(ctx, c, OpListVersions, kind, pkg.Type, c.versionsURL(pkg, o.State, o.PerPage), pages,
+			func(g *gen.PackageVersion) int64 { return int64(g.ID) }, versionFrom, yield)
 	}
 }
