@@ -51,7 +51,8 @@ read:packages and write:packages; listing deleted versions needs delete:packages
 Plans and resuming: --save-plan FILE writes the plan; --plan FILE --apply applies it
 exactly as written and needs only the connection flags. Each outcome is journaled in
 FILE.journal as it happens, so running the same command again resumes without
-sending any restore twice.
+sending any restore twice. Without a plan file nothing is journaled: running the
+same command again selects only what is still deleted.
 
 Images: --image and --broken restore whole multi-arch images of a container
 package: the index, every platform, the buildx attestations and the cosign
