@@ -20,7 +20,8 @@ import (
 // and logs. Strings shaped like GitHub tokens in server text are masked too.
 func TestTokenIsMaskedEverywhere(t *testing.T) {
 	const foreign = "ghs_16C7e42F292c6912E7710c838347Ae178B4a"
-	secretLike := []string{testToken, testToken[4:], foreign[4:]}
+	const fineGrained = "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz"
+	secretLike := []string{testToken, testToken[4:], foreign[4:], fineGrained[11:]}
 	check := func(t *testing.T, what string, texts ...string) {
 		t.Helper()
 		for _, s := range texts {
@@ -38,7 +39,7 @@ func TestTokenIsMaskedEverywhere(t *testing.T) {
 		}
 		return out
 	}
-	echo := "Bearer " + testToken + " and " + foreign
+	echo := "Bearer " + testToken + " and " + foreign + " or " + fineGrained
 	t.Run("server text", func(t *testing.T) {
 		for _, st := range []int{401, 403, 404, 429, 500} {
 			var logs strings.Builder

@@ -57,20 +57,20 @@ func redact(text string, known ...string) string {
 			text = strings.ReplaceAll(text, k, redacted)
 		}
 	}
-	if !strings.Contains(text, "gh") {
+	if !strings.Contains(text, "gh") && !strings.Contains(text, "github_pat_") {
 		return text
 	}
 	var b strings.Builder
 	last := 0 // text[:last] is written (or not yet needed)
 	for i := 0; i < len(text); {
-		j := strings.Index(text[i:], "gh")
+		j := strings.IndexByte(text[i:], 'g') // every prefix starts with "g"
 		if j < 0 {
 			break
 		}
 		i += j
 		n := tokenPrefixAt(text, i)
 		if n == 0 {
-			i += 2
+			i++
 			continue
 		}
 		end := i + n
