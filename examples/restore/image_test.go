@@ -210,3 +210,22 @@ func TestImageTokenNeverReachesARealmOnAnotherHost(t *testing.T) {
 		t.Fatal("the foreign realm received a request")
 	}
 }
+
+func TestImageBrokenFindsTheBrokenImagesAndRestoresThem(t *testing.T) {
+	f := newImageFake(t)
+	for i := range 4 {
+		f.reg.SeedIndex("octo-org", "team/web", apitest.ImageSpec{Tags: []string{"v0." + strconv.Itoa(i)}, Platforms: []string{"linux/amd64"}})
+	}
+	// Only the demo image (v1.4.0, latest) is broken: its children are deleted.
+	out, _, code := f.do(t, "--broken")
+	if code != exitOK || !strings.Contains(out, "Scanned 5 tagged images of octo-org/team/web: 1 image broken.") || strings.Count(out, "restore version ") != 6 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	out, _, code = f.do(t, "--broken", "--apply", "--verify")
+	if code != exitOK || !strings.Contains(out, "1 image whole.") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if got := f.restores(); !slices.Equal(got, f.deleted()) {
+		t.Fatalf("restores %v, want %v", got, f.deleted())
+	}
+}
