@@ -18,8 +18,8 @@ func (c *cli) applyPlan(ctx context.Context, cancel context.CancelFunc, client *
 	}
 	opts := &api.ApplyOptions{Sending: c.rep.sending, Progress: func(p api.Progress) {
 		c.rep.progress(p)
-		if c.stdout.Err() != nil {
-			cancel() // nobody reads the output: stop after this version
+		if c.stdout.Err() != nil || c.stop.stopRequested() {
+			cancel() // Ctrl-C, or nobody reads the output: stop after this version
 		}
 	}}
 	if planFile != "" {

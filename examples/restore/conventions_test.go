@@ -121,7 +121,7 @@ func TestWaitsAreSaidPlainAndAsJSON(t *testing.T) {
 
 func TestTimeoutBoundsEachAttempt(t *testing.T) {
 	srv, d := fake(t)
-	front, _ := holdNth(t, srv.URL, "GET", 1) // the first listing never answers
+	front, _, _ := holdNth(t, srv.URL, "GET", 1) // the first listing never answers
 	cmd := withToken(d).command(t, "--base-url", front, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted", "--timeout", "50ms")
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {

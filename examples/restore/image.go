@@ -98,6 +98,7 @@ func (c *cli) runImages(ctx context.Context) int {
 	if err != nil {
 		return c.fail(usageErr("%s", message(err)))
 	}
+	defer rc.CloseIdleConnections()
 	r, err := image.NewRestorer(client, rc, pkg, nil)
 	if err != nil {
 		return c.fail(err)
@@ -132,6 +133,7 @@ func (c *cli) runImages(ctx context.Context) int {
 		ir.summary("plan", plan, 0, exitOK)
 		return exitOK
 	}
+	ir.total = len(plan.Restores())
 	res, err := r.Apply(ctx, plan, ir.restored)
 	if err != nil {
 		if ctx.Err() != nil {

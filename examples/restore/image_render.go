@@ -11,15 +11,20 @@ import (
 // image on stdout, or, with --json, one object per image, restore and
 // summary.
 type imageReport struct {
-	c *cli
+	c           *cli
+	done, total int // restores so far, and planned (it grows as deleted indexes are walked)
 }
 
 // restored is Apply's progress callback.
 func (ir *imageReport) restored(x image.Restored) {
 	c := ir.c
+	ir.done++
+	ir.total = max(ir.total, ir.done)
 	if c.mode == modeJSON {
-		emit(c.stdout, map[string]any{"type": "restore", "version_id": x.VersionID, "digest": x.Digest, "role": x.Role,
-			"platform": x.Platform, "outcome": x.Outcome, "error": x.Error})
+		emit(c.stdout, struct {
+			Type string `json:"type"`
+			image.Restored
+		}{"restore", x})
 		return
 	}
 	what := string(x.Role)
@@ -27,10 +32,10 @@ func (ir *imageReport) restored(x image.Restored) {
 		what += " " + x.Platform
 	}
 	if x.Err != nil {
-		fmt.Fprintf(c.stderr, "failed   version %d (%s): %s\n", x.VersionID, what, escape(x.Error))
+		fmt.Fprintf(c.stderr, "[%d/%d] failed   version %d (%s): %s\n", ir.done, ir.total, x.VersionID, what, escape(x.Error))
 		return
 	}
-	fmt.Fprintf(c.stderr, "%-8s version %d (%s)\n", x.Outcome, x.VersionID, what)
+	fmt.Fprintf(c.stderr, "[%d/%d] %-8s version %d (%s)\n", ir.done, ir.total, x.Outcome, x.VersionID, what)
 }
 
 // finish prints the last phase and its summary, and returns the exit code.
@@ -46,9 +51,15 @@ func (ir *imageReport) print(phase string, p image.Plan) {
 	c := ir.c
 	if c.mode == modeJSON {
 		for _, img := range p.Images {
-			emit(c.stdout, map[string]any{"type": "image", "phase": phase, "package": p.Package, "root": img.Root, "digest": img.Digest,
-				"tags": img.Tags, "whole": img.Whole(), "pending": img.Pending, "tags_ok": img.TagsOK, "error": img.Err,
-				"manifests": img.Manifests, "platforms": img.Platforms()})
+			obj := map[string]any{"type": "image", "phase": phase, "package": p.Package, "root": img.Root, "digest": img.Digest,
+				"tags": img.Tags, "whole": img.Whole(), "pending": img.Pending, "manifests": img.Manifests, "platforms": img.Platforms()}
+			if img.TagsOK != nil {
+				obj["tags_ok"] = *img.TagsOK
+			}
+			if img.Err != "" {
+				obj["error"] = img.Err
+			}
+			emit(c.stdout, obj)
 		}
 		return
 	}

@@ -51,16 +51,18 @@ func restoresOf(srv *apitest.Server) []int64 {
 }
 
 // holdNth puts a proxy in front of the fake that forwards everything but
-// the nth request with the method, which it holds until the client goes
-// away (a request in flight), after closing arrived.
-func holdNth(t *testing.T, target, method string, n int) (url string, arrived <-chan struct{}) {
+// the nth request with the method: that one it holds (a request in flight),
+// after closing arrived, until release is called (then it goes on to the
+// fake) or the client goes away.
+func holdNth(t *testing.T, target, method string, n int) (url string, arrived <-chan struct{}, release func()) {
 	t.Helper()
 	u, err := neturl.Parse(target)
 	if err != nil {
 		t.Fatal(err)
 	}
 	proxy := httputil.NewSingleHostReverseProxy(u)
-	ch := make(chan struct{})
+	ch, released := make(chan struct{}), make(chan struct{})
+	var once sync.Once
 	var mu sync.Mutex
 	seen := 0
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -71,14 +73,17 @@ func holdNth(t *testing.T, target, method string, n int) (url string, arrived <-
 			mu.Unlock()
 			if hold {
 				close(ch)
-				<-r.Context().Done()
-				return
+				select {
+				case <-r.Context().Done():
+					return
+				case <-released:
+				}
 			}
 		}
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
-	return front.URL, ch
+	return front.URL, ch, func() { once.Do(func() { close(released) }) }
 }
 
 func TestInterruptedApplyResumesFromItsJournal(t *testing.T) {
@@ -87,7 +92,7 @@ func TestInterruptedApplyResumesFromItsJournal(t *testing.T) {
 	planFile := filepath.Join(t.TempDir(), "plan.json")
 	r := withToken(d)
 	// Three restores are answered; the fourth is held until the client goes.
-	front, fourth := holdNth(t, srv.URL, http.MethodPost, 4)
+	front, fourth, _ := holdNth(t, srv.URL, http.MethodPost, 4)
 	out, errOut, code := r.do(t, "--base-url", front, "--org", "octo-org", "--type", "npm", "--package", "ten", "--all-deleted", "--save-plan", planFile)
 	if code != 0 || !strings.Contains(out, "Plan saved to "+planFile) || !strings.Contains(out, "restore --plan "+planFile+" --base-url "+front+" --apply") {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
@@ -98,15 +103,16 @@ func TestInterruptedApplyResumesFromItsJournal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	lines := collect(stdout)
+	lines, errLines := collect(stdout), collect(stderr)
 	lines.waitFor(t, "[3/10] restored")
-	<-fourth // the fourth restore is in flight
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
+	<-fourth // the fourth restore is in flight: the first Ctrl-C lets it finish,
+	cmd.Process.Signal(syscall.SIGINT)
+	errLines.waitFor(t, "Stopping after the restore in flight")
+	cmd.Process.Signal(syscall.SIGINT) // the second abandons it
 	lines.waitFor(t, "To resume:")
 	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
 		t.Errorf("exit %d, want %d", code, exitInterrupted)
@@ -213,7 +219,7 @@ func TestPlanFileIsCheckedBeforeUse(t *testing.T) {
 
 func TestInterruptWhilePlanningChangesNothing(t *testing.T) {
 	srv, d := fake(t)
-	front, listing := holdNth(t, srv.URL, http.MethodGet, 1)
+	front, listing, _ := holdNth(t, srv.URL, http.MethodGet, 1)
 	cmd := withToken(d).command(t, "--base-url", front, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted", "--apply")
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
@@ -228,5 +234,35 @@ func TestInterruptWhilePlanningChangesNothing(t *testing.T) {
 	}
 	if n := len(posts(srv)); n != 0 {
 		t.Errorf("%d POSTs", n)
+	}
+}
+
+func TestFirstCtrlCLetsTheRestoreInFlightFinish(t *testing.T) {
+	srv, d := fake(t)
+	ids := tenDeleted(t, srv)
+	front, fourth, release := holdNth(t, srv.URL, http.MethodPost, 4)
+	cmd := withToken(d).command(t, "--base-url", front, "--org", "octo-org", "--type", "npm", "--package", "ten", "--all-deleted", "--apply", "--pacing", "0")
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines, errLines := collect(stdout), collect(stderr)
+	<-fourth
+	cmd.Process.Signal(syscall.SIGINT)
+	errLines.waitFor(t, "Stopping after the restore in flight")
+	release() // GitHub answers the restore in flight
+	lines.waitFor(t, "To resume:")
+	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
+		t.Errorf("exit %d", code)
+	}
+	for _, want := range []string{"[4/10] restored " + itoa(ids[3]), "  done:       4 versions", "  in flight:  none", "  not tried:  6 versions",
+		"To resume:\n  restore --base-url " + front + " --org octo-org"} {
+		if !strings.Contains(lines.text(), want) {
+			t.Errorf("the report lacks %q:\n%s", want, lines.text())
+		}
+	}
+	if n := len(posts(srv)); n != 4 {
+		t.Errorf("%d restores reached GitHub, want 4", n)
 	}
 }

@@ -27,17 +27,17 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// After the first Ctrl-C the tool stops cleanly; a second one kills it.
-	context.AfterFunc(ctx, stop)
+	// Ctrl-C and SIGTERM reach the tool as interrupts (see interrupt.go).
+	interrupts := make(chan os.Signal, 1)
+	signal.Notify(interrupts, os.Interrupt, syscall.SIGTERM)
 	// A write to a closed pipe then returns EPIPE, which the tool reports,
 	// instead of killing the process in the middle of an apply.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
-	code := run(ctx, env{
+	code := run(context.Background(), env{
 		args: os.Args[1:], getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		tty: isTerminal(os.Stderr), width: terminalWidth(), now: time.Now,
+		tty: isTerminal(os.Stderr), width: terminalWidth(), now: time.Now, interrupts: interrupts,
+		stopSignals: func() { signal.Stop(interrupts) },
 	})
-	stop()
 	os.Exit(code)
 }
 
@@ -63,6 +63,10 @@ type env struct {
 	tty            bool
 	width          int // of the terminal, 0 if unknown
 	now            func() time.Time
+	// interrupts delivers Ctrl-C (and SIGTERM); stopSignals gives them back
+	// their default action, so that a last Ctrl-C kills.
+	interrupts  <-chan os.Signal
+	stopSignals func()
 }
 
 // cli is one run of the tool.
@@ -76,6 +80,7 @@ type cli struct {
 	tok            token
 	// label names what was selected, for a plan with no items.
 	label string
+	stop  *stopper
 }
 
 func run(ctx context.Context, e env) int {
@@ -107,6 +112,8 @@ func run(ctx context.Context, e env) int {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	c.stop = &stopper{cancel: cancel}
+	go c.watchInterrupts(ctx)
 	code := c.main(ctx, cancel)
 	return c.finish(code)
 }

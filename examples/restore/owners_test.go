@@ -115,7 +115,7 @@ func TestSweepOf30PackagesResumesAcrossPackages(t *testing.T) {
 			want[ids[2]], want[ids[3]] = true, true
 		}
 	}
-	front, sixth := holdNth(t, srv.URL, "POST", 6)
+	front, sixth, _ := holdNth(t, srv.URL, "POST", 6)
 	planFile := filepath.Join(t.TempDir(), "sweep.json")
 	r := withToken(d)
 	out, errOut, code := r.do(t, "--base-url", front, "--org", d.Org, "--type", "npm", "--package", "svc-*", "--deleted-since", "1h", "--save-plan", planFile)
@@ -125,12 +125,15 @@ func TestSweepOf30PackagesResumesAcrossPackages(t *testing.T) {
 
 	cmd := r.command(t, "--base-url", front, "--plan", planFile, "--apply", "--pacing", "0")
 	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	lines := collect(stdout)
+	lines, errLines := collect(stdout), collect(stderr)
 	<-sixth
 	cmd.Process.Signal(syscall.SIGINT)
+	errLines.waitFor(t, "Stopping after the restore in flight")
+	cmd.Process.Signal(syscall.SIGINT) // abandon it
 	lines.waitFor(t, "To resume:")
 	if code := exitCode(t, cmd.Wait()); code != exitInterrupted || !strings.Contains(lines.text(), "not tried:  8 versions") {
 		t.Fatalf("exit %d:\n%s", code, lines.text())

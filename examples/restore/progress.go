@@ -188,6 +188,9 @@ func itemText(it api.PlanItem) string {
 func (r *reporter) waited(ev api.WaitEvent) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.current != nil {
+		r.wait, r.waitEnds = &ev, r.now().Add(ev.Wait)
+	}
 	switch r.mode {
 	case modeJSON:
 		v := map[string]any{"type": "wait", "reason": ev.Reason, "seconds": ev.Wait.Seconds(), "until": ev.Until.UTC().Format(time.RFC3339),
@@ -200,7 +203,6 @@ func (r *reporter) waited(ev api.WaitEvent) {
 		}
 		emit(r.stdout, v)
 	case modeTTY:
-		r.wait, r.waitEnds = &ev, r.now().Add(ev.Wait)
 		if ev.Reason == api.ReasonPacing {
 			r.draw() // routine: only on the progress line
 			return
@@ -258,9 +260,8 @@ func (r *reporter) draw() {
 	if r.current != nil {
 		b.WriteString(" " + itemText(*r.current))
 	}
-	if r.wait != nil {
-		left := max(r.waitEnds.Sub(now), 0)
-		fmt.Fprintf(&b, " · waiting %s (%s)", roundDuration(left), r.wait.Reason)
+	if r.wait != nil && now.Before(r.waitEnds) {
+		fmt.Fprintf(&b, " · waiting %s (%s)", roundDuration(r.waitEnds.Sub(now)), r.wait.Reason)
 	} else if r.current != nil {
 		b.WriteString(" · restoring")
 	}
@@ -309,4 +310,19 @@ func roundDuration(d time.Duration) time.Duration {
 		return d.Round(100 * time.Millisecond)
 	}
 	return d.Round(time.Millisecond)
+}
+
+// onTheWire reports whether a restore is being sent or answered: one is
+// under way and the client is not waiting before an attempt.
+func (r *reporter) onTheWire() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.current != nil && (r.wait == nil || !r.now().Before(r.waitEnds))
+}
+
+// note prints a line of the tool's own on stderr, above the progress line.
+func (r *reporter) note(line string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.println(r.stderr, line)
 }
