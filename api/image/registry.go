@@ -58,6 +58,8 @@ type Registry struct {
 	client    *auth.Client
 	sem       chan struct{}
 
+	pool *http.Transport // the default transport, nil with WithTransport
+
 	mu           sync.Mutex
 	repos        map[string]*remote.Repository
 	referrersAPI map[string]bool
@@ -80,7 +82,11 @@ func NewRegistry(opts ...Option) (*Registry, error) {
 	}
 	base := cfg.transport
 	if base == nil {
-		base = http.DefaultTransport
+		// A pool of its own, one connection per read in flight.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxConnsPerHost, t.MaxIdleConnsPerHost = cfg.maxInFlight+1, cfg.maxInFlight+1
+		r.pool = t
+		base = t
 	}
 	rt := &retryTransport{base: &hostGuard{host: cfg.host, base: base}, clock: cfg.clock, retries: cfg.retries, hook: cfg.waitHook}
 	r.client = &auth.Client{
@@ -105,6 +111,14 @@ func NewRegistry(opts ...Option) (*Registry, error) {
 		}
 	}
 	return r, nil
+}
+
+// CloseIdleConnections closes the idle connections of the client's own
+// pool (not those of a transport given with WithTransport).
+func (r *Registry) CloseIdleConnections() {
+	if r.pool != nil {
+		r.pool.CloseIdleConnections()
+	}
 }
 
 // Host returns the registry's host (and port), as images are named:
