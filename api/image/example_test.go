@@ -35,6 +35,7 @@ func ExampleRestorer() {
 	if err != nil {
 		panic(err)
 	}
+	defer rc.CloseIdleConnections()
 	pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}
 	r, err := image.NewRestorer(client, rc, pkg, &image.RestorerOptions{Clock: clock})
 	if err != nil {
@@ -87,6 +88,7 @@ func ExampleRestorer_Check() {
 	if err != nil {
 		panic(err)
 	}
+	defer rc.CloseIdleConnections()
 	r, err := image.NewRestorer(nil, rc, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}, nil)
 	if err != nil {
 		panic(err)

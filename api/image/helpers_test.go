@@ -8,10 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/apitest"
 	"github.com/ghpackages/restore/api/image"
 )
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const testToken = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"
 
@@ -46,6 +50,7 @@ func newEnv(t testing.TB, regOpts []apitest.RegistryOption, opts ...image.Option
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(rc.CloseIdleConnections)
 	e := &env{gh: gh, reg: reg, clock: clock, c: c, rc: rc, pkg: api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "team/app"}}
 	e.r = e.restorer(t)
 	return e
