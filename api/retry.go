@@ -2,11 +2,14 @@ package api
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -120,10 +123,22 @@ func isMutating(method string) bool {
 	return false
 }
 
-// retryableNetErr tells a transient network error from a final one: a
-// failing token source and a redirect not followed are final.
+// retryableNetErr tells a transient network error from a final one. Final
+// are a failing token source, a redirect not followed, a host name that does
+// not exist (a typo in the base URL should not take retries to surface) and
+// a certificate the client does not trust.
 func retryableNetErr(err error) bool {
-	return !errors.Is(err, errTokenSource) && !errors.Is(err, ErrRedirect)
+	if errors.Is(err, errTokenSource) || errors.Is(err, ErrRedirect) {
+		return false
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return false
+	}
+	var cert *tls.CertificateVerificationError
+	var unknownCA x509.UnknownAuthorityError
+	var host x509.HostnameError
+	return !errors.As(err, &cert) && !errors.As(err, &unknownCA) && !errors.As(err, &host)
 }
 
 // retryTransport retries what GitHub says may be retried, waits as GitHub

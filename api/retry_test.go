@@ -3,6 +3,8 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -589,5 +591,55 @@ func TestEveryWaitIsReported(t *testing.T) {
 	}
 	if g := evs.of(api.ReasonGate); len(g) != 1 || g[0].Wait < 10*time.Second || g[0].Wait > 11*time.Second {
 		t.Errorf("gate events = %+v (all: %v)", g, evs.reasons())
+	}
+}
+
+// failingTransport fails every request with err, counting them.
+type failingTransport struct {
+	err  error
+	sent atomic.Int32
+}
+
+func (f *failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	f.sent.Add(1)
+	return nil, f.err
+}
+
+// A host that does not exist, or a certificate the client does not trust,
+// ends the call at once: retrying cannot help, and a typo in the base URL
+// must not take a minute of backoff to surface. A dropped connection is
+// retried.
+func TestFinalNetworkErrorsAreNotRetried(t *testing.T) {
+	tests := []struct {
+		name  string
+		err   error
+		tries int32
+	}{
+		{"no such host", &net.DNSError{Err: "no such host", Name: "api.gihtub.com", IsNotFound: true}, 1},
+		{"unknown authority", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, 1},
+		{"wrong host in certificate", x509.HostnameError{Certificate: &x509.Certificate{}, Host: "x"}, 1},
+		{"temporary DNS failure", &net.DNSError{Err: "server misbehaving", Name: "api.github.com", IsTemporary: true}, 3},
+		{"connection reset", &net.OpError{Op: "read", Net: "tcp", Err: errors.New("connection reset by peer")}, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := apitest.NewClock(start)
+			ft := &failingTransport{err: tt.err}
+			c, err := api.New(api.WithBaseURL("https://api.github.com"), api.WithToken(testToken), api.WithTransport(ft), api.WithClock(clock),
+				api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 3, MaxWait: time.Minute, BaseDelay: time.Second, MaxDelay: time.Second}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.GetVersion(context.Background(), restorePkg, 1)
+			if err == nil || !errors.Is(err, tt.err) && !strings.Contains(err.Error(), tt.err.Error()) {
+				t.Fatalf("err = %v, want %v", err, tt.err)
+			}
+			if n := ft.sent.Load(); n != tt.tries {
+				t.Errorf("%d attempts, want %d", n, tt.tries)
+			}
+			if tt.tries == 1 && clock.Slept() != 0 {
+				t.Errorf("waited %v before failing", clock.Slept())
+			}
+		})
 	}
 }
