@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ghpackages/restore/api"
@@ -40,6 +41,55 @@ type walk struct {
 	seen map[string]bool
 	// root is the root manifest when verify read it by tag already.
 	root *Manifest
+	// heads and refs are verify's answers for an index's children, read
+	// concurrently before the walk visits them in order.
+	heads map[string]headResult
+	refs  map[string]refsResult
+}
+
+type headResult struct {
+	d   Descriptor
+	err error
+}
+
+type refsResult struct {
+	refs []Descriptor
+	err  error
+}
+
+// prefetch reads, concurrently, what verify needs of an index's children:
+// a HEAD of each manifest that is not an index, and the referrers of each
+// platform. The registry client bounds the reads in flight; the walk then
+// visits the children in order from these answers.
+func (w *walker) prefetch(ctx context.Context, wk *walk, m *Manifest, parent Role, platformOf map[string]string) {
+	if w.versions != nil {
+		return
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, c := range m.Children {
+		if c.IsIndex() || wk.seen[c.Digest] {
+			continue
+		}
+		role, _ := childRole(c, parent, platformOf)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := w.head(ctx, c.Digest)
+			var rr *refsResult
+			if err == nil && role == RolePlatform {
+				refs, err := w.reg.Referrers(ctx, w.repo, c.Digest)
+				rr = &refsResult{refs, err}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			wk.heads[c.Digest] = headResult{d, err}
+			if rr != nil {
+				wk.refs[c.Digest] = *rr
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // plan walks one image with the listing.
@@ -116,7 +166,7 @@ func (w *walker) verify(ctx context.Context, img Image) Image {
 		img.Manifests = []Entry{{Role: RoleImage, Tag: img.Root, State: StateMissing, Why: "the registry does not serve this tag"}}
 		return img
 	}
-	wk := &walk{img: &img, seen: map[string]bool{}}
+	wk := &walk{img: &img, seen: map[string]bool{}, heads: map[string]headResult{}, refs: map[string]refsResult{}}
 	if root != nil && root.Digest == img.Digest {
 		wk.root = root
 	}
@@ -162,7 +212,11 @@ func (w *walker) walk(ctx context.Context, wk *walk, d Descriptor, role Role, pl
 			}
 		}
 	case w.versions == nil:
-		got, err := w.head(ctx, d.Digest)
+		h, ok := wk.heads[d.Digest]
+		if !ok {
+			h.d, h.err = w.head(ctx, d.Digest)
+		}
+		got, err := h.d, h.err
 		switch {
 		case errors.Is(err, ErrManifestUnknown):
 			e.State, e.Why = StateMissing, missingWhy(false)
@@ -185,6 +239,7 @@ func (w *walker) walk(ctx context.Context, wk *walk, d Descriptor, role Role, pl
 		for _, c := range m.Children {
 			platformOf[c.Digest] = c.Platform
 		}
+		w.prefetch(ctx, wk, m, e.Role, platformOf)
 		for _, c := range m.Children {
 			cr, cp := childRole(c, e.Role, platformOf)
 			w.walk(ctx, wk, c, cr, cp, d.Digest)
@@ -242,7 +297,11 @@ func (w *walker) referrers(ctx context.Context, wk *walk, subject string) {
 			return
 		}
 	}
-	refs, err := w.reg.Referrers(ctx, w.repo, subject)
+	cached, ok := wk.refs[subject]
+	if !ok {
+		cached.refs, cached.err = w.reg.Referrers(ctx, w.repo, subject)
+	}
+	refs, err := cached.refs, cached.err
 	if err != nil {
 		wk.img.Err, wk.img.err = err.Error(), err
 		return
