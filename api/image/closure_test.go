@@ -87,3 +87,21 @@ func TestReferrersAPIIsUsedWhereTheRegistryHasIt(t *testing.T) {
 		t.Fatalf("check: %v %+v", err, rep.Images[0].Manifests)
 	}
 }
+
+func TestConcurrentVerifyProbesTheReferrersAPIOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/s390x"}})
+	rep, err := e.r.Check(ctx(t), "v1")
+	if err != nil || !rep.Whole() {
+		t.Fatalf("check: %v %+v", err, rep)
+	}
+	probes := 0
+	for _, r := range e.reg.Requests() {
+		if r.Route == apitest.RegistryRouteReferrers {
+			probes++
+		}
+	}
+	if probes != 1 {
+		t.Fatalf("%d requests to the referrers API, want 1", probes)
+	}
+}

@@ -60,6 +60,7 @@ type Registry struct {
 
 	pool *http.Transport // the default transport, nil with WithTransport
 
+	probeMu      sync.Mutex
 	mu           sync.Mutex
 	repos        map[string]*remote.Repository
 	referrersAPI map[string]bool
@@ -255,6 +256,9 @@ func (r *Registry) Referrers(ctx context.Context, repo, dgst string) ([]Descript
 	if err != nil {
 		return nil, err
 	}
+	if _, err := r.HasReferrersAPI(ctx, repo); err != nil {
+		return nil, err
+	}
 	subject := ocispec.Descriptor{Digest: digest.Digest(dgst), MediaType: MediaTypeOCIManifest}
 	var out []Descriptor
 	seen := map[string]bool{}
@@ -305,6 +309,9 @@ func (r *Registry) HasReferrersAPI(ctx context.Context, repo string) (bool, erro
 	if err != nil {
 		return false, err
 	}
+	// One probe per repository, however many walks ask at once.
+	r.probeMu.Lock()
+	defer r.probeMu.Unlock()
 	r.mu.Lock()
 	known, ok := r.referrersAPI[repo]
 	r.mu.Unlock()
