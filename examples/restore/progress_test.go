@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ghpackages/restore/api"
+)
+
+func TestEveryWaitSaysWhatWhyAndHowLong(t *testing.T) {
+	until := time.Date(2026, 11, 26, 14, 15, 0, 0, time.UTC)
+	base := api.WaitEvent{Method: "POST", Path: "/orgs/o/packages/npm/p/versions/7/restore", Attempt: 2, Until: until}
+	tests := []struct {
+		reason api.WaitReason
+		status int
+		wait   time.Duration
+		want   string
+	}{
+		{api.ReasonSecondaryLimit, 403, time.Minute, "1m0s: GitHub's secondary rate limit (answer 403 to POST /orgs/o/packages/npm/p/versions/7/restore)"},
+		{api.ReasonPrimaryLimit, 403, 12 * time.Minute, "12m0s: the primary rate limit is used up until "},
+		{api.ReasonGate, 0, 3 * time.Minute, "3m0s: the primary rate limit is used up until "},
+		{api.ReasonServerError, 502, 1400 * time.Millisecond, "1.4s: retry after 502 from GitHub (POST /orgs/o/packages/npm/p/versions/7/restore, before attempt 2)"},
+		{api.ReasonNetwork, 0, time.Second, "1s: retry after a network error (POST /orgs/o/packages/npm/p/versions/7/restore, before attempt 2): connection reset"},
+		{api.ReasonTimeout, 0, 2 * time.Second, "2s: retry after an attempt timed out (POST /orgs/o/packages/npm/p/versions/7/restore, before attempt 2; see --timeout)"},
+		{api.ReasonTransientRestore, 422, 4 * time.Second, "4s: GitHub asked to try the restore again later (answer 422"},
+		{api.ReasonPacing, 0, 800 * time.Millisecond, "800ms: pacing, restores go at least --pacing apart as GitHub asks"},
+		{api.ReasonReadBudget, 0, 5 * time.Second, "5s: the read budget for this minute is spent"},
+	}
+	for _, tt := range tests {
+		ev := base
+		ev.Reason, ev.Status, ev.Wait = tt.reason, tt.status, tt.wait
+		if tt.reason == api.ReasonNetwork {
+			ev.Err = errors.New("connection reset")
+		}
+		if got := waitText(ev); !strings.HasPrefix(got, tt.want) {
+			t.Errorf("%s: %q, want it to start with %q", tt.reason, got, tt.want)
+		}
+	}
+}
+
+func TestProgressLineEstimatesTimeLeft(t *testing.T) {
+	now := time.Date(2026, 11, 26, 14, 0, 0, 0, time.UTC)
+	var stderr bytes.Buffer
+	r := &reporter{stderr: &stderr, stdout: &stderr, mode: modeTTY, width: 200, now: func() time.Time { return now }, pacing: time.Second}
+	r.began, r.total, r.stop = now.Add(-20*time.Second), 10, make(chan struct{}) // ten versions, begun 20 s ago
+	it := api.PlanItem{ID: 7, Name: "sha256:" + strings.Repeat("ab", 32)}
+	r.sending(api.Progress{Done: 4, Total: 10, Result: api.Result{Item: it}})
+	if got := stderr.String(); !strings.HasSuffix(got, "\r\x1b[K[4/10] 7 sha256:abababababab… · restoring · 0:20 elapsed · ~0:30 left") {
+		t.Errorf("line = %q", got)
+	}
+	stderr.Reset()
+	r.mode = modeTTY
+	r.waited(api.WaitEvent{Reason: api.ReasonPacing, Wait: 40 * time.Second, Method: "POST", Path: "/x"})
+	if got := stderr.String(); !strings.HasSuffix(got, "[4/10] 7 sha256:abababababab… · waiting 40s (write pacing) · 0:20 elapsed · ~0:45 left") {
+		t.Errorf("line = %q", got)
+	}
+	if r.onTheWire() {
+		t.Error("a restore waiting for pacing is said to be on the wire")
+	}
+	now = now.Add(41 * time.Second)
+	if !r.onTheWire() {
+		t.Error("after the wait the restore is not on the wire")
+	}
+}
