@@ -12,9 +12,10 @@ import (
 	"time"
 )
 
-// Client calls GitHub Packages' REST API for an organization's packages. It
-// is safe for concurrent use; mutating calls are paced and sent one at a
-// time (see WithWritePacing).
+// Client calls GitHub Packages' REST API for the packages of an
+// organization, a user or the authenticated user. It is safe for concurrent
+// use; mutating calls are paced and sent one at a time (see
+// WithWritePacing), and reads run under a budget (see WithReadBudget).
 type Client struct {
 	base      *url.URL
 	baseStr   string // base.String(), without a trailing slash
@@ -33,7 +34,8 @@ type Client struct {
 // New returns a Client. Every option is checked; the first bad one's error is
 // returned. Without options it talks to api.github.com (or GITHUB_API_URL)
 // with the token from GH_TOKEN or GITHUB_TOKEN, retries as GitHub
-// recommends and paces writes one second apart.
+// recommends, paces writes one second apart, keeps reads to 4 in flight and
+// 600 a minute, and bounds each attempt to 30 seconds.
 func New(opts ...Option) (*Client, error) {
 	cfg := config{
 		apiVersion:   DefaultAPIVersion,
@@ -227,9 +229,9 @@ func (c *Client) do(req *http.Request) (*http.Response, error) {
 func (c *Client) BaseURL() string { return c.base.String() }
 
 // HTTPClient returns the client's *http.Client, whose transport is the whole
-// stack (write pacing, retries and rate limits, GitHub's headers and the
-// token). Hand it to the generated client for operations the facade does not
-// wrap:
+// stack (retries and rate limits, GitHub's redirect rules, the read budget,
+// write pacing, the attempt bound, GitHub's headers and the token). Hand it
+// to the generated client for operations the facade does not wrap:
 //
 //	g, err := gen.NewClient(c.BaseURL(), gen.WithHTTPClient(c.HTTPClient()))
 func (c *Client) HTTPClient() *http.Client { return c.hc }
