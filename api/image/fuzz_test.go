@@ -1,0 +1,77 @@
+package image
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A manifest from the registry is decoded without panicking, and an index's
+// children are only ever read from an index.
+func FuzzDecodeManifest(f *testing.F) {
+	f.Add(MediaTypeOCIIndex, []byte(`{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":1,"platform":{"os":"linux","architecture":"arm","variant":"v7"}}]}`))
+	f.Add(MediaTypeOCIManifest, []byte(`{"schemaVersion":2,"config":{"mediaType":"application/vnd.in-toto+json"},"subject":{"digest":"sha256:00"}}`))
+	f.Add("", []byte(`{"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[{}]}`))
+	f.Add("text/html", []byte(`<html>`))
+	f.Fuzz(func(t *testing.T, mediaType string, body []byte) {
+		m, err := decodeManifest(Descriptor{Digest: "sha256:x", MediaType: mediaType}, body)
+		if err != nil {
+			return
+		}
+		if len(m.Children) > 0 && !m.IsIndex() {
+			t.Fatalf("an image manifest (%s) with children", m.MediaType)
+		}
+		for _, c := range m.Children {
+			if c.Platform != "" && strings.Count(c.Platform, "/") < 1 {
+				t.Fatalf("platform %q is not os/arch", c.Platform)
+			}
+		}
+	})
+}
+
+// A registry is plain http only on loopback, and its host is a bare
+// host[:port].
+func FuzzParseRegistry(f *testing.F) {
+	for _, s := range []string{"ghcr.io", "http://127.0.0.1:5000", "http://localhost", "https://user@h", "http://[::1]:1/", "http://10.0.0.1", "HTTP://LOCALHOST"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		host, plain, err := ParseRegistry(s)
+		if err != nil {
+			return
+		}
+		if host == "" || strings.ContainsAny(host, "/@?# ") {
+			t.Fatalf("ParseRegistry(%q) host %q", s, host)
+		}
+		if plain {
+			h := host
+			if hh, _, err := net.SplitHostPort(host); err == nil {
+				h = hh
+			}
+			if !loopback(strings.Trim(h, "[]")) {
+				t.Fatalf("ParseRegistry(%q): plain http to %q", s, host)
+			}
+		}
+	})
+}
+
+// Retry-After never makes a negative wait, and an absurd one is "too long".
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"7", "0", "-1", "99999999999999999999", "Wed, 21 Oct 2015 07:28:00 GMT", "soon"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, v string) {
+		d, ok := retryAfter(v, now)
+		if !ok {
+			return
+		}
+		if d < 0 {
+			t.Fatalf("retryAfter(%q) = %s", v, d)
+		}
+		if n := strings.TrimLeft(strings.TrimSpace(v), "0"); len(n) > 12 && strings.Trim(n, "0123456789") == "" && d <= maxWait {
+			t.Fatalf("retryAfter(%q) = %s, want beyond maxWait", v, d)
+		}
+	})
+}
