@@ -17,6 +17,7 @@ type hostGuard struct {
 	base http.RoundTripper
 }
 
+// RoundTrip refuses a request to another host, and sends the rest.
 func (g *hostGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !strings.EqualFold(req.URL.Host, g.host) {
 		if req.Body != nil {
@@ -44,6 +45,7 @@ type retryTransport struct {
 // maxWait caps one wait: a Retry-After beyond it is answered by giving up.
 const maxWait = 5 * time.Minute
 
+// RoundTrip sends req, waiting and retrying as the registry asks.
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	var lastAfter time.Duration
