@@ -229,3 +229,27 @@ func TestImageBrokenFindsTheBrokenImagesAndRestoresThem(t *testing.T) {
 		t.Fatalf("restores %v, want %v", got, f.deleted())
 	}
 }
+
+func TestImageWhoseIndexIsDeletedIsRestoredFirstThenWalked(t *testing.T) {
+	f := newImageFake(t)
+	if err := f.gh.DeleteVersion("octo-org", api.PackageTypeContainer, "team/web", f.demo.Image.Index.ID); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := f.do(t, "--image", "v1.4.0")
+	if code != exitOK || !strings.Contains(out, "pending: its manifests become known once it is restored") ||
+		!strings.Contains(out, "restore version "+strconv.FormatInt(f.demo.Image.Index.ID, 10)) {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	out, errOut, code := f.do(t, "--image", "v1.4.0", "--apply", "--verify")
+	if code != exitOK || !strings.Contains(out, "1 image whole.") {
+		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	want := append(f.deleted(), strconv.FormatInt(f.demo.Image.Index.ID, 10))
+	slices.Sort(want)
+	if got := f.restores(); !slices.Equal(got, want) {
+		t.Fatalf("restores %v, want %v", got, want)
+	}
+	if first := strings.SplitN(errOut, "\n", 2)[0]; !strings.Contains(first, "version "+strconv.FormatInt(f.demo.Image.Index.ID, 10)+" (index") && !strings.Contains(first, "version "+strconv.FormatInt(f.demo.Image.Index.ID, 10)+" (image") {
+		t.Fatalf("the index was not restored first: %q", first)
+	}
+}
