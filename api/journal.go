@@ -44,6 +44,11 @@ type journalKey struct {
 	id  int64
 }
 
+// ErrJournalInUse matches OpenJournal's error when another FileJournal (in
+// this or another process) holds the file: two runs must not apply the same
+// plan at once.
+var ErrJournalInUse = errors.New("the journal is in use by another run")
+
 // FileJournal is a Journal kept in a file of JSON lines, one JournalEntry
 // each, appended and synced as Apply goes. It is safe for concurrent use.
 type FileJournal struct {
@@ -52,13 +57,19 @@ type FileJournal struct {
 	last map[journalKey]Outcome
 }
 
-// OpenJournal opens (or creates) the journal file at path and reads what it
-// recorded so far. A torn last line (a crash while writing) is ignored; any
-// other line that is not an entry is an error. Close it when done.
+// OpenJournal opens (or creates) the journal file at path, locks it (on
+// Unix systems: a second OpenJournal of the same file fails with
+// ErrJournalInUse until the first is closed) and reads what it recorded so
+// far. A torn last line (a crash while writing) is ignored; any other line
+// that is not an entry is an error. Close it when done.
 func OpenJournal(path string) (*FileJournal, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening the journal: %w", err)
+	}
+	if err := lockJournal(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("opening the journal %s: %w", path, err)
 	}
 	j := &FileJournal{f: f, last: map[journalKey]Outcome{}}
 	if err := j.load(f); err != nil {

@@ -190,10 +190,10 @@ func TestJournalToleratesATornLastLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer j.Close()
 	if out, ok := j.Lookup(restorePkg, 5); !ok || out != api.OutcomeRestored || j.Done() != 1 {
 		t.Errorf("lookup = %q %v", out, ok)
 	}
+	j.Close()
 	if err := os.WriteFile(path, []byte("garbage\n"+string(line)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -294,4 +294,23 @@ func TestResentPackageRestoreAnsweredNameInUseCountsAsDone(t *testing.T) {
 	if out, _ := j.Lookup(lib, 0); out != api.OutcomeAlreadyActive {
 		t.Errorf("journal says %q", out)
 	}
+}
+
+func TestJournalIsHeldByOneRunAtATime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "plan.json.journal")
+	j, err := api.OpenJournal(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.OpenJournal(path); !errors.Is(err, api.ErrJournalInUse) {
+		t.Errorf("a second open: %v, want ErrJournalInUse", err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	j, err = api.OpenJournal(path)
+	if err != nil {
+		t.Fatalf("after Close: %v", err)
+	}
+	j.Close()
 }

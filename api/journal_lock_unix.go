@@ -1,0 +1,19 @@
+//go:build unix
+
+package api
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// lockJournal takes an exclusive advisory lock on the open journal, so that
+// two runs cannot apply the same plan at once. Closing the file releases it.
+func lockJournal(f *os.File) error {
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return ErrJournalInUse
+	}
+	return err
+}
