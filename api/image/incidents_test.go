@@ -215,3 +215,25 @@ func TestBrokenScansTaggedImagesAndPlansExactlyTheMissingPieces(t *testing.T) {
 		t.Fatalf("lost = %+v, want the expired platform named", lost)
 	}
 }
+
+// The digest was pushed again between the plan and the apply: GitHub
+// refuses the restore (the name is taken), and the manifest is there anyway.
+func TestDigestPushedAgainAfterThePlanCountsAsSatisfied(t *testing.T) {
+	e := newEnv(t, nil)
+	spec := apitest.ImageSpec{Tags: []string{"v7"}, Platforms: []string{"linux/amd64"}}
+	e.seed(spec)
+	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	plan, err := e.r.Plan(ctx(t), "v7")
+	if err != nil || len(plan.Restores()) != 1 {
+		t.Fatalf("plan: %v %+v", err, plan)
+	}
+	e.seed(spec) // pushed again: a new active version of the same digest
+	res, err := e.r.Apply(ctx(t), plan, nil)
+	if err != nil || res.Failed() != 0 || res.Restores[0].Outcome != api.OutcomeAlreadyActive {
+		t.Fatalf("apply: %v %+v", err, res.Restores)
+	}
+	rep, err := e.r.Verify(ctx(t), res.Plan)
+	if err != nil || !rep.Whole() {
+		t.Fatalf("verify: %v %+v", err, rep)
+	}
+}
