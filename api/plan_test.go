@@ -260,14 +260,19 @@ func TestDaysLeftAtRechecksTheWindow(t *testing.T) {
 // memJournal is a Journal in memory.
 type memJournal map[string]api.Outcome
 
-func (m memJournal) key(pkg api.Package, id int64) string { return pkg.String() + "#" + strconv.FormatInt(id, 10) }
+func (m memJournal) key(pkg api.Package, id int64) string {
+	return pkg.String() + "#" + strconv.FormatInt(id, 10)
+}
 
 func (m memJournal) Lookup(pkg api.Package, id int64) (api.Outcome, bool) {
 	o, ok := m[m.key(pkg, id)]
 	return o, ok
 }
 
-func (m memJournal) Record(e api.JournalEntry) error { m[m.key(e.Package, e.ID)] = e.Outcome; return nil }
+func (m memJournal) Record(e api.JournalEntry) error {
+	m[m.key(e.Package, e.ID)] = e.Outcome
+	return nil
+}
 
 func TestResentPackageRestoreAnsweredNameInUseCountsAsDone(t *testing.T) {
 	e := newEnv(t, nil)
