@@ -65,6 +65,9 @@ Examples:
   # Restore the versions deleted in a time window
   restore --org octo-org --type container --package team/app \
       --deleted-since 2026-11-24T14:00:00Z --deleted-until 2026-11-24T14:20:00Z --apply
+  # Undo a whole cleanup run: every container package of the org, one plan
+  restore --org octo-org --type container \
+      --deleted-since 2026-11-24T14:00:00Z --deleted-until 2026-11-24T14:20:00Z --save-plan undo.json
   # Review a plan, then apply it (run again to resume after an interruption)
   restore --user @me --type npm --package left-pad --all-deleted --save-plan plan.json
   restore --plan plan.json --apply
@@ -77,7 +80,8 @@ Examples:
 
 Exit codes:
   0    everything selected is restored, or the plan was printed
-  1    some versions failed, or their outcome is unknown, or an image is still broken
+  1    some versions failed, or their outcome is unknown, or an image is still broken,
+       or the output could not be written (a closed pipe)
   2    bad usage or input, or no token: nothing was sent
   3    the package was not found: deleted whole, or a typo in --package or --type
   130  interrupted: the report lists what is done, in flight and not tried
