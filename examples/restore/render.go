@@ -49,9 +49,9 @@ func (c *cli) printPlan(p api.Plan, now time.Time) {
 		for i, pkg := range p.RestorePackages {
 			names[i] = escape(pkg.String())
 		}
-		fmt.Fprintf(w, "Plan: restore %s (not found: deleted as a whole, or a typo), then what the selection chooses (%s)\n", strings.Join(names, ", "), mode)
+		fmt.Fprintln(w, wrap(fmt.Sprintf("Plan: restore %s (not found: deleted as a whole, or a typo), then what the selection chooses (%s)", strings.Join(names, ", "), mode), c.width, "  "))
 	} else {
-		fmt.Fprintf(w, "Plan: %s to restore (%s)\n", what, mode)
+		fmt.Fprintln(w, wrap(fmt.Sprintf("Plan: %s to restore (%s)", what, mode), c.width, "  "))
 	}
 	for _, pkg := range pkgs {
 		items := slices.DeleteFunc(slices.Clone(p.Items), func(it api.PlanItem) bool { return it.Package != pkg })
