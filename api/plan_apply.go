@@ -121,7 +121,7 @@ func (c *Client) Apply(ctx context.Context, plan Plan, opts *ApplyOptions) (Repo
 	for _, pkg := range plan.RestorePackages {
 		more, err := a.restorePackage(ctx, pkg, plan.Selector)
 		if err != nil {
-			a.rep.NotTried = items
+			a.rep.NotTried = a.left(items)
 			return a.rep, err
 		}
 		for _, it := range more {
@@ -132,7 +132,7 @@ func (c *Client) Apply(ctx context.Context, plan Plan, opts *ApplyOptions) (Repo
 	}
 	for i, it := range items {
 		if err := ctx.Err(); err != nil {
-			a.rep.NotTried = items[i:]
+			a.rep.NotTried = a.left(items[i:])
 			return a.rep, err
 		}
 		r, err := a.restoreVersion(ctx, it, i, len(items))
@@ -140,7 +140,7 @@ func (c *Client) Apply(ctx context.Context, plan Plan, opts *ApplyOptions) (Repo
 			if ctx.Err() != nil {
 				a.rep.InFlight = []PlanItem{it}
 			}
-			a.rep.NotTried = items[i+1:]
+			a.rep.NotTried = a.left(items[i+1:])
 			return a.rep, err
 		}
 		a.rep.Results = append(a.rep.Results, r)
@@ -156,6 +156,18 @@ type applier struct {
 	c   *Client
 	o   ApplyOptions
 	rep Report
+}
+
+// left is what of items is still to do: those the journal does not record
+// as done.
+func (a *applier) left(items []PlanItem) []PlanItem {
+	var out []PlanItem
+	for _, it := range items {
+		if _, ok := a.lookup(it.Package, it.ID); !ok {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 func (a *applier) lookup(pkg Package, id int64) (Outcome, bool) {
