@@ -30,3 +30,18 @@ func TestLeanImportGraph(t *testing.T) {
 		}
 	}
 }
+
+// TestImagePackageLinksTheRegistryLibrary proves the registry names that
+// TestLeanImportGraph forbids are the ones api/image really links, so that
+// the lean-graph test could fail.
+func TestImagePackageLinksTheRegistryLibrary(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "./api/image").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps ./api/image: %v\n%s", err, out)
+	}
+	for _, want := range []string{"oras.land/oras-go/v2/registry/remote", "github.com/opencontainers/image-spec/specs-go/v1"} {
+		if !strings.Contains(string(out), want+"\n") {
+			t.Errorf("api/image does not link %s: update TestLeanImportGraph's forbidden list", want)
+		}
+	}
+}
