@@ -141,3 +141,34 @@ func BenchmarkBrokenOver500Tags(b *testing.B) {
 	b.ReportMetric(ratio, "bounded/serial")
 	b.ReportMetric(float64(inFlight), "max-in-flight")
 }
+
+// BenchmarkVerifyAt20ms verifies an image of 8 platforms and 8
+// attestations (Check, the registry alone) at a simulated 20 ms registry
+// latency, with one read in flight and with the default bound, and reports
+// the ratio of their wall times.
+func BenchmarkVerifyAt20ms(b *testing.B) {
+	platforms := make([]string, 8)
+	for i := range platforms {
+		platforms[i] = fmt.Sprintf("linux/arch%d", i)
+	}
+	check := func(n int) (time.Duration, int) {
+		e := newEnv(b, []apitest.RegistryOption{apitest.WithLatency(20 * time.Millisecond)}, image.WithMaxInFlight(n))
+		e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: platforms, Attestations: true})
+		began := time.Now()
+		rep, err := e.r.Check(ctx(b), "v1")
+		took := time.Since(began)
+		if err != nil || !rep.Whole() || len(rep.Images[0].Manifests) != 17 {
+			b.Fatalf("check: %v, whole %v", err, rep.Whole())
+		}
+		return took, len(e.reg.Requests())
+	}
+	var ratio float64
+	var reqs int
+	for b.Loop() {
+		serial, _ := check(1)
+		bounded, n := check(image.DefaultMaxInFlight)
+		ratio, reqs = float64(bounded)/float64(serial), n
+	}
+	b.ReportMetric(ratio, "bounded/serial")
+	b.ReportMetric(float64(reqs), "registry-reqs/op")
+}
