@@ -66,6 +66,17 @@ func TestDeletedIndexIsFoundByTagRestoredFirstThenItsChildren(t *testing.T) {
 	if err != nil || !rep.Whole() {
 		t.Fatalf("verify: %v %+v", err, rep)
 	}
+	// The versions were listed once for the whole run (active, then
+	// deleted), although apply walked on through the restored index.
+	var lists []string
+	for _, r := range e.gh.Requests() {
+		if r.Op == api.OpListVersions {
+			lists = append(lists, r.Query)
+		}
+	}
+	if len(lists) != 2 {
+		t.Fatalf("versions listed %d times (%v), want once per state", len(lists), lists)
+	}
 }
 
 func TestChildSharedByTwoImagesIsRestoredOnce(t *testing.T) {
