@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -21,7 +22,7 @@ type imageOptions struct {
 
 // register adds the image flags to fs.
 func (o *imageOptions) register(fs *flag.FlagSet) {
-	fs.Var(&o.images, "image", "restore the whole image `TAG|DIGEST` (sha256:...): index, platforms, attestations, signatures (repeatable; container packages)")
+	fs.Var(&o.images, "image", "restore the whole image with this `TAG|DIGEST` (sha256:...): index, platforms, attestations, signatures (repeatable; container packages)")
 	fs.BoolVar(&o.broken, "broken", false, "find every tagged image of the container package missing a manifest, and restore what is restorable")
 	fs.BoolVar(&o.verify, "verify", false, "check in the registry that every manifest of each image resolves (after --apply, or alone)")
 	fs.StringVar(&o.registry, "registry", "", "container registry `HOST|URL` (default ghcr.io, or containers.HOST for GitHub Enterprise Server; http:// only for loopback)")
@@ -118,6 +119,9 @@ func (c *cli) runImages(ctx context.Context) int {
 	} else {
 		plan, err = r.Plan(ctx, c.img.images...)
 	}
+	if errors.Is(err, api.ErrNotFound) {
+		return c.imageNotFound(ctx, client, pkg)
+	}
 	if err != nil {
 		return c.fail(err)
 	}
@@ -151,6 +155,30 @@ func (c *cli) runImages(ctx context.Context) int {
 		return c.fail(err)
 	}
 	return ir.finish("verify", rep, res.Failed())
+}
+
+// imageNotFound explains a package that answers 404, suggests similar
+// names (notfound.go), and exits 3.
+func (c *cli) imageNotFound(ctx context.Context, client *api.Client, pkg api.Package) int {
+	names, listErr := packageNames(ctx, client, pkg)
+	similar := similarNames(pkg.Name, names)
+	if c.mode == modeJSON {
+		v := map[string]any{"type": "not_found", "package": pkg.String(), "similar": similar, "exit_code": exitNotFound}
+		if listErr != nil {
+			v["list_error"] = message(listErr)
+		}
+		emit(c.stdout, v)
+		return exitNotFound
+	}
+	fmt.Fprintf(c.stdout, "Package %s was not found: the name (--package) is wrong, or the package was deleted\n"+
+		"as a whole. Restore a package deleted as a whole first (--all-deleted, without --image), then its images.\n", escape(pkg.String()))
+	if len(similar) > 0 {
+		fmt.Fprintf(c.stdout, "Did you mean (container packages of %s):\n", escape(pkg.Owner.String()))
+		for _, n := range similar {
+			fmt.Fprintf(c.stdout, "  --package %s\n", escape(n))
+		}
+	}
+	return exitNotFound
 }
 
 // registryWait says that the registry client waits, and why.

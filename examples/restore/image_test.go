@@ -253,3 +253,14 @@ func TestImageWhoseIndexIsDeletedIsRestoredFirstThenWalked(t *testing.T) {
 		t.Fatalf("the index was not restored first: %q", first)
 	}
 }
+
+func TestImageOfAnUnknownPackageExitsThreeWithSimilarNames(t *testing.T) {
+	f := newImageFake(t)
+	out, _, code := f.run.do(t, "--base-url", f.gh.URL, "--registry", f.reg.URL, "--org", "octo-org", "--package", "team/wbe", "--image", "v1")
+	if code != exitNotFound || !strings.Contains(out, "--package team/web") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if n := len(f.reg.Requests()); n != 0 {
+		t.Fatalf("%d registry requests for a package that does not exist", n)
+	}
+}
