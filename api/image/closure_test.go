@@ -105,3 +105,24 @@ func TestConcurrentVerifyProbesTheReferrersAPIOnce(t *testing.T) {
 		t.Fatalf("%d requests to the referrers API, want 1", probes)
 	}
 }
+
+func TestBrokenScanHonoursRetryAfterUnderConcurrency(t *testing.T) {
+	e := newEnv(t, nil)
+	for i := range 12 {
+		e.reg.SeedImage("acme", "team/app", "img"+string(rune('a'+i)), "t"+string(rune('a'+i)))
+	}
+	e.reg.Script(apitest.RegistryRouteManifest, apitest.TooManyRequests(2), apitest.TooManyRequests(2), apitest.TooManyRequests(2))
+	plan, err := e.r.Broken(ctx(t))
+	if err != nil || plan.Scanned != 12 || len(plan.Images) != 0 {
+		t.Fatalf("scan: %v, scanned %d, broken %d", err, plan.Scanned, len(plan.Images))
+	}
+	n := 0
+	for _, d := range e.clock.Sleeps() {
+		if d == 2*time.Second {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Fatalf("sleeps = %v, want three Retry-After waits of 2s", e.clock.Sleeps())
+	}
+}
