@@ -266,3 +266,22 @@ func TestFirstCtrlCLetsTheRestoreInFlightFinish(t *testing.T) {
 		t.Errorf("%d restores reached GitHub, want 4", n)
 	}
 }
+
+func TestPrintingAPlanFileNeedsNoToken(t *testing.T) {
+	srv, d := fake(t)
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	if _, errOut, code := withToken(d).do(t, "--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted", "--save-plan", planFile); code != 0 {
+		t.Fatal(errOut)
+	}
+	srv.ResetRequests()
+	out, errOut, code := cliRun{}.do(t, "--base-url", srv.URL, "--plan", planFile)
+	if code != 0 || !strings.Contains(out, "Plan: 5 deleted versions") {
+		t.Errorf("exit %d: %s %s", code, out, errOut)
+	}
+	if _, errOut, code := (cliRun{}).do(t, "--base-url", srv.URL, "--plan", planFile, "--apply"); code != exitUsage || !strings.Contains(errOut, "no token") {
+		t.Errorf("--apply without a token: exit %d: %s", code, errOut)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests", n)
+	}
+}

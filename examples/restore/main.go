@@ -264,6 +264,9 @@ func (c *cli) client(ctx context.Context) (*api.Client, error) {
 	baseURL := probe.BaseURL()
 	c.tok, err = findToken(ctx, c.getenv, ghHost(baseURL))
 	if err != nil {
+		if c.plan != "" && !c.apply {
+			return probe, nil // printing a plan file sends nothing: no token needed
+		}
 		return nil, err
 	}
 	c.rep = &reporter{stdout: c.stdout, stderr: c.stderr, mode: c.mode, color: c.mode == modeTTY && c.getenv("NO_COLOR") == "" && c.getenv("TERM") != "dumb",
