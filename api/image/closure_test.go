@@ -112,7 +112,20 @@ func TestBrokenScanHonoursRetryAfterUnderConcurrency(t *testing.T) {
 		e.reg.SeedImage("acme", "team/app", "img"+string(rune('a'+i)), "t"+string(rune('a'+i)))
 	}
 	e.reg.Script(apitest.RegistryRouteManifest, apitest.TooManyRequests(2), apitest.TooManyRequests(2), apitest.TooManyRequests(2))
-	plan, err := e.r.Broken(ctx(t))
+	var walked []int
+	r, err := image.NewRestorer(e.c, e.rc, e.pkg, &image.RestorerOptions{Clock: e.clock, Walked: func(done, total int) {
+		if total != 12 {
+			t.Errorf("total = %d", total)
+		}
+		walked = append(walked, done)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := r.Broken(ctx(t))
+	if len(walked) != 12 || walked[11] != 12 {
+		t.Errorf("progress = %v, want 1..12", walked)
+	}
 	if err != nil || plan.Scanned != 12 || len(plan.Images) != 0 {
 		t.Fatalf("scan: %v, scanned %d, broken %d", err, plan.Scanned, len(plan.Images))
 	}

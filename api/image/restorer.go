@@ -27,6 +27,7 @@ type Restorer struct {
 	clock   api.Clock
 	workers int
 	poll    []time.Duration
+	walked  func(done, total int)
 
 	once     sync.Once
 	versions *versionIndex
@@ -47,6 +48,11 @@ type RestorerOptions struct {
 	// Poll are the waits before reading again a manifest that the registry
 	// does not serve right after its restore (default 1s, 2s, 4s, 8s).
 	Poll []time.Duration
+	// Walked, if not nil, is called after each image that Plan, Broken,
+	// Check or Verify has walked, with how many are done of how many: a
+	// broken-images scan of hundreds of tags takes a while. Calls are
+	// serialized.
+	Walked func(done, total int)
 }
 
 // DefaultPoll is how verify and apply wait for a restored manifest to be
@@ -82,6 +88,7 @@ func NewRestorer(gh *api.Client, reg Reader, pkg api.Package, opts *RestorerOpti
 		if opts.Poll != nil {
 			r.poll = opts.Poll
 		}
+		r.walked = opts.Walked
 	}
 	return r, nil
 }
@@ -179,12 +186,20 @@ func (r *Restorer) each(ctx context.Context, n int, fn func(int) Image) []Image 
 	out := make([]Image, n)
 	next := make(chan int)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
 	for range min(r.workers, n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
 				out[i] = fn(i)
+				if r.walked != nil {
+					mu.Lock()
+					done++
+					r.walked(done, n)
+					mu.Unlock()
+				}
 			}
 		}()
 	}

@@ -100,7 +100,7 @@ func (c *cli) runImages(ctx context.Context) int {
 		return c.fail(usageErr("%s", message(err)))
 	}
 	defer rc.CloseIdleConnections()
-	r, err := image.NewRestorer(client, rc, pkg, nil)
+	r, err := image.NewRestorer(client, rc, pkg, &image.RestorerOptions{Walked: c.imagesWalked})
 	if err != nil {
 		return c.fail(err)
 	}
@@ -179,6 +179,19 @@ func (c *cli) imageNotFound(ctx context.Context, client *api.Client, pkg api.Pac
 		}
 	}
 	return exitNotFound
+}
+
+// imagesWalked reports the progress of a long walk (a --broken scan of
+// many tags): every tenth of the way, from 20 images up.
+func (c *cli) imagesWalked(done, total int) {
+	if total < 20 || (done*10/total == (done-1)*10/total && done != total) {
+		return
+	}
+	if c.mode == modeJSON {
+		emit(c.stdout, map[string]any{"type": "progress", "images_done": done, "images_total": total})
+		return
+	}
+	fmt.Fprintf(c.stderr, "read %d of %d images\n", done, total)
 }
 
 // registryWait says that the registry client waits, and why.
