@@ -86,9 +86,10 @@ func (v Version) RestorableUntil() time.Time {
 	return v.DeletedAt.Add(RestoreWindow)
 }
 
-// DaysLeft is how many whole days of the restore window remain at now: 30
-// right after deletion, 0 on its last day, negative once it has passed.
-// It is 0 for a version that is not deleted.
+// DaysLeft is how many whole days of the restore window remain at now,
+// rounded down: 30 at the instant of deletion, 29 a second later, 0 during
+// the last day, and negative (rounded away from zero) once the window has
+// passed. It is 0 for a version that is not deleted.
 func (v Version) DaysLeft(now time.Time) int {
 	if v.DeletedAt == nil {
 		return 0

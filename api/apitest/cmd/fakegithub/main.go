@@ -43,11 +43,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	basePath := fs.String("base-path", "", "serve under this path, e.g. /api/v3 as GitHub Enterprise Server does")
 	registryAddr := fs.String("registry-addr", "127.0.0.1:0", "loopback address of the fake container registry (port 0: any free port)")
 	roundTrip := fs.Duration("round-trip", 0, "hold every answer back this long, to feel GitHub's latency (e.g. 100ms)")
+	secondary := fs.Int("secondary-limit", 0, "answer GitHub's secondary rate limit (403, no retry-after) past this many writes a minute, to see a client wait (0: off)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *roundTrip < 0 {
 		return fmt.Errorf("-round-trip %v: negative", *roundTrip)
+	}
+	if *secondary < 0 {
+		return fmt.Errorf("-secondary-limit %d: negative", *secondary)
 	}
 	l, err := listenLoopback("-addr", *addr)
 	if err != nil {
@@ -56,6 +60,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	opts := []apitest.Option{apitest.WithListener(l), apitest.WithRoundTrip(*roundTrip)}
 	if *basePath != "" {
 		opts = append(opts, apitest.WithBasePath(*basePath))
+	}
+	if *secondary > 0 {
+		opts = append(opts, apitest.WithSecondaryLimit(*secondary))
 	}
 	srv, err := apitest.Start(opts...)
 	if err != nil {

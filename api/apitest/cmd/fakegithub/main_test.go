@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ghpackages/restore/api/apitest"
 )
 
 func TestServesUntilCancelled(t *testing.T) {
@@ -43,6 +45,7 @@ func TestServesUntilCancelled(t *testing.T) {
 	}{
 		{[]string{"-addr", "0.0.0.0:0"}, "loopback"},
 		{[]string{"-addr", "127.0.0.1:0", "-round-trip", "-1s"}, "-round-trip"},
+		{[]string{"-addr", "127.0.0.1:0", "-secondary-limit", "-1"}, "-secondary-limit"},
 		{[]string{"-addr", "127.0.0.1:0", "-base-path", "/a?b"}, "WithBasePath"},
 	} {
 		if err := run(context.Background(), tt.args, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -71,4 +74,48 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+func TestSecondaryLimitFlagRefusesWritesPastTheLimit(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := syncBuffer{wrote: make(chan struct{}, 1)}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", addr, "-secondary-limit", "1"}, &out) }()
+	<-out.wrote
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	// Two writes within a minute: the first is served, the second answers
+	// the secondary limit as GitHub does (403 with requests left, no retry-after).
+	url := "http://" + addr + "/orgs/octo-org/packages/container/team%2Fapp/versions/1/restore"
+	var statuses []int
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodPost, url, nil)
+		req.Header.Set("Authorization", "Bearer "+apitest.DemoToken)
+		req.Header.Set("Accept", "application/vnd.github+json")
+		req.Header.Set("X-GitHub-Api-Version", "2022-11-28")
+		req.Header.Set("User-Agent", "fakegithub-test")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		statuses = append(statuses, resp.StatusCode)
+		if resp.StatusCode == http.StatusForbidden && resp.Header.Get("Retry-After") != "" {
+			t.Errorf("secondary limit with retry-after %q, want none", resp.Header.Get("Retry-After"))
+		}
+	}
+	if statuses[0] == http.StatusForbidden || statuses[1] != http.StatusForbidden {
+		t.Errorf("statuses = %v, want a served first write and 403 for the second", statuses)
+	}
+	http.DefaultClient.CloseIdleConnections()
 }
