@@ -23,7 +23,8 @@ type Selector struct {
 	Names []string `json:"names,omitempty"`
 	// Tags are glob patterns (path.Match: *, ?, [a-z]) on container and
 	// docker tags. Whether GitHub keeps the tags of deleted versions is not
-	// confirmed: when no deleted version lists any tag, the plan says so.
+	// confirmed: when no selected version matches a tag pattern, the plan
+	// says so, and says too when no deleted version lists any tag at all.
 	Tags         []string  `json:"tags,omitempty"`
 	DeletedSince time.Time `json:"deleted_since,omitzero"`
 	DeletedUntil time.Time `json:"deleted_until,omitzero"`
@@ -92,6 +93,19 @@ func (s Selector) match(v Version) []string {
 	return why
 }
 
+// matchesTag reports whether any of tags matches one of the selector's tag
+// patterns.
+func (s Selector) matchesTag(tags []string) bool {
+	for _, pat := range s.Tags {
+		for _, tag := range tags {
+			if ok, _ := path.Match(pat, tag); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func windowText(s Selector) string {
 	switch {
 	case !s.DeletedSince.IsZero() && !s.DeletedUntil.IsZero():
@@ -106,6 +120,20 @@ func windowText(s Selector) string {
 // pages of state=deleted with constant memory. Versions whose restore window
 // has passed are skipped.
 func (c *Client) Select(ctx context.Context, pkg Package, sel Selector) iter.Seq2[PlanItem, error] {
+	return c.selectDeleted(ctx, pkg, sel, nil)
+}
+
+// deletedSeen is what a deleted listing showed besides the selected items:
+// what the plan's notes need, so that they never rely on GET (which answers
+// 404 for a deleted version).
+type deletedSeen struct {
+	ids    map[int64]Version // versions the selector named by id
+	tagged bool              // some deleted version lists a tag
+}
+
+// selectDeleted is Select, recording into seen (when not nil) what the
+// listing showed.
+func (c *Client) selectDeleted(ctx context.Context, pkg Package, sel Selector, seen *deletedSeen) iter.Seq2[PlanItem, error] {
 	return func(yield func(PlanItem, error) bool) {
 		if err := sel.Validate(); err != nil {
 			yield(PlanItem{}, err)
@@ -116,6 +144,12 @@ func (c *Client) Select(ctx context.Context, pkg Package, sel Selector) iter.Seq
 			if err != nil {
 				yield(PlanItem{}, err)
 				return
+			}
+			if seen != nil {
+				seen.tagged = seen.tagged || len(v.Tags) > 0
+				if slices.Contains(sel.IDs, v.ID) {
+					seen.ids[v.ID] = v
+				}
 			}
 			why := sel.match(v)
 			if why == nil || v.DaysLeft(now) < 0 {
@@ -138,7 +172,8 @@ func (c *Client) MakePlan(ctx context.Context, pkg Package, sel Selector) (Plan,
 		return Plan{}, err
 	}
 	p := Plan{Schema: PlanSchema, BaseURL: c.BaseURL(), Selector: sel, MadeAt: c.clock.Now().UTC(), Items: []PlanItem{}}
-	for item, err := range c.Select(ctx, pkg, sel) {
+	seen := deletedSeen{ids: map[int64]Version{}}
+	for item, err := range c.selectDeleted(ctx, pkg, sel, &seen) {
 		if err != nil {
 			if IsPackageNotFound(err) {
 				p.RestorePackages = append(p.RestorePackages, pkg)
@@ -149,7 +184,7 @@ func (c *Client) MakePlan(ctx context.Context, pkg Package, sel Selector) (Plan,
 		p.Items = append(p.Items, item)
 	}
 	p.Sort()
-	p.Notes = append(p.Notes, c.selectionNotes(ctx, pkg, sel, p.Items)...)
+	p.Notes = append(p.Notes, c.selectionNotes(ctx, pkg, sel, p.Items, seen)...)
 	return p, nil
 }
 
@@ -161,21 +196,32 @@ func IsPackageNotFound(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.StatusCode == 404 && apiErr.Message == "Package not found."
 }
 
-// selectionNotes says which ids, names and tags found nothing.
-func (c *Client) selectionNotes(ctx context.Context, pkg Package, sel Selector, items []PlanItem) []string {
+// selectionNotes says which ids, names and tags found nothing. What the
+// deleted listing showed decides; GET only tells an active version (200)
+// from one GitHub does not know (404), since a deleted version answers 404.
+func (c *Client) selectionNotes(ctx context.Context, pkg Package, sel Selector, items []PlanItem, seen deletedSeen) []string {
 	var notes []string
+	now := c.clock.Now()
 	for _, id := range sel.IDs {
 		if slices.ContainsFunc(items, func(it PlanItem) bool { return it.ID == id }) {
 			continue
 		}
-		v, err := c.GetVersion(ctx, pkg, id)
+		if v, ok := seen.ids[id]; ok {
+			if v.DaysLeft(now) < 0 {
+				notes = append(notes, fmt.Sprintf("version %d was deleted more than 30 days ago: past GitHub's 30-day window, it can no longer be restored", id))
+			} else {
+				notes = append(notes, fmt.Sprintf("version %d is deleted but outside the deletion window", id))
+			}
+			continue
+		}
+		_, err := c.GetVersion(ctx, pkg, id)
 		switch {
-		case err == nil && !v.Deleted():
-			notes = append(notes, fmt.Sprintf("version %d is active: nothing to restore", id))
 		case err == nil:
-			notes = append(notes, fmt.Sprintf("version %d is deleted but outside the deletion window or past the 30-day restore window", id))
-		default:
+			notes = append(notes, fmt.Sprintf("version %d is active: nothing to restore", id))
+		case errors.Is(err, ErrNotFound):
 			notes = append(notes, fmt.Sprintf("version %d was not found among deleted versions (past GitHub's 30-day window, or never existed)", id))
+		default:
+			notes = append(notes, fmt.Sprintf("version %d is not among the deleted versions, and looking it up failed: %v", id, err))
 		}
 	}
 	for _, n := range sel.Names {
@@ -183,9 +229,12 @@ func (c *Client) selectionNotes(ctx context.Context, pkg Package, sel Selector, 
 			notes = append(notes, fmt.Sprintf("no deleted version is named %s", n))
 		}
 	}
-	if len(sel.Tags) > 0 && len(items) == 0 {
-		notes = append(notes, "no deleted version carries a tag matching "+strings.Join(sel.Tags, ", ")+
-			": GitHub may not list the tags of deleted versions; select by digest (name) or deletion time instead")
+	if len(sel.Tags) > 0 && !slices.ContainsFunc(items, func(it PlanItem) bool { return sel.matchesTag(it.Tags) }) {
+		note := "no deleted version carries a tag matching " + strings.Join(sel.Tags, ", ")
+		if !seen.tagged {
+			note += ": no deleted version of this package lists any tag (GitHub may not keep the tags of deleted versions); select by digest (name) or deletion time instead"
+		}
+		notes = append(notes, note)
 	}
 	return notes
 }

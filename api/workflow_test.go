@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -254,3 +255,62 @@ func TestApplyStopsOnCancel(t *testing.T) {
 		t.Errorf("report %+v, err %v; want one result, two not tried and context.Canceled", rep, err)
 	}
 }
+
+// A deleted version answers 404 to GET, so the plan's notes about ids that
+// were not selected come from the deleted listing; GET only tells an active
+// version from an unknown one.
+func TestSelectionNotesComeFromTheDeletedListing(t *testing.T) {
+	e := newEnv(t, nil)
+	now := e.clock.Now()
+	old := e.deletedVersion(t, restorePkg, "sha256:old", []string{"v0.9"}, 10*day)
+	recent := e.deletedVersion(t, restorePkg, "sha256:new", []string{"v1.0"}, day)
+	active := e.srv.AddVersion("o", restorePkg.Type, restorePkg.Name, apitest.VersionSeed{Name: "sha256:act"})
+	untagged := api.Package{Owner: restorePkg.Owner, Type: restorePkg.Type, Name: "untagged"}
+	e.deletedVersion(t, untagged, "sha256:u", nil, day)
+	tests := []struct {
+		name    string
+		pkg     api.Package
+		sel     api.Selector
+		want    []int64
+		note    string
+		notNote string
+		gets    int // GETs of single versions the plan may send
+	}{
+		{"deleted outside the window", restorePkg, api.Selector{IDs: []int64{old, recent}, DeletedSince: now.Add(-2 * day)}, []int64{recent}, "version " + itoa(old) + " is deleted but outside the deletion window", "", 0},
+		{"active", restorePkg, api.Selector{IDs: []int64{active}}, nil, "version " + itoa(active) + " is active", "", 1},
+		{"unknown", restorePkg, api.Selector{IDs: []int64{999999}}, nil, "was not found among deleted versions", "", 1},
+		{"tag matches nothing, others tagged", restorePkg, api.Selector{Tags: []string{"v2.*"}}, nil, "no deleted version carries a tag matching v2.*", "lists any tag", 0},
+		{"tag matches one of two patterns", restorePkg, api.Selector{Tags: []string{"v1.*", "v2.*"}}, []int64{recent}, "", "carries a tag", 0},
+		{"no deleted version tagged", untagged, api.Selector{Tags: []string{"v1.*"}}, nil, "no deleted version of this package lists any tag", "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.srv.ResetRequests()
+			p, err := e.c.MakePlan(context.Background(), tt.pkg, tt.sel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(p.Items); !slices.Equal(got, tt.want) {
+				t.Errorf("selected %v, want %v", got, tt.want)
+			}
+			all := strings.Join(p.Notes, "\n")
+			if tt.note != "" && !strings.Contains(all, tt.note) {
+				t.Errorf("notes = %q, want one containing %q", p.Notes, tt.note)
+			}
+			if tt.notNote != "" && strings.Contains(all, tt.notNote) {
+				t.Errorf("notes = %q, want none containing %q", p.Notes, tt.notNote)
+			}
+			gets := 0
+			for _, r := range e.srv.Requests() {
+				if r.Op == api.OpGetVersion {
+					gets++
+				}
+			}
+			if gets != tt.gets {
+				t.Errorf("%d GETs of single versions, want %d", gets, tt.gets)
+			}
+		})
+	}
+}
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }
