@@ -36,7 +36,10 @@ const maxManifestBytes = 4 << 20
 
 // Reader is what the closure walk needs from a registry: resolve a tag or a
 // digest, read a manifest, and find the manifests that refer to one. The
-// Registry implements it; tests may substitute their own.
+// Registry implements it; tests may substitute their own. A Reader that also
+// has HasReferrersAPI(ctx, repo) (bool, error), as Registry does, is asked
+// once per Restorer whether the OCI referrers API is there; without it, a
+// plan finds referrers through the tag schema of the package's tags only.
 type Reader interface {
 	// Resolve finds what a tag or a digest points at, without reading the
 	// manifest (HEAD).

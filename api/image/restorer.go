@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -55,9 +56,9 @@ type RestorerOptions struct {
 	Walked func(done, total int)
 }
 
-// DefaultPoll is how verify and apply wait for a restored manifest to be
+// defaultPoll is how verify and apply wait for a restored manifest to be
 // served: whether the registry serves it at once is not known (docs/github.md).
-var DefaultPoll = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}
+var defaultPoll = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}
 
 // NewRestorer returns a Restorer of pkg, a container package. gh may be nil
 // for a Restorer that only verifies (Check, Verify).
@@ -74,7 +75,7 @@ func NewRestorer(gh *api.Client, reg Reader, pkg api.Package, opts *RestorerOpti
 	if pkg.Owner.Login() == "" {
 		return nil, invalid("owner", pkg.Owner.String(), "the registry names images OWNER/NAME: give the owner's login (api.User(LOGIN)) rather than api.Me()")
 	}
-	r := &Restorer{gh: gh, reg: reg, pkg: pkg, repo: Repository(pkg), clock: api.SystemClock{}, workers: DefaultMaxInFlight, poll: DefaultPoll}
+	r := &Restorer{gh: gh, reg: reg, pkg: pkg, repo: Repository(pkg), clock: api.SystemClock{}, workers: DefaultMaxInFlight, poll: defaultPoll}
 	if opts != nil {
 		if opts.Clock != nil {
 			r.clock = opts.Clock
@@ -86,7 +87,12 @@ func NewRestorer(gh *api.Client, reg Reader, pkg api.Package, opts *RestorerOpti
 			r.workers = opts.Concurrency
 		}
 		if opts.Poll != nil {
-			r.poll = opts.Poll
+			for _, d := range opts.Poll {
+				if d < 0 || d > time.Hour {
+					return nil, invalid("poll", d.String(), "each wait must be between 0 and 1h")
+				}
+			}
+			r.poll = slices.Clone(opts.Poll)
 		}
 		r.walked = opts.Walked
 	}
