@@ -369,3 +369,36 @@ func TestAnUnknownGitHubTokenIsAnUnauthorizedErrorWithoutTheToken(t *testing.T) 
 		t.Fatalf("Plan: %v, want the refused token as an error", err)
 	}
 }
+
+func TestNewRestorerRefusesWhatCannotBeAnImage(t *testing.T) {
+	rc, err := image.NewRegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "app"}
+	for _, tc := range []struct {
+		field string
+		reg   image.Reader
+		pkg   api.Package
+		opts  *image.RestorerOptions
+	}{
+		{"registry", nil, app, nil},
+		{"package_type", rc, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeNpm, Name: "app"}, nil},
+		{"owner", rc, api.Package{Owner: api.Me(), Type: api.PackageTypeContainer, Name: "app"}, nil},
+		{"concurrency", rc, app, &image.RestorerOptions{Concurrency: 65}},
+		{"poll", rc, app, &image.RestorerOptions{Poll: []time.Duration{-time.Second}}},
+	} {
+		_, err := image.NewRestorer(nil, tc.reg, tc.pkg, tc.opts)
+		var ve *api.ValidationError
+		if !errors.As(err, &ve) || ve.Field != tc.field {
+			t.Errorf("%s: err = %v", tc.field, err)
+		}
+	}
+	r, err := image.NewRestorer(nil, rc, app, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Plan(t.Context(), "v1"); !errors.Is(err, api.ErrInvalidInput) {
+		t.Errorf("Plan without a GitHub client: %v", err)
+	}
+}
