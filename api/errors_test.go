@@ -260,7 +260,15 @@ func TestForbiddenHintNamesTheMissingScope(t *testing.T) {
 				return err
 			}
 			return nil
-		}, []string{"admin"}},
+		}, []string{"admin of the organization"}},
+		{"a named user's package names that user, not an organization", "read:packages, write:packages", func(c *api.Client) error {
+			_, err := c.RestoreVersion(context.Background(), api.Package{Owner: api.User("octocat"), Type: api.PackageTypeNpm, Name: "x"}, 1)
+			return err
+		}, []string{"must be that user"}},
+		{"the token user's package", "read:packages, write:packages", func(c *api.Client) error {
+			_, err := c.RestoreVersion(context.Background(), api.Package{Owner: api.Me(), Type: api.PackageTypeNpm, Name: "x"}, 1)
+			return err
+		}, []string{"admin of the package"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -128,7 +128,7 @@ func (c *Client) errorFrom(op Operation, kind OwnerKind, resp *http.Response, st
 			return rl
 		}
 	}
-	e.Hint = hint(e, doing(op, deleted), scopesNeeded(op, deleted, typ))
+	e.Hint = hint(e, kind, doing(op, deleted), scopesNeeded(op, deleted, typ))
 	return e
 }
 
@@ -204,8 +204,9 @@ func plural(n int) string {
 
 // hint explains a 401, 403 or 404 from the token's kind and scopes: what
 // the call does (action) needs the need scopes, and a 403 names those the
-// token lacks.
-func hint(e *Error, action string, need []string) string {
+// token lacks. kind is the package owner's kind: an organization's packages
+// need an admin of the organization, a user's packages that user.
+func hint(e *Error, kind OwnerKind, action string, need []string) string {
 	if e.StatusCode != 401 && e.StatusCode != 403 && e.StatusCode != 404 {
 		return ""
 	}
@@ -229,11 +230,18 @@ func hint(e *Error, action string, need []string) string {
 		}
 	}
 	if e.StatusCode == 403 {
+		admin := "the token's user must be an admin of the organization, and of the package for container, npm, NuGet and RubyGems packages"
+		switch kind {
+		case OwnerUser:
+			admin = "the token's user must be that user, or an admin of the package"
+		case OwnerMe:
+			admin = "the token's user must be an admin of the package"
+		}
 		if e.Scopes == nil {
 			// The token's scopes are not known: say what is needed.
-			return needs + ", and the token's user must be an admin of the owner, and of the package for container, npm, NuGet and RubyGems packages"
+			return needs + ", and " + admin
 		}
-		return "the token's user must be an admin of the organization, and of the package for container, npm, NuGet and RubyGems packages"
+		return admin
 	}
 	if e.TokenKind == TokenNone {
 		return "no token was sent; GitHub answers 404 for what an anonymous caller cannot see"
