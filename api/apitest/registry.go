@@ -111,9 +111,10 @@ type seededVersion struct {
 	digest string
 }
 
-// NewRegistry starts a fake registry beside gh, sharing its versions and
-// tokens. Close it when done (StartRegistry does that for a test).
-func NewRegistry(gh *Server, opts ...RegistryOption) *Registry {
+// StartRegistry starts a fake registry beside gh, sharing its versions and
+// tokens, for a program (cmd/fakegithub, the quickstart): close it when
+// done. Tests use NewRegistry, as they use New for the fake GitHub.
+func StartRegistry(gh *Server, opts ...RegistryOption) *Registry {
 	r := &Registry{
 		gh:       gh,
 		tokenTTL: 5 * time.Minute,
@@ -138,11 +139,11 @@ func NewRegistry(gh *Server, opts ...RegistryOption) *Registry {
 	return r
 }
 
-// StartRegistry starts a fake registry for a test and closes it when the
-// test ends.
-func StartRegistry(t testing.TB, gh *Server, opts ...RegistryOption) *Registry {
+// NewRegistry starts a fake registry beside gh for a test and closes it
+// when the test ends: the registry's counterpart of New.
+func NewRegistry(t testing.TB, gh *Server, opts ...RegistryOption) *Registry {
 	t.Helper()
-	r := NewRegistry(gh, opts...)
+	r := StartRegistry(gh, opts...)
 	t.Cleanup(r.Close)
 	return r
 }

@@ -27,7 +27,7 @@ func newRegFixture(t *testing.T, opts ...apitest.RegistryOption) *regFixture {
 	gh := apitest.New(t, apitest.WithClock(clock))
 	gh.AddOrg("acme")
 	gh.AddToken(apitest.Token{Value: regToken, Scopes: []string{"read:packages", "write:packages"}})
-	reg := apitest.StartRegistry(t, gh, opts...)
+	reg := apitest.NewRegistry(t, gh, opts...)
 	img := reg.SeedIndex("acme", "team/app", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}, Attestations: true, Signature: true})
 	hc := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(hc.CloseIdleConnections)

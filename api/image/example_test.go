@@ -21,7 +21,7 @@ func ExampleRestorer() {
 	}
 	defer gh.Close()
 	gh.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
-	reg := apitest.NewRegistry(gh)
+	reg := apitest.StartRegistry(gh)
 	defer reg.Close()
 	reg.SeedIndex("acme", "web", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
 	reg.DeleteUntaggedChildren("acme", "web")
@@ -79,7 +79,7 @@ func ExampleRestorer_Check() {
 	}
 	defer gh.Close()
 	gh.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages"}})
-	reg := apitest.NewRegistry(gh)
+	reg := apitest.StartRegistry(gh)
 	defer reg.Close()
 	reg.SeedIndex("acme", "web", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
 	reg.DeleteUntaggedChildren("acme", "web")

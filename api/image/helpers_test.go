@@ -40,7 +40,7 @@ func newEnv(t testing.TB, regOpts []apitest.RegistryOption, opts ...image.Option
 	gh := apitest.New(t, apitest.WithClock(clock))
 	gh.AddOrg("acme")
 	gh.AddToken(apitest.Token{Value: testToken, Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
-	reg := apitest.StartRegistry(t, gh, regOpts...)
+	reg := apitest.NewRegistry(t, gh, regOpts...)
 	c, err := api.New(api.WithBaseURL(gh.URL), api.WithToken(testToken), api.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 // any platform fails; the image is planned, restored whole and verified in
 // the registry, platform by platform.
 func imageAct(ctx context.Context, w io.Writer, clk api.Clock, srv *apitest.Server, client *api.Client) error {
-	reg := apitest.NewRegistry(srv)
+	reg := apitest.StartRegistry(srv)
 	defer reg.Close()
 	demo := apitest.SeedRegistryDemo(reg)
 	rc, err := image.NewRegistry(image.WithRegistry(reg.URL), image.WithToken(apitest.DemoToken), image.WithClock(clk))

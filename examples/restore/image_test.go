@@ -32,7 +32,7 @@ func newImageFake(t *testing.T, opts ...apitest.RegistryOption) *imageFake {
 	clock := apitest.NewClock(time.Now())
 	gh := apitest.New(t, apitest.WithClock(clock))
 	d := apitest.SeedDemo(gh)
-	reg := apitest.StartRegistry(t, gh, opts...)
+	reg := apitest.NewRegistry(t, gh, opts...)
 	return &imageFake{gh: gh, reg: reg, demo: apitest.SeedRegistryDemo(reg), clock: clock, run: cliRun{env: map[string]string{"GH_TOKEN": d.Token}}}
 }
 

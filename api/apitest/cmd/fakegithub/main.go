@@ -75,7 +75,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	reg := apitest.NewRegistry(srv, apitest.WithRegistryListener(rl))
+	reg := apitest.StartRegistry(srv, apitest.WithRegistryListener(rl))
 	defer reg.Close()
 	rd := apitest.SeedRegistryDemo(reg)
 	fmt.Fprintf(out, "fake GitHub at %s\ntoken: %s (user %s)\norg: %s\npackages: %s/%s (deleted ids %v), %s/%s (deleted whole)\nuser packages: %s/%s (deleted id %d)\nstop with Ctrl-C or SIGTERM\n",
