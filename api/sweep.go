@@ -15,7 +15,7 @@ import (
 
 // notListedNote is in every sweep plan: what GitHub's package listing
 // cannot show.
-const notListedNote = "GitHub does not list packages deleted as a whole: a sweep finds them only by name (Sweep.Packages), and restores them whole first"
+const notListedNote = "GitHub does not list packages deleted as a whole: a sweep includes them only when they are named, and restores them whole first"
 
 // Sweep describes the deleted versions to find across many packages of one
 // owner and type: typically everything a cleanup run deleted, as in "undo
