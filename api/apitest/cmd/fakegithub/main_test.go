@@ -12,18 +12,26 @@ import (
 	"github.com/ghpackages/restore/api/apitest"
 )
 
-func TestServesUntilCancelled(t *testing.T) {
+// serve runs the command on a free loopback port with args until stop is
+// called; stop returns run's error. The banner is written once it listens.
+func serve(t *testing.T, args ...string) (addr string, out *syncBuffer, stop func() error) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
+	addr = l.Addr().String()
 	l.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	out := syncBuffer{wrote: make(chan struct{}, 1)}
+	out = &syncBuffer{wrote: make(chan struct{}, 1)}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", addr, "-base-path", "/api/v3"}, &out) }()
-	<-out.wrote // the banner is written once the server listens
+	go func() { done <- run(ctx, append([]string{"-addr", addr}, args...), out) }()
+	<-out.wrote
+	return addr, out, func() error { cancel(); return <-done }
+}
+
+func TestServesUntilCancelled(t *testing.T) {
+	addr, out, stop := serve(t, "-base-path", "/api/v3")
 	resp, err := http.Get("http://" + addr + "/api/v3/rate_limit")
 	if err != nil {
 		t.Fatal(err)
@@ -35,8 +43,7 @@ func TestServesUntilCancelled(t *testing.T) {
 	if !strings.Contains(out.String(), "http://"+addr+"/api/v3") {
 		t.Errorf("output = %q", out.String())
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
@@ -77,20 +84,9 @@ func (s *syncBuffer) String() string {
 }
 
 func TestSecondaryLimitFlagRefusesWritesPastTheLimit(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	out := syncBuffer{wrote: make(chan struct{}, 1)}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", addr, "-secondary-limit", "1"}, &out) }()
-	<-out.wrote
+	addr, _, stop := serve(t, "-secondary-limit", "1")
 	defer func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := stop(); err != nil {
 			t.Error(err)
 		}
 	}()
