@@ -60,7 +60,7 @@ type FileJournal struct {
 // OpenJournal opens (or creates) the journal file at path, locks it (on
 // Unix systems: a second OpenJournal of the same file fails with
 // ErrJournalInUse until the first is closed) and reads what it recorded so
-// far. A torn last line (a crash while writing) is ignored; any other line
+// far. A torn last line (a crash while writing) is cut off; any other line
 // that is not an entry is an error. Close it when done.
 func OpenJournal(path string) (*FileJournal, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
@@ -79,8 +79,11 @@ func OpenJournal(path string) (*FileJournal, error) {
 	return j, nil
 }
 
-func (j *FileJournal) load(r io.Reader) error {
-	data, err := io.ReadAll(r)
+// load reads the entries recorded so far. A last line without its newline
+// (a crash while writing) is cut off when it is torn, or ended when it is a
+// whole entry, so that the next Record starts a line of its own.
+func (j *FileJournal) load(f *os.File) error {
+	data, err := io.ReadAll(f)
 	if err != nil {
 		return err
 	}
@@ -92,11 +95,16 @@ func (j *FileJournal) load(r io.Reader) error {
 		var e JournalEntry
 		if err := json.Unmarshal(line, &e); err != nil {
 			if i == len(lines)-1 { // torn last line: no newline was written
-				return nil
+				return f.Truncate(int64(len(data) - len(line)))
 			}
 			return fmt.Errorf("line %d: %w", i+1, err)
 		}
 		j.last[journalKey{e.Package, e.ID}] = e.Outcome
+		if i == len(lines)-1 { // a whole entry whose newline was not written
+			if _, err := f.Write([]byte("\n")); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

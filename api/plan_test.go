@@ -202,6 +202,47 @@ func TestJournalToleratesATornLastLine(t *testing.T) {
 	}
 }
 
+// A run that crashed mid-line, then a run that records more: the journal
+// still opens, with every whole entry.
+func TestJournalRecordsAfterATornLastLine(t *testing.T) {
+	line, _ := json.Marshal(api.JournalEntry{Package: restorePkg, ID: 5, Outcome: api.OutcomeRestored, At: start})
+	whole, _ := json.Marshal(api.JournalEntry{Package: restorePkg, ID: 6, Outcome: api.OutcomeRestored, At: start})
+	for _, tc := range []struct {
+		name string
+		tail string
+		ids  []int64 // recorded and readable after the second run
+	}{
+		{"torn entry", `{"package":{"ow`, []int64{5, 7}},
+		{"entry without its newline", string(whole), []int64{5, 6, 7}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tail := tc.tail
+			path := filepath.Join(t.TempDir(), "j")
+			if err := os.WriteFile(path, append(append(line, '\n'), tail...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			j, err := api.OpenJournal(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := j.Record(api.JournalEntry{Package: restorePkg, ID: 7, Outcome: api.OutcomeAlreadyActive, At: start}); err != nil {
+				t.Fatal(err)
+			}
+			j.Close()
+			j, err = api.OpenJournal(path)
+			if err != nil {
+				t.Fatalf("reopening after a record: %v", err)
+			}
+			defer j.Close()
+			for _, id := range tc.ids {
+				if out, ok := j.Lookup(restorePkg, id); !ok || !(out == api.OutcomeRestored || out == api.OutcomeAlreadyActive) {
+					t.Errorf("lookup %d = %q %v", id, out, ok)
+				}
+			}
+		})
+	}
+}
+
 func TestApplyCountsUnknownOutcomesApart(t *testing.T) {
 	e := newEnv(t, nil)
 	id := e.deletedVersion(t, restorePkg, "sha256:u", nil, day)
