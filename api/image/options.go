@@ -115,8 +115,9 @@ func loopback(host string) bool {
 }
 
 // RegistryFor returns the container registry that belongs to a GitHub API
-// base URL: ghcr.io for github.com (https://api.github.com), and
-// containers.HOST for GitHub Enterprise Server (https://HOST/api/v3).
+// base URL: ghcr.io for github.com (https://api.github.com),
+// containers.SUBDOMAIN.ghe.com for GHE.com (https://api.SUBDOMAIN.ghe.com),
+// and containers.HOST for GitHub Enterprise Server (https://HOST/api/v3).
 func RegistryFor(apiBaseURL string) string {
 	u, err := url.Parse(apiBaseURL)
 	if err != nil || u.Hostname() == "" {
@@ -125,6 +126,11 @@ func RegistryFor(apiBaseURL string) string {
 	h := strings.ToLower(u.Hostname())
 	if h == "api.github.com" || h == "github.com" {
 		return "ghcr.io"
+	}
+	if strings.HasSuffix(h, ".ghe.com") {
+		// GHE.com serves its API at api.SUBDOMAIN.ghe.com and its
+		// registry at containers.SUBDOMAIN.ghe.com.
+		h = strings.TrimPrefix(h, "api.")
 	}
 	return "containers." + h
 }

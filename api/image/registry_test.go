@@ -309,6 +309,8 @@ func TestRegistryFor(t *testing.T) {
 		"https://api.github.com/":          "ghcr.io",
 		"https://ghe.example.com/api/v3":   "containers.ghe.example.com",
 		"https://GHE.example.com:8443/api": "containers.ghe.example.com",
+		"https://api.octo.ghe.com":         "containers.octo.ghe.com",
+		"https://api.octo.ghe.com/":        "containers.octo.ghe.com",
 	} {
 		if got := image.RegistryFor(in); got != want {
 			t.Errorf("RegistryFor(%q) = %q, want %q", in, got, want)
