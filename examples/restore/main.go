@@ -143,7 +143,7 @@ func (c *cli) fail(err error) int {
 	if errors.Is(err, api.ErrInvalidInput) {
 		code = exitUsage
 	}
-	text := message(err)
+	text := inFlagTerms(err, message(err))
 	if hint := c.tok.scopeHint(err); hint != "" {
 		text += "\n" + hint
 	}

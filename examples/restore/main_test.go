@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -242,14 +243,18 @@ func TestBadInputExits2AndSendsNothing(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"slash in org", []string{"--org", "a/b", "--type", "npm", "--package", "x", "--all-deleted"}, "org"},
-		{"bad type", []string{"--org", "o", "--type", "pypi", "--package", "x", "--all-deleted"}, "package_type"},
-		{"dotdot package", []string{"--org", "o", "--type", "npm", "--package", "..", "--all-deleted"}, "package_name"},
+		{"slash in org", []string{"--org", "a/b", "--type", "npm", "--package", "x", "--all-deleted"}, `invalid --org "a/b"`},
+		{"bad type", []string{"--org", "o", "--type", "pypi", "--package", "x", "--all-deleted"}, `invalid --type "pypi"`},
+		{"dotdot package", []string{"--org", "o", "--type", "npm", "--package", "..", "--all-deleted"}, `invalid --package ".."`},
 		{"no selection", []string{"--org", "o", "--type", "npm", "--package", "x"}, "no selection"},
 		{"bad id", []string{"--org", "o", "--type", "npm", "--package", "x", "--version-id", "0"}, "--version-id"},
 		{"bad time", []string{"--org", "o", "--type", "npm", "--package", "x", "--deleted-since", "yesterday"}, "--deleted-since"},
 		{"until without since", []string{"--org", "o", "--type", "npm", "--package", "x", "--deleted-until", "1d"}, "needs --deleted-since"},
-		{"bad glob", []string{"--org", "o", "--type", "npm", "--package", "x", "--tag", "v[1"}, "tag"},
+		{"bad glob", []string{"--org", "o", "--type", "npm", "--package", "x", "--tag", "v[1"}, `invalid --tag "v[1"`},
+		{"blank version name", []string{"--org", "o", "--type", "npm", "--package", "x", "--version-name", " "}, `invalid --version-name " "`},
+		{"until before since", []string{"--org", "o", "--type", "npm", "--package", "x", "--deleted-since", "1d", "--deleted-until", "2d"}, "must be after --deleted-since"},
+		{"bad sweep glob", []string{"--org", "o", "--type", "npm", "--package", "x[", "--deleted-since", "1d"}, `invalid --package "x["`},
+		{"user with @", []string{"--user", "@bad", "--type", "npm", "--package", "x", "--all-deleted"}, `invalid --user "@bad"`},
 		{"missing org", []string{"--type", "npm", "--package", "x", "--all-deleted"}, "missing --org or --user"},
 		{"org and user", []string{"--org", "o", "--user", "u", "--type", "npm", "--package", "x", "--all-deleted"}, "not both"},
 		{"unknown flag", []string{"--frobnicate"}, "unknown flag --frobnicate"},
@@ -265,8 +270,8 @@ func TestBadInputExits2AndSendsNothing(t *testing.T) {
 			if code != 2 || !strings.Contains(strings.Join(strings.Fields(errOut), " "), tt.want) {
 				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errOut, tt.want)
 			}
-			if strings.Count(errOut, "restore:") > 1 || strings.Contains(errOut, "With") {
-				t.Errorf("stderr repeats its prefix or names an SDK option: %q", errOut)
+			if strings.Count(errOut, "restore:") > 1 || strings.Contains(errOut, "With") || sdkField.MatchString(errOut) {
+				t.Errorf("stderr repeats its prefix or names an SDK option or field: %q", errOut)
 			}
 		})
 	}
@@ -274,6 +279,10 @@ func TestBadInputExits2AndSendsNothing(t *testing.T) {
 		t.Errorf("bad input sent %d requests", n)
 	}
 }
+
+// sdkField is a parameter name as the SDK's validation errors give it
+// ("package_type"): the CLI says the flag instead.
+var sdkField = regexp.MustCompile(`invalid (org|username|package_type|package_name|names|package_version_id|name|tag|deleted_since|deleted_until) "`)
 
 func TestPartialFailureExits1(t *testing.T) {
 	srv, d := fake(t)

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/ghpackages/restore/api"
 )
 
 // output is a writer that remembers its first error, so that a closed pipe
@@ -99,6 +101,44 @@ var sdkNames = strings.NewReplacer(
 	"WithToken", "the token (GH_TOKEN, GITHUB_TOKEN or gh)",
 	"WithInsecureHTTP", "a loopback --base-url",
 )
+
+// fieldFlags maps the fields an SDK *api.ValidationError names (GitHub's
+// parameter names) to the flags that set them.
+var fieldFlags = map[string]string{
+	"org":                "--org",
+	"username":           "--user",
+	"package_type":       "--type",
+	"package_name":       "--package",
+	"names":              "--package", // a sweep's package-name glob
+	"package_version_id": "--version-id",
+	"name":               "--version-name",
+	"tag":                "--tag",
+	"deleted_since":      "--deleted-since",
+	"deleted_until":      "--deleted-until",
+}
+
+// windowFields names the deletion window's flags inside a validation reason
+// ("must be after deleted_since").
+var windowFields = strings.NewReplacer("deleted_since", "--deleted-since", "deleted_until", "--deleted-until")
+
+// inFlagTerms rewrites, in text (err's message), the SDK's validation error
+// so that it names the flag instead of GitHub's parameter: "invalid
+// package_type "pypi"" becomes "invalid --type "pypi"". Other text is kept.
+func inFlagTerms(err error, text string) string {
+	var ve *api.ValidationError
+	if !errors.As(err, &ve) {
+		return text
+	}
+	flag, ok := fieldFlags[ve.Field]
+	if !ok {
+		return text
+	}
+	said := "invalid " + flag + " " + strconv.Quote(ve.Value) + ": " + windowFields.Replace(ve.Reason)
+	if ve.Value == "" {
+		said = flag + " " + windowFields.Replace(ve.Reason)
+	}
+	return strings.Replace(text, escape(ve.Error()), escape(said), 1)
+}
 
 // opPrefix is a GitHub operationId that begins an SDK error
 // ("packages/get-all-package-versions-for-package-owned-by-org: "): the
