@@ -83,7 +83,7 @@ func (e *ResponseError) Is(target error) bool {
 // another host. Nothing was sent to Host.
 type ForeignHostError struct {
 	Host string
-	Why  string // "token realm", "redirect", "request"
+	Why  string // "token exchange" (a realm elsewhere), "redirect", "request"
 }
 
 // Error names the host and why it was refused.

@@ -135,7 +135,7 @@ func TestGitHubTokenNeverReachesARealmOnAnotherHost(t *testing.T) {
 	e.seed(apitest.ImageSpec{Tags: []string{"v1"}})
 	_, err := e.rc.Resolve(ctx(t), repo, "v1")
 	var fh *image.ForeignHostError
-	if !errors.Is(err, image.ErrForeignHost) || !errors.As(err, &fh) || fh.Host != strings.TrimPrefix(other.URL, "http://") {
+	if !errors.Is(err, image.ErrForeignHost) || !errors.As(err, &fh) || fh.Host != strings.TrimPrefix(other.URL, "http://") || fh.Why != "token exchange" {
 		t.Fatalf("err = %v, want a refused foreign realm", err)
 	}
 	if _, err := e.r.Plan(ctx(t), "v1"); !errors.Is(err, image.ErrForeignHost) {
