@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,9 @@ import (
 // digestRE finds sha256 digests anywhere on a line; the look-around is done
 // by hand (RE2 has none): a digest must not run on into more hex digits.
 var digestRE = regexp.MustCompile(`sha256:[0-9a-fA-F]{64}`)
+
+// maxIDLine is the longest line --ids-from reads.
+const maxIDLine = 4 << 20
 
 // idsFound is what --ids-from read.
 type idsFound struct {
@@ -29,7 +33,7 @@ type idsFound struct {
 func readIDs(r io.Reader) (idsFound, error) {
 	var f idsFound
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	sc.Buffer(make([]byte, 64*1024), maxIDLine)
 	for sc.Scan() {
 		line := sc.Text()
 		for _, loc := range digestRE.FindAllStringIndex(line, -1) {
@@ -74,17 +78,22 @@ func isHex(b byte) bool {
 	return b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F'
 }
 
-// openIDs reads --ids-from: a file, or stdin for "-".
+// openIDs reads --ids-from: a file, or stdin for "-". A read error is bad
+// input (exit 2) that names the flag, for stdin as for a file.
 func openIDs(name string, stdin io.Reader) (idsFound, error) {
-	if name == "-" {
-		return readIDs(stdin)
+	r := stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return idsFound{}, usageErr("--ids-from: %v", err)
+		}
+		defer f.Close()
+		r = f
 	}
-	f, err := os.Open(name)
-	if err != nil {
-		return idsFound{}, usageErr("--ids-from: %v", err)
+	found, err := readIDs(r)
+	if errors.Is(err, bufio.ErrTooLong) {
+		return found, usageErr("--ids-from %s: a line is longer than %d MiB", name, maxIDLine>>20)
 	}
-	defer f.Close()
-	found, err := readIDs(f)
 	if err != nil {
 		return found, usageErr("--ids-from %s: %v", name, err)
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -57,5 +59,19 @@ func TestIDsFromStdinSelects(t *testing.T) {
 	r.stdin = "nothing here 2026-11-24\n"
 	if _, errOut, code := r.do(t, "--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--ids-from", "-"); code != 2 || !strings.Contains(errOut, "found no version id") {
 		t.Errorf("empty input: exit %d: %s", code, errOut)
+	}
+}
+
+func TestIDsFromAnOverlongLineIsBadInputNamingTheFlag(t *testing.T) {
+	long := strings.Repeat("x", maxIDLine+1) + "\n101\n"
+	path := filepath.Join(t.TempDir(), "log.txt")
+	if err := os.WriteFile(path, []byte(long), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"-", path} {
+		_, err := openIDs(name, strings.NewReader(long))
+		if err == nil || codeOf(err, exitFailed) != exitUsage || !strings.Contains(message(err), "--ids-from "+name+": a line is longer than 4 MiB") {
+			t.Errorf("openIDs(%q): exit %d, error %v; want exit %d naming --ids-from", name, codeOf(err, exitFailed), err, exitUsage)
+		}
 	}
 }
