@@ -123,7 +123,7 @@ func New(opts ...Option) (*Client, error) {
 	var rt http.RoundTripper = &timeoutTransport{next: ht, after: cfg.attempt, clock: cfg.clock, err: &attemptTimeoutError{after: cfg.attempt}}
 	rt = &pacer{next: rt, interval: cfg.pacing, w: w, sem: make(chan struct{}, 1)}
 	rt = &readBudget{next: rt, w: w, slots: make(chan struct{}, cfg.readInFlight), perMin: cfg.readPerMin}
-	rt = &redirectTransport{next: rt, scheme: base.Scheme, host: base.Host}
+	rt = &redirectTransport{next: rt, scheme: base.Scheme, host: base.Host, secrets: sec}
 	c.transport = &retryTransport{next: rt, policy: cfg.retry, w: w, gate: &gate{}, maxBody: cfg.maxBodyBytes}
 	hc.Transport = c.transport
 	c.hc = hc

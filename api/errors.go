@@ -74,8 +74,9 @@ func (e *ValidationError) Is(target error) bool { return target == ErrInvalidInp
 
 // Error is a non-2xx answer from GitHub. The status is always kept, whatever
 // the body was (JSON, HTML, malformed, empty or too large). Text that comes
-// from the server (Message, RequestID, DocumentationURL) has the client's
-// token and anything shaped like a GitHub token masked.
+// from the server (Message, RequestID, DocumentationURL, and Path, which a
+// redirect's Location may have chosen) has the client's token and anything
+// shaped like a GitHub token masked.
 type Error struct {
 	Op               string // GitHub's operationId, e.g. "packages/restore-package-version-for-org"
 	Method           string
@@ -288,7 +289,7 @@ func (e *UnexpectedStatusError) Is(target error) bool { return target == ErrUnex
 // token never is.
 type RedirectError struct {
 	Method     string
-	Path       string // the escaped path of the request that was redirected
+	Path       string // the escaped path of the request that was redirected, tokens masked
 	StatusCode int
 	// Location is the scheme and host of the Location header (no path or
 	// query, which may carry secrets), or "" when it had none or it did not

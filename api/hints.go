@@ -110,7 +110,8 @@ func (c *Client) errorFrom(op Operation, kind OwnerKind, resp *http.Response, st
 	}
 	deleted := false
 	if req := resp.Request; req != nil {
-		e.Method, e.Path = req.Method, req.URL.EscapedPath()
+		// After a redirect the path is the server's Location: masked too.
+		e.Method, e.Path = req.Method, c.secrets.redact(req.URL.EscapedPath())
 		deleted = req.URL.Query().Get("state") == string(StateDeleted)
 	}
 	e.Scopes, _ = splitScopes(resp.Header, "X-Oauth-Scopes")
@@ -143,7 +144,7 @@ func (c *Client) unexpectedStatus(op Operation, kind OwnerKind, resp *http.Respo
 		RequestID:   c.secrets.redact(resp.Header.Get("X-Github-Request-Id")),
 	}
 	if req := resp.Request; req != nil {
-		e.Method, e.Path = req.Method, req.URL.EscapedPath()
+		e.Method, e.Path = req.Method, c.secrets.redact(req.URL.EscapedPath())
 	}
 	return e
 }

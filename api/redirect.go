@@ -13,9 +13,10 @@ import (
 // origin, a missing Location, one too many) ends with a *RedirectError and
 // nothing is sent to Location. A POST never becomes a GET.
 type redirectTransport struct {
-	next   http.RoundTripper
-	scheme string
-	host   string
+	next    http.RoundTripper
+	scheme  string
+	host    string
+	secrets *secrets // masks tokens in a redirected path, which the server chose
 }
 
 // maxRedirects bounds the redirects one request follows.
@@ -33,9 +34,9 @@ func (t *redirectTransport) RoundTrip(req *http.Request) (*http.Response, error)
 		drainClose(resp.Body)
 		loc, why := t.check(req, r, resp, hops, temporary)
 		if why != "" {
-			e := &RedirectError{Method: req.Method, Path: r.URL.EscapedPath(), StatusCode: resp.StatusCode, Reason: why}
+			e := &RedirectError{Method: req.Method, Path: t.secrets.redact(r.URL.EscapedPath()), StatusCode: resp.StatusCode, Reason: why}
 			if loc != nil {
-				e.Location = redact(loc.Scheme + "://" + loc.Host)
+				e.Location = t.secrets.redact(loc.Scheme + "://" + loc.Host)
 			}
 			return nil, e
 		}

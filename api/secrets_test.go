@@ -76,6 +76,44 @@ func TestTokenIsMaskedEverywhere(t *testing.T) {
 			}
 		}
 	})
+	t.Run("redirected path", func(t *testing.T) {
+		// A same-origin redirect whose Location echoes the Authorization
+		// header: the path of the request that got the final answer is
+		// server text too.
+		for _, final := range []int{http.StatusNotFound, http.StatusOK, http.StatusMovedPermanently} {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if strings.HasPrefix(r.URL.Path, "/echo/") && final != http.StatusMovedPermanently {
+					w.WriteHeader(final)
+					return
+				}
+				tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+				w.Header().Set("Location", "/echo/"+tok+"/"+foreign)
+				w.WriteHeader(http.StatusMovedPermanently)
+			}))
+			c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(apitest.NewClock(start)), api.WithWritePacing(0), api.WithoutRetry())
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.RestoreVersion(context.Background(), npmPkg, 1)
+			c.CloseIdleConnections()
+			srv.Close()
+			if err == nil || !strings.Contains(err.Error(), "/echo/") {
+				t.Fatalf("%d: err = %v, want the redirected path in it", final, err)
+			}
+			check(t, fmt.Sprint(final, " after a redirect"), formats(err)...)
+			var apiErr *api.Error
+			var unexpected *api.UnexpectedStatusError
+			var re *api.RedirectError
+			switch {
+			case errors.As(err, &apiErr):
+				check(t, fmt.Sprint(final, " Error.Path"), apiErr.Path)
+			case errors.As(err, &unexpected):
+				check(t, fmt.Sprint(final, " UnexpectedStatusError.Path"), unexpected.Path)
+			case errors.As(err, &re):
+				check(t, fmt.Sprint(final, " RedirectError.Path"), re.Path)
+			}
+		}
+	})
 	t.Run("token source error", func(t *testing.T) {
 		var logs strings.Builder
 		src := quotingSource{token: testToken}
