@@ -39,6 +39,9 @@ func (c *cli) applyPlan(ctx context.Context, cancel context.CancelFunc, client *
 	if err != nil {
 		if ctx.Err() != nil {
 			c.printInterrupted(rep, c.resumeCommand(planFile))
+			if c.stdout.Err() != nil {
+				return exitFailed // a closed pipe stopped the run, not Ctrl-C
+			}
 			return exitInterrupted
 		}
 		c.printReport(rep)

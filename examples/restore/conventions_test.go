@@ -134,3 +134,35 @@ func TestTimeoutBoundsEachAttempt(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, errLines.text())
 	}
 }
+
+// A pipe closed during --apply stops the run after the restore in flight,
+// like Ctrl-C, but it is no interrupt: the report goes to stderr, where it
+// can be read, and the exit is 1, as --help says.
+func TestClosedStdoutDuringApplyReportsOnStderrAndExits1(t *testing.T) {
+	srv, d := fake(t)
+	tenDeleted(t, srv)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close() // nobody reads: every write fails with EPIPE
+	cmd := withToken(d).command(t, "--base-url", srv.URL, "--org", "octo-org", "--type", "npm", "--package", "ten", "--all-deleted", "--apply", "--pacing", "0")
+	var errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &errOut
+	err = cmd.Run()
+	w.Close()
+	code := exitCode(t, err)
+	text := strings.Join(strings.Fields(errOut.String()), " ")
+	if code != exitFailed {
+		t.Errorf("exit %d, want %d (a closed pipe, not an interrupt)", code, exitFailed)
+	}
+	sent := len(restoresOf(srv))
+	for _, want := range []string{"Stopped: the output could not be written.", "not tried: " + plural(10-sent, "version"), "To resume:", "writing the output failed"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
+		}
+	}
+	if sent == 0 || sent == 10 {
+		t.Errorf("%d restores sent; want the run to stop after the first", sent)
+	}
+}

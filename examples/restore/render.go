@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -152,13 +153,19 @@ func (c *cli) printReport(r api.Report) {
 // and how to resume.
 func (c *cli) printInterrupted(r api.Report, resume string) {
 	done := r.Restored + r.AlreadyActive + r.Skipped
-	if c.mode == modeJSON {
+	var w io.Writer = c.stdout
+	head := "Interrupted."
+	switch {
+	case c.stdout.Err() != nil:
+		// Nobody reads stdout (a closed pipe) and that stopped the run:
+		// the report goes where it can still be read.
+		w, head = c.stderr, "Stopped: the output could not be written."
+	case c.mode == modeJSON:
 		emit(c.stdout, map[string]any{"type": "interrupted", "done": done, "failed": r.Failed, "unknown": r.Unknown,
 			"in_flight": ids(r.InFlight), "not_tried": ids(r.NotTried), "resume": resume})
 		return
 	}
-	w := c.stdout
-	fmt.Fprintln(w, "Interrupted.")
+	fmt.Fprintln(w, head)
 	fmt.Fprintf(w, "  done:       %s (restored %d, already active %d, done earlier %d)\n", plural(done, "version"), r.Restored, r.AlreadyActive, r.Skipped)
 	if r.Failed > 0 || r.Unknown > 0 {
 		fmt.Fprintf(w, "  failed:     %d; outcome unknown %d\n", r.Failed, r.Unknown)
