@@ -137,10 +137,18 @@ func (c *Client) Apply(ctx context.Context, plan Plan, opts *ApplyOptions) (Repo
 		}
 		r, err := a.restoreVersion(ctx, it, i, len(items))
 		if err != nil {
-			if ctx.Err() != nil {
+			switch {
+			case r.Outcome != "":
+				// GitHub answered; only the journal failed to record it.
+				a.rep.Results = append(a.rep.Results, r)
+				a.rep.NotTried = a.left(items[i+1:])
+			case ctx.Err() != nil:
 				a.rep.InFlight = []PlanItem{it}
+				a.rep.NotTried = a.left(items[i+1:])
+			default:
+				// The journal failed before the restore was sent.
+				a.rep.NotTried = a.left(items[i:])
 			}
-			a.rep.NotTried = a.left(items[i+1:])
 			return a.rep, err
 		}
 		a.rep.Results = append(a.rep.Results, r)
@@ -200,8 +208,9 @@ func (a *applier) record(pkg Package, id int64, out Outcome, err error) error {
 }
 
 // restoreVersion restores one version and counts it. The error is non-nil
-// only when ctx ended while the restore was in flight, or the journal
-// failed.
+// only when ctx ended while the restore was in flight (the Result is zero),
+// or the journal failed: before sending (the Result is zero) or after the
+// answer (the Result has it).
 func (a *applier) restoreVersion(ctx context.Context, it PlanItem, i, total int) (Result, error) {
 	if out, ok := a.lookup(it.Package, it.ID); ok {
 		a.rep.Skipped++

@@ -243,6 +243,59 @@ func TestJournalRecordsAfterATornLastLine(t *testing.T) {
 	}
 }
 
+// failingJournal fails its Record calls from the failAt-th on (from 1).
+type failingJournal struct {
+	records, failAt int
+}
+
+func (j *failingJournal) Lookup(api.Package, int64) (api.Outcome, bool) { return "", false }
+
+func (j *failingJournal) Record(api.JournalEntry) error {
+	if j.records++; j.records >= j.failAt {
+		return errors.New("disk full")
+	}
+	return nil
+}
+
+// When the journal fails, Apply stops, and its report still accounts for
+// every item: answered (in Results), or not sent (in NotTried).
+func TestApplyReportsEveryItemWhenTheJournalFails(t *testing.T) {
+	e := newEnv(t, nil, api.WithWritePacing(0))
+	first := e.deletedVersion(t, restorePkg, "sha256:a", nil, day)
+	second := e.deletedVersion(t, restorePkg, "sha256:b", nil, day)
+	p, err := e.c.MakePlan(context.Background(), restorePkg, api.Selector{IDs: []int64{first, second}})
+	if err != nil || len(p.Items) != 2 {
+		t.Fatalf("plan: %d items, %v", len(p.Items), err)
+	}
+	tests := []struct {
+		name        string
+		failAt      int // the Record call that fails: 1 before the first restore, 2 after its answer
+		wantResults []int64
+		wantNotSent []int64
+	}{
+		{"before the first restore is sent", 1, nil, []int64{first, second}},
+		{"after the first restore's answer", 2, []int64{first}, []int64{second}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, err := e.c.Apply(context.Background(), p, &api.ApplyOptions{Journal: &failingJournal{failAt: tt.failAt}})
+			if err == nil || !strings.Contains(err.Error(), "disk full") {
+				t.Fatalf("err = %v, want the journal's", err)
+			}
+			var got []int64
+			for _, r := range rep.Results {
+				got = append(got, r.Item.ID)
+			}
+			if !slices.Equal(got, tt.wantResults) || !slices.Equal(ids(rep.NotTried), tt.wantNotSent) || len(rep.InFlight) != 0 || rep.OK() {
+				t.Errorf("results %v, not tried %v, in flight %v; want %v, %v, none", got, ids(rep.NotTried), ids(rep.InFlight), tt.wantResults, tt.wantNotSent)
+			}
+			if rep.Restored+rep.AlreadyActive != len(rep.Results) {
+				t.Errorf("restored %d + already active %d, but %d results", rep.Restored, rep.AlreadyActive, len(rep.Results))
+			}
+		})
+	}
+}
+
 func TestApplyCountsUnknownOutcomesApart(t *testing.T) {
 	e := newEnv(t, nil)
 	id := e.deletedVersion(t, restorePkg, "sha256:u", nil, day)
