@@ -143,7 +143,7 @@ func (ir *imageReport) printImage(phase, pkg string, img image.Image) {
 			}
 		}
 		under := k > 0 && img.Manifests[t.parent[k]].Role == image.RolePlatform
-		fmt.Fprintf(c.stdout, "  %-34s %-19s %-9s %s\n", branch+ir.label(e, under), ir.digest(e.Digest), e.State, ir.detail(e))
+		fmt.Fprintf(c.stdout, "  %-34s %-19s %-9s %s\n", branch+escape(ir.label(e, under)), ir.digest(e.Digest), e.State, ir.detail(e))
 		for n, child := range t.children[k] {
 			walk(child, next, n == len(t.children[k])-1, depth+1)
 		}
@@ -163,7 +163,7 @@ func (ir *imageReport) printImage(phase, pkg string, img image.Image) {
 				}
 				verdict = "BROKEN: " + strings.Join(bad, "; ")
 			}
-			fmt.Fprintf(c.stdout, "  platform %-14s %s\n", p.Platform, verdict)
+			fmt.Fprintf(c.stdout, "  platform %-14s %s\n", escape(p.Platform), verdict)
 		}
 	}
 }
@@ -197,12 +197,13 @@ func (ir *imageReport) detail(e image.Entry) string {
 	return why
 }
 
-// digest shortens a digest to 12 hex digits unless --wide or --json.
+// digest shortens a digest to 12 hex digits unless --wide or --json. An
+// index's child digest is whatever was pushed: it is printed escaped.
 func (ir *imageReport) digest(d string) string {
 	if ir.c.wide || len(d) < len("sha256:")+12 {
-		return d
+		return escape(d)
 	}
-	return d[:len("sha256:")+12]
+	return escape(d[:len("sha256:")+12])
 }
 
 // tree is the display tree of an image's manifests: an attestation hangs

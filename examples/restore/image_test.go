@@ -264,3 +264,29 @@ func TestImageOfAnUnknownPackageExitsThreeWithSimilarNames(t *testing.T) {
 		t.Fatalf("%d registry requests for a package that does not exist", n)
 	}
 }
+
+// An index is whatever was pushed: its platforms and child digests reach
+// the terminal only escaped, in the plan and in the verify report.
+func TestImageTreeEscapesWhatTheRegistryServes(t *testing.T) {
+	f := newImageFake(t)
+	child := f.reg.SeedImage("octo-org", "team/web", "evil child")
+	index, err := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []any{
+		map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": child.Digest, "size": 1,
+			"platform": map[string]string{"os": "linux\x1b]0;pwned\x07", "architecture": "amd64\x1b[2J"}},
+		map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:\x1b[31mnot-a-digest", "size": 1,
+			"platform": map[string]string{"os": "linux", "architecture": "arm64"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.reg.Push("octo-org", "team/web", "application/vnd.oci.image.index.v1+json", index, "evil")
+	for _, args := range [][]string{{"--image", "evil"}, {"--image", "evil", "--verify"}, {"--image", "evil", "--wide"}} {
+		out, errOut, _ := f.do(t, args...)
+		if strings.ContainsAny(out+errOut, "\x1b\x07") {
+			t.Errorf("%v printed a control character:\n%q", args, out+errOut)
+		}
+		if !strings.Contains(out, `amd64\x1b[2J`) {
+			t.Errorf("%v does not show the escaped platform:\n%s", args, out)
+		}
+	}
+}
