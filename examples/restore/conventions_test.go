@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/apitest"
@@ -53,6 +55,24 @@ func TestPacingTakesAnyNonNegativeDuration(t *testing.T) {
 	for _, p := range []string{"10ms", "0", "1.5", "250us"} {
 		if _, errOut, code := withToken(d).do(t, "--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted", "--pacing", p); code != 0 {
 			t.Errorf("--pacing %s: exit %d: %s", p, code, errOut)
+		}
+	}
+}
+
+// A number of seconds too large for a duration is refused by name, not
+// wrapped into a negative one ("--pacing: -2562047h47m16.854775808s is
+// negative" named a value nobody typed).
+func TestPacingOutOfRangeIsRefusedAsTyped(t *testing.T) {
+	for _, v := range []string{"inf", "+Inf", "1e300", "1e10", "9223372037"} {
+		var p pacingFlag
+		if err := p.Set(v); err == nil || !strings.Contains(err.Error(), strconv.Quote(v)) {
+			t.Errorf("Set(%q) = %v (duration %v); want an error quoting %q", v, err, p.d, v)
+		}
+	}
+	for v, want := range map[string]time.Duration{"9e9": 9e9 * time.Second, "0.25": 250 * time.Millisecond, "2m": 2 * time.Minute} {
+		var p pacingFlag
+		if err := p.Set(v); err != nil || p.d != want {
+			t.Errorf("Set(%q) = %v, %v; want %v", v, p.d, err, want)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"runtime/debug"
 	"strconv"
@@ -102,9 +103,16 @@ type pacingFlag struct{ d time.Duration }
 // String is the duration (flag.Value).
 func (p *pacingFlag) String() string { return p.d.String() }
 
+// maxSeconds is the first number of seconds a time.Duration cannot hold
+// (about 292 years).
+const maxSeconds = float64(math.MaxInt64) / float64(time.Second)
+
 // Set parses a duration such as 10ms or 1s (flag.Value).
 func (p *pacingFlag) Set(v string) error {
 	if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
+		if n >= maxSeconds { // and +Inf: the conversion would wrap to a negative duration
+			return fmt.Errorf("%q is too long: give at most a few minutes, such as 2m", v)
+		}
 		p.d = time.Duration(n * float64(time.Second))
 		return nil
 	}
