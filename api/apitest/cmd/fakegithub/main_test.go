@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -43,8 +44,19 @@ func TestServesUntilCancelled(t *testing.T) {
 	if !strings.Contains(out.String(), "http://"+addr+"/api/v3") {
 		t.Errorf("output = %q", out.String())
 	}
+	registry := regexp.MustCompile(`fake registry at http://(\S+)`).FindStringSubmatch(out.String())
+	if registry == nil {
+		t.Fatalf("no registry in the banner:\n%s", out.String())
+	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
+	}
+	// No listener is left behind: both ports refuse connections.
+	for _, a := range []string{addr, registry[1]} {
+		if c, err := net.Dial("tcp", a); err == nil {
+			c.Close()
+			t.Errorf("%s still accepts connections after the command returned", a)
+		}
 	}
 	for _, tt := range []struct {
 		args []string
