@@ -96,11 +96,17 @@ func (p Plan) Packages() []Package {
 	return out
 }
 
-// Validate checks every package and version id of the plan, as Apply does
-// before sending anything.
+// Validate checks every package and version id of the plan, and the
+// selector when the plan restores packages whole (Apply selects with it
+// after restoring them), as Apply does before sending anything.
 func (p Plan) Validate() error {
 	for _, pkg := range p.RestorePackages {
 		if err := pkg.Validate(); err != nil {
+			return err
+		}
+	}
+	if len(p.RestorePackages) > 0 {
+		if err := p.Selector.Validate(); err != nil {
 			return err
 		}
 	}

@@ -36,6 +36,12 @@ func TestParsePlanRefusesWhatItCannotTrust(t *testing.T) {
 		{"no time", strings.Replace(good, `"made_at":"2026-11-01T12:00:00Z",`, ``, 1), "made_at"},
 		{"bad id", strings.Replace(good, `"id":7`, `"id":-7`, 1), "package_version_id"},
 		{"bad package", strings.Replace(good, `"package_name":"p"`, `"package_name":".."`, 1), "package_name"},
+		// Apply selects with the selector after restoring a package whole:
+		// a selector that selects nothing must fail before that restore.
+		{"package restore with an empty selector", strings.Replace(good, `"selector":{"all":true},`,
+			`"selector":{},"restore_packages":[{"owner":{"org":"o"},"package_type":"npm","package_name":"q"}],`, 1), "selector"},
+		{"package restore with a bad tag glob", strings.Replace(good, `"selector":{"all":true},`,
+			`"selector":{"tags":["["]},"restore_packages":[{"owner":{"org":"o"},"package_type":"npm","package_name":"q"}],`, 1), "tag"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
