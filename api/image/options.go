@@ -77,7 +77,8 @@ func WithRegistry(hostOrURL string) Option {
 }
 
 // ParseRegistry checks a registry given as a host or a URL and returns its
-// host[:port] and whether it is reached over plain HTTP (loopback only).
+// host[:port] (in lower case, without the scheme's default port) and
+// whether it is reached over plain HTTP (loopback only).
 func ParseRegistry(hostOrURL string) (host string, plainHTTP bool, err error) {
 	s := strings.TrimSpace(hostOrURL)
 	if s == "" {
@@ -87,23 +88,30 @@ func ParseRegistry(hostOrURL string) (host string, plainHTTP bool, err error) {
 		s = "https://" + s
 	}
 	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
+	if err != nil || u.Hostname() == "" {
 		return "", false, invalid("registry", hostOrURL, "is neither a host nor an http(s) URL")
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.Trim(u.Path, "/") != "" {
 		return "", false, invalid("registry", hostOrURL, "must be a bare host or scheme://host[:port]")
 	}
+	defaultPort := "443"
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !loopback(u.Hostname()) {
 			return "", false, invalid("registry", hostOrURL, "plain http is allowed only for loopback hosts")
 		}
-		plainHTTP = true
+		plainHTTP, defaultPort = true, "80"
 	default:
 		return "", false, invalid("registry", hostOrURL, "scheme %q is not http or https", u.Scheme)
 	}
-	return strings.ToLower(u.Host), plainHTTP, nil
+	// The scheme's own port is dropped: a token realm on https://ghcr.io
+	// is on the host of a registry given as ghcr.io:443.
+	host = strings.ToLower(u.Host)
+	if u.Port() == defaultPort {
+		host = strings.TrimSuffix(host, ":"+defaultPort)
+	}
+	return strings.TrimSuffix(host, ":"), plainHTTP, nil
 }
 
 func loopback(host string) bool {
