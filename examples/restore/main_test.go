@@ -330,7 +330,7 @@ func TestParseTime(t *testing.T) {
 			t.Errorf("parseTime(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "yesterday", "-3d", "2026-13-01"} {
+	for _, bad := range []string{"", "yesterday", "-3d", "2026-13-01", "36501d", "99999999d", "9223372036854775807d"} {
 		if _, err := parseTime(bad, now); err == nil {
 			t.Errorf("parseTime(%q) did not fail", bad)
 		}

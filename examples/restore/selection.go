@@ -70,6 +70,9 @@ func (c *cli) sweep() bool {
 
 func isGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
 
+// maxAgeDays bounds an age in days (a time.Duration holds about 106751).
+const maxAgeDays = 36500
+
 // parseTime reads RFC 3339, a date (UTC), or an age such as 36h or 7d.
 func parseTime(s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
@@ -80,6 +83,9 @@ func parseTime(s string, now time.Time) (time.Time, error) {
 	}
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		if days, err := strconv.Atoi(n); err == nil && days >= 0 {
+			if days > maxAgeDays { // and a duration of so many days would wrap
+				return time.Time{}, fmt.Errorf("%q is more than %d days ago: GitHub keeps a deleted version for 30 days", s, maxAgeDays)
+			}
 			return now.Add(-time.Duration(days) * 24 * time.Hour), nil
 		}
 	}
