@@ -141,9 +141,7 @@ func (c *cli) runImages(ctx context.Context) int {
 	res, err := r.Apply(ctx, plan, ir.restored)
 	if err != nil {
 		if ctx.Err() != nil {
-			ir.print("apply", res.Plan)
-			fmt.Fprintf(c.stderr, "restore: interrupted after %s; run the same command again to resume: what is restored is no longer deleted.\n", plural(len(res.Restores), "restore"))
-			return exitInterrupted
+			return ir.interrupted(res, "")
 		}
 		return c.fail(err)
 	}
@@ -152,9 +150,21 @@ func (c *cli) runImages(ctx context.Context) int {
 	}
 	rep, err := r.Verify(ctx, res.Plan)
 	if err != nil {
+		if ctx.Err() != nil {
+			// The restores are done: "nothing changed" would be false.
+			return ir.interrupted(res, " while verifying")
+		}
 		return c.fail(err)
 	}
 	return ir.finish("verify", rep, res.Failed())
+}
+
+// interrupted reports a run stopped (Ctrl-C) after apply began: the images
+// as apply left them, and how many restores were sent.
+func (ir *imageReport) interrupted(res image.Result, when string) int {
+	ir.print("apply", res.Plan)
+	fmt.Fprintf(ir.c.stderr, "restore: interrupted%s after %s; run the same command again to resume: what is restored is no longer deleted.\n", when, plural(len(res.Restores), "restore"))
+	return exitInterrupted
 }
 
 // imageNotFound explains a package that answers 404, suggests similar

@@ -2,13 +2,17 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -288,5 +292,54 @@ func TestImageTreeEscapesWhatTheRegistryServes(t *testing.T) {
 		if !strings.Contains(out, `amd64\x1b[2J`) {
 			t.Errorf("%v does not show the escaped platform:\n%s", args, out)
 		}
+	}
+}
+
+// Ctrl-C while verifying comes after the restores: the tool must not say
+// that nothing changed.
+func TestImageInterruptedWhileVerifyingSaysWhatWasRestored(t *testing.T) {
+	clock := apitest.NewClock(time.Now())
+	gh := apitest.New(t, apitest.WithClock(clock))
+	d := apitest.SeedDemo(gh)
+	// A proxy in front of the registry holds its first HEAD (verify's first
+	// read of a child) until the client goes away. The realm points at the
+	// proxy, the registry the tool is given.
+	var target atomic.Pointer[httputil.ReverseProxy]
+	arrived := make(chan struct{})
+	var first atomic.Bool
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead && first.CompareAndSwap(false, true) {
+			close(arrived)
+			<-r.Context().Done()
+			return
+		}
+		target.Load().ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	reg := apitest.NewRegistry(t, gh, apitest.WithRealm(front.URL+"/token"))
+	demo := apitest.SeedRegistryDemo(reg)
+	u, err := neturl.Parse(reg.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target.Store(httputil.NewSingleHostReverseProxy(u))
+
+	cmd := cliRun{env: map[string]string{"GH_TOKEN": d.Token}}.command(t, "--base-url", gh.URL, "--registry", front.URL, "--org", "octo-org",
+		"--package", "team/web", "--pacing", "0", "--image", demo.Tag, "--apply", "--verify")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-arrived
+	cmd.Process.Signal(syscall.SIGINT)
+	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
+		t.Fatalf("exit %d, want %d:\n%s\n%s", code, exitInterrupted, out.String(), errOut.String())
+	}
+	if strings.Contains(errOut.String(), "nothing changed") || !strings.Contains(errOut.String(), "after 6 restores") {
+		t.Fatalf("stderr %q: want the 6 restores done, not \"nothing changed\"", errOut.String())
+	}
+	if n := len(posts(gh)); n != 6 {
+		t.Fatalf("%d restore POSTs, want 6", n)
 	}
 }
