@@ -90,7 +90,9 @@ func (o *RestorePackageOptions) validate() error {
 // 400 or 404 answer for a package that lists active versions gives
 // OutcomeAlreadyActive (or OutcomeRestored after an attempt with an unknown
 // outcome, and an error matching ErrOutcomeUnknown when the look-up fails
-// after such an attempt).
+// after such an attempt). A 409 "already exists" to a restore resent after
+// an attempt with an unknown outcome is that attempt's restore:
+// OutcomeRestored.
 func (c *Client) RestorePackage(ctx context.Context, pkg Package, opts *RestorePackageOptions) (Outcome, error) {
 	var o RestorePackageOptions
 	if opts != nil {
@@ -150,6 +152,11 @@ func (c *Client) restore(ctx context.Context, op Operation, pkg Package, u strin
 	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusNotFound,
 		resp.StatusCode/100 == 5 && st.uncertain:
 		return c.decide(op, kind, u, st, answer, active)
+	case op == OpRestorePackage && st.uncertain && errors.Is(answer, ErrNameInUse):
+		// A resent package restore that GitHub answers "already exists":
+		// the attempt without a clear answer restored it (as Apply counts a
+		// restore resent after an interrupted run).
+		return OutcomeRestored, nil
 	}
 	return "", answer
 }

@@ -234,6 +234,15 @@ func TestRestorePackageAnswersAreTyped(t *testing.T) {
 		t.Errorf("requests %+v, want one with the token", reqs)
 	}
 
+	// A resent restore (the first attempt restored it, but its answer was
+	// lost) that GitHub answers 409 "already exists" is that restore.
+	resent := seed("resent")
+	inUseAnswer := apitest.Fault{Status: 409, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"message":"An active package already exists with given name.","documentation_url":"https://docs.github.com/rest"}`}
+	e.srv.Script(api.OpRestorePackage, apitest.Fault{DropAfter: true}, inUseAnswer)
+	if out, err := e.c.RestorePackage(ctx, resent, nil); err != nil || out != api.OutcomeRestored {
+		t.Errorf("resent restore answered 409: %q %v, want restored", out, err)
+	}
+
 	retired := seed("retired")
 	e.srv.RetireName("o", retired.Type, retired.Name)
 	if _, err := e.c.RestorePackage(ctx, retired, nil); !errors.Is(err, api.ErrNameRetired) || !isStatus(err, 422) {
