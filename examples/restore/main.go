@@ -175,7 +175,7 @@ func (c *cli) main(ctx context.Context, cancel context.CancelFunc) int {
 			return c.fail(err)
 		}
 		if c.mode != modeJSON {
-			fmt.Fprintln(c.stdout, planAge(plan, c.now()))
+			fmt.Fprintln(c.stdout, wrap(planAge(plan, c.now()), c.width, "  "))
 		}
 	} else {
 		plan, err = c.makePlan(ctx, client)
