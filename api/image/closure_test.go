@@ -3,6 +3,7 @@ package image_test
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,5 +138,28 @@ func TestBrokenScanHonoursRetryAfterUnderConcurrency(t *testing.T) {
 	}
 	if n != 3 {
 		t.Fatalf("sleeps = %v, want three Retry-After waits of 2s", e.clock.Sleeps())
+	}
+}
+
+// A nested index past the 30-day window will never be restored: the image
+// is broken, not pending, and nothing says what it lists becomes known.
+func TestNestedIndexPastTheWindowIsGoneNotPending(t *testing.T) {
+	e := newEnv(t, nil)
+	inner := e.seed(apitest.ImageSpec{Tags: []string{"inner"}, Platforms: []string{"linux/amd64"}})
+	outer, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": image.MediaTypeOCIIndex, "manifests": []any{
+		map[string]any{"mediaType": image.MediaTypeOCIIndex, "digest": inner.Index.Digest, "size": 1},
+	}})
+	e.reg.Push("acme", "team/app", image.MediaTypeOCIIndex, outer, "outer")
+	e.deleteAgo(t, inner.Index.ID, 35*24*time.Hour)
+	plan, err := e.r.Plan(ctx(t), "outer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := plan.Images[0]
+	if got.Pending || got.Whole() || len(got.Manifests) != 2 || got.Manifests[1].State != image.StateGone {
+		t.Fatalf("plan = %+v, want the nested index gone and the image broken, not pending", got)
+	}
+	if why := got.Manifests[1].Why; strings.Contains(why, "once it is restored") {
+		t.Fatalf("why = %q: a gone index is never restored", why)
 	}
 }

@@ -189,7 +189,9 @@ func (w *walker) walk(ctx context.Context, wk *walk, d Descriptor, role Role, pl
 	}
 	switch {
 	case w.versions != nil && !e.State.ok():
-		if mustRead {
+		// Only a restorable index hides children that become known; one
+		// past the window leaves the image broken for good.
+		if mustRead && e.State == StateDeleted {
 			wk.img.Pending = true
 			e.Why += "; what it lists becomes known once it is restored"
 		}
