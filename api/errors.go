@@ -211,7 +211,9 @@ func (e *RateLimitError) Unwrap() error {
 // OutcomeUnknownError reports a restore that may have taken effect: an
 // attempt got no clear answer (a dropped connection or a 5xx), the next one
 // got a 400 or 404 (Answer), and the look-up that would have told whether
-// the target is active failed (Check). It matches ErrOutcomeUnknown, and
+// the target is active failed (Check); or the next one was refused by a
+// rate limit (Answer, and Check is the *RateLimitError: no look-up is sent
+// under a limit). It matches ErrOutcomeUnknown, and
 // through Check what made the look-up fail (a rate limit, a network error),
 // but never the cause Answer would suggest (ErrNamespaceReused, ErrNotFound):
 // that cause is not known.

@@ -38,8 +38,9 @@ const (
 // it is active the outcome is OutcomeAlreadyActive, or OutcomeRestored when
 // an earlier attempt of this call may have restored it (a dropped connection
 // or a 5xx). The same look-up decides when every attempt ended without a
-// clear answer after such an attempt. When that look-up fails, the error
-// matches ErrOutcomeUnknown: the restore may have taken effect. A version
+// clear answer after such an attempt. When that look-up fails, or a rate
+// limit answers the retry (then no look-up is sent), the error matches
+// ErrOutcomeUnknown: the restore may have taken effect. A version
 // whose name is taken by a newer active version gives an error matching
 // ErrNamespaceReused. The token needs read:packages and write:packages, and
 // its user must be an admin of the organization (and of the package, for
@@ -148,10 +149,15 @@ func (c *Client) restore(ctx context.Context, op Operation, pkg Package, u strin
 		return "", c.unexpectedStatus(op, kind, resp)
 	}
 	answer := c.errorFrom(op, kind, resp, st, pkg.Type)
+	var limited *RateLimitError
 	switch {
 	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusNotFound,
 		resp.StatusCode/100 == 5 && st.uncertain:
 		return c.decide(op, kind, u, st, answer, active)
+	case st.uncertain && errors.As(answer, &limited):
+		// The limit that refused this attempt stops the look-up too: do not
+		// press on with a read, say that the outcome is not known.
+		return "", &OutcomeUnknownError{Op: op.ID(kind), Method: http.MethodPost, Path: limited.Response.Path, Answer: limited.Response, Check: limited}
 	case op == OpRestorePackage && st.uncertain && errors.Is(answer, ErrNameInUse):
 		// A resent package restore that GitHub answers "already exists":
 		// the attempt without a clear answer restored it (as Apply counts a

@@ -105,6 +105,10 @@ func TestRestoreOutcomeUnknownWhenTheCheckFails(t *testing.T) {
 		{"package: 502, then 404, check rate limited", true, []apitest.Fault{apitest.BadGateway, packageGone}, []apitest.Fault{limited}},
 		{"502 until the attempts run out, check rate limited", false, []apitest.Fault{apitest.BadGateway, apitest.BadGateway, apitest.BadGateway, apitest.BadGateway, apitest.BadGateway}, []apitest.Fault{limited}},
 		{"dropped until the attempts run out, check rate limited", false, []apitest.Fault{{DropBefore: true}, {DropBefore: true}, {DropBefore: true}, {DropBefore: true}, {DropBefore: true}}, []apitest.Fault{limited}},
+		// The retry is refused by a limit longer than MaxWait: no look-up
+		// is sent under it, and the limit stays matchable.
+		{"502, then a secondary limit", false, []apitest.Fault{apitest.BadGateway, limited}, nil},
+		{"package: dropped, then a secondary limit", true, []apitest.Fault{{DropBefore: true}, limited}, nil},
 		{"package: dropped, then 404, check answers 503s", true, []apitest.Fault{{DropBefore: true}, packageGone}, []apitest.Fault{apitest.ServiceUnavailable, apitest.ServiceUnavailable, apitest.ServiceUnavailable, apitest.ServiceUnavailable, apitest.ServiceUnavailable}},
 	}
 	for _, tt := range tests {
@@ -136,6 +140,14 @@ func TestRestoreOutcomeUnknownWhenTheCheckFails(t *testing.T) {
 			op := api.OpRestoreVersion
 			if tt.pkg {
 				op = api.OpRestorePackage
+			}
+			if tt.check == nil && !errors.Is(err, api.ErrRateLimited) {
+				t.Errorf("%v does not match ErrRateLimited", err)
+			}
+			for _, r := range e.srv.Requests() {
+				if tt.check == nil && r.Method == http.MethodGet {
+					t.Errorf("a look-up was sent under the rate limit: %s %s", r.Method, r.RawPath)
+				}
 			}
 			if unknown.Op != op.ID(api.OwnerOrg) || (unknown.Answer == nil) != strings.HasPrefix(tt.name, "dropped until") || unknown.Check == nil || unknown.Method != http.MethodPost || !strings.HasPrefix(unknown.Path, "/orgs/o/packages/container/app/") {
 				t.Errorf("%+v", unknown)
