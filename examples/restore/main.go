@@ -223,6 +223,11 @@ func (c *cli) checkFlags() error {
 		}
 		return nil
 	}
+	if c.savePlan != "" {
+		if err := checkSavePlan(c.savePlan); err != nil {
+			return err
+		}
+	}
 	var missing []string
 	if c.org == "" && c.user == "" {
 		missing = append(missing, "--org or --user")

@@ -255,6 +255,8 @@ func TestBadInputExits2AndSendsNothing(t *testing.T) {
 		{"until before since", []string{"--org", "o", "--type", "npm", "--package", "x", "--deleted-since", "1d", "--deleted-until", "2d"}, "must be after --deleted-since"},
 		{"bad sweep glob", []string{"--org", "o", "--type", "npm", "--package", "x[", "--deleted-since", "1d"}, `invalid --package "x["`},
 		{"user with @", []string{"--user", "@bad", "--type", "npm", "--package", "x", "--all-deleted"}, `invalid --user "@bad"`},
+		{"save-plan to a directory", []string{"--org", "o", "--type", "npm", "--package", "x", "--all-deleted", "--save-plan", os.TempDir()}, "is a directory: give a file name"},
+		{"save-plan in no directory", []string{"--org", "o", "--type", "npm", "--package", "x", "--all-deleted", "--save-plan", "/no/such/dir/plan.json"}, "the directory /no/such/dir does not exist"},
 		{"missing org", []string{"--type", "npm", "--package", "x", "--all-deleted"}, "missing --org or --user"},
 		{"org and user", []string{"--org", "o", "--user", "u", "--type", "npm", "--package", "x", "--all-deleted"}, "not both"},
 		{"unknown flag", []string{"--frobnicate"}, "unknown flag --frobnicate"},

@@ -48,6 +48,20 @@ func savePlan(name string, p api.Plan) (staleJournal bool, err error) {
 	}
 }
 
+// checkSavePlan refuses, before anything is sent, a --save-plan FILE that
+// cannot be written: a directory, or a file in a directory that does not
+// exist.
+func checkSavePlan(name string) error {
+	if fi, err := os.Stat(name); err == nil && fi.IsDir() {
+		return usageErr("--save-plan %s is a directory: give a file name, such as %s", name, filepath.Join(name, "plan.json"))
+	}
+	dir := filepath.Dir(name)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return usageErr("--save-plan %s: the directory %s does not exist", name, dir)
+	}
+	return nil
+}
+
 // loadPlan reads --plan FILE and checks it against the connection: the
 // plan's API must be this one, and an owner given on the command line must
 // be the plan's.
