@@ -290,4 +290,19 @@ func TestPrintingAPlanFileNeedsNoToken(t *testing.T) {
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("%d requests", n)
 	}
+
+	// A plan that restores a package deleted whole is printed with its
+	// "not found" explanation, still without a request: no names are
+	// listed to suggest from.
+	if _, errOut, code := withToken(d).do(t, "--base-url", srv.URL, "--org", d.Org, "--type", "npm", "--package", d.Library.Name, "--all-deleted", "--save-plan", planFile); code != exitNotFound {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	srv.ResetRequests()
+	out, errOut, code = cliRun{}.do(t, "--base-url", srv.URL, "--plan", planFile)
+	if code != exitNotFound || !strings.Contains(out, "was not found") || strings.Contains(out+errOut, "Listing") {
+		t.Errorf("a plan restoring a package, printed without a token: exit %d:\n%s%s", code, out, errOut)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("printing a plan that restores a package sent %d requests", n)
+	}
 }

@@ -14,8 +14,15 @@ import (
 // package names of the same owner and type. After --apply it follows a
 // package restore that answered 404.
 func (c *cli) notFound(ctx context.Context, client *api.Client, pkgs []api.Package, applied bool) int {
+	// Without a token (printing a plan file) nothing is sent, so no names
+	// are listed to suggest from.
+	offline := c.tok.value == ""
 	for _, pkg := range pkgs {
-		names, listErr := packageNames(ctx, client, pkg)
+		var names []string
+		var listErr error
+		if !offline {
+			names, listErr = packageNames(ctx, client, pkg)
+		}
 		similar := similarNames(pkg.Name, names)
 		if c.mode == modeJSON {
 			v := map[string]any{"type": "not_found", "package": pkg.String(), "similar": similar, "applied": applied}
@@ -35,13 +42,15 @@ func (c *cli) notFound(ctx context.Context, client *api.Client, pkgs []api.Packa
 			b.WriteString("  - the name (--package) or the type (--type) is wrong.\n")
 		}
 		switch {
+		case offline:
+			b.WriteString("Set a token (GH_TOKEN) to see similar package names.\n")
 		case len(similar) > 0:
 			fmt.Fprintf(&b, "Did you mean (%s packages of %s):\n", pkg.Type, escape(pkg.Owner.String()))
 			for _, n := range similar {
 				fmt.Fprintf(&b, "  --package %s\n", escape(n))
 			}
 		case listErr != nil:
-			fmt.Fprintf(&b, "Listing the %s packages of %s to suggest names failed: %s\n", pkg.Type, escape(pkg.Owner.String()), message(listErr))
+			fmt.Fprintln(&b, wrap(fmt.Sprintf("Listing the %s packages of %s to suggest names failed: %s", pkg.Type, escape(pkg.Owner.String()), message(listErr)), c.width, "  "))
 		case len(names) > 0:
 			fmt.Fprintf(&b, "No %s package of %s has a similar name (it has %s).\n", pkg.Type, escape(pkg.Owner.String()), plural(len(names), "package"))
 		default:
