@@ -273,6 +273,7 @@ func (a *applier) restorePackage(ctx context.Context, pkg Package, sel Selector)
 			pr.Outcome = OutcomeFailed
 		}
 		if err := a.record(pkg, 0, pr.Outcome, pr.Err); err != nil {
+			a.rep.Packages = append(a.rep.Packages, pr) // answered, not recorded
 			return nil, err
 		}
 	}

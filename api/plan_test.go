@@ -300,6 +300,18 @@ func TestApplyReportsEveryItemWhenTheJournalFails(t *testing.T) {
 			}
 		})
 	}
+	t.Run("after a package restore's answer", func(t *testing.T) {
+		lib := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "lib"}
+		e.srv.AddVersion("o", lib.Type, lib.Name, apitest.VersionSeed{Name: "1.0.0", CreatedAt: e.clock.Now().Add(-time.Hour)})
+		if _, err := e.srv.DeletePackage("o", lib.Type, lib.Name); err != nil {
+			t.Fatal(err)
+		}
+		pp := api.Plan{Schema: api.PlanSchema, BaseURL: e.c.BaseURL(), MadeAt: start, Selector: api.Selector{All: true}, RestorePackages: []api.Package{lib}, Items: []api.PlanItem{}}
+		rep, err := e.c.Apply(context.Background(), pp, &api.ApplyOptions{Journal: &failingJournal{failAt: 2}})
+		if err == nil || len(rep.Packages) != 1 || rep.Packages[0].Outcome != api.OutcomeRestored {
+			t.Errorf("packages %+v, %v; want the package restored and the journal's error", rep.Packages, err)
+		}
+	})
 }
 
 func TestApplyCountsUnknownOutcomesApart(t *testing.T) {
