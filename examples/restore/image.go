@@ -141,7 +141,7 @@ func (c *cli) runImages(ctx context.Context) int {
 	res, err := r.Apply(ctx, plan, ir.restored)
 	if err != nil {
 		if ctx.Err() != nil {
-			return ir.interrupted(res, "")
+			return ir.interrupted(res, "applying")
 		}
 		return c.fail(err)
 	}
@@ -152,18 +152,24 @@ func (c *cli) runImages(ctx context.Context) int {
 	if err != nil {
 		if ctx.Err() != nil {
 			// The restores are done: "nothing changed" would be false.
-			return ir.interrupted(res, " while verifying")
+			return ir.interrupted(res, "verifying")
 		}
 		return c.fail(err)
 	}
 	return ir.finish("verify", rep, res.Failed())
 }
 
-// interrupted reports a run stopped (Ctrl-C) after apply began: the images
-// as apply left them, and how many restores were sent.
-func (ir *imageReport) interrupted(res image.Result, when string) int {
+// interrupted reports a run stopped (Ctrl-C) while applying or verifying:
+// the images as apply left them, and how many restores were sent (a JSON
+// object with --json).
+func (ir *imageReport) interrupted(res image.Result, while string) int {
 	ir.print("apply", res.Plan)
-	fmt.Fprintf(ir.c.stderr, "restore: interrupted%s after %s; run the same command again to resume: what is restored is no longer deleted.\n", when, plural(len(res.Restores), "restore"))
+	if ir.c.mode == modeJSON {
+		emit(ir.c.stdout, map[string]any{"type": "interrupted", "while": while, "restores": len(res.Restores),
+			"failed": res.Failed(), "exit_code": exitInterrupted})
+		return exitInterrupted
+	}
+	fmt.Fprintf(ir.c.stderr, "restore: interrupted while %s after %s; run the same command again to resume: what is restored is no longer deleted.\n", while, plural(len(res.Restores), "restore"))
 	return exitInterrupted
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -296,8 +297,14 @@ func TestImageTreeEscapesWhatTheRegistryServes(t *testing.T) {
 }
 
 // Ctrl-C while verifying comes after the restores: the tool must not say
-// that nothing changed.
+// that nothing changed, in text or in JSON.
 func TestImageInterruptedWhileVerifyingSaysWhatWasRestored(t *testing.T) {
+	for _, asJSON := range []bool{false, true} {
+		t.Run(fmt.Sprint("json=", asJSON), func(t *testing.T) { interruptWhileVerifying(t, asJSON) })
+	}
+}
+
+func interruptWhileVerifying(t *testing.T, asJSON bool) {
 	clock := apitest.NewClock(time.Now())
 	gh := apitest.New(t, apitest.WithClock(clock))
 	d := apitest.SeedDemo(gh)
@@ -324,8 +331,12 @@ func TestImageInterruptedWhileVerifyingSaysWhatWasRestored(t *testing.T) {
 	}
 	target.Store(httputil.NewSingleHostReverseProxy(u))
 
-	cmd := cliRun{env: map[string]string{"GH_TOKEN": d.Token}}.command(t, "--base-url", gh.URL, "--registry", front.URL, "--org", "octo-org",
-		"--package", "team/web", "--pacing", "0", "--image", demo.Tag, "--apply", "--verify")
+	args := []string{"--base-url", gh.URL, "--registry", front.URL, "--org", "octo-org",
+		"--package", "team/web", "--pacing", "0", "--image", demo.Tag, "--apply", "--verify"}
+	if asJSON {
+		args = append(args, "--json")
+	}
+	cmd := cliRun{env: map[string]string{"GH_TOKEN": d.Token}}.command(t, args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Start(); err != nil {
@@ -336,10 +347,24 @@ func TestImageInterruptedWhileVerifyingSaysWhatWasRestored(t *testing.T) {
 	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
 		t.Fatalf("exit %d, want %d:\n%s\n%s", code, exitInterrupted, out.String(), errOut.String())
 	}
-	if strings.Contains(errOut.String(), "nothing changed") || !strings.Contains(errOut.String(), "after 6 restores") {
-		t.Fatalf("stderr %q: want the 6 restores done, not \"nothing changed\"", errOut.String())
-	}
 	if n := len(posts(gh)); n != 6 {
 		t.Fatalf("%d restore POSTs, want 6", n)
+	}
+	if strings.Contains(out.String()+errOut.String(), "nothing changed") {
+		t.Fatalf("the tool says nothing changed after 6 restores:\n%s\n%s", out.String(), errOut.String())
+	}
+	if !asJSON {
+		if !strings.Contains(errOut.String(), "interrupted while verifying after 6 restores") {
+			t.Fatalf("stderr %q: want the 6 restores done", errOut.String())
+		}
+		return
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var last map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
+		t.Fatalf("last line is not JSON: %q", lines[len(lines)-1])
+	}
+	if last["type"] != "interrupted" || last["while"] != "verifying" || last["restores"] != 6.0 || last["exit_code"] != float64(exitInterrupted) {
+		t.Fatalf("last object %v, want the interruption while verifying after 6 restores", last)
 	}
 }
