@@ -165,14 +165,22 @@ func splitScopes(h http.Header, key string) ([]string, bool) {
 	return scopes, true
 }
 
+// missingScopes are the scopes of need that have does not grant.
 func missingScopes(need, have []string) []string {
 	var missing []string
 	for _, n := range need {
-		if !slices.Contains(have, n) {
+		if !hasScope(have, n) {
 			missing = append(missing, n)
 		}
 	}
 	return missing
+}
+
+// hasScope reports whether have grants s: s itself, or for read:packages
+// write:packages too. GitHub nests read:packages under write:packages, and
+// a classic token's X-OAuth-Scopes then lists write:packages alone.
+func hasScope(have []string, s string) bool {
+	return slices.Contains(have, s) || s == "read:packages" && slices.Contains(have, "write:packages")
 }
 
 func tokenKindProblem(k TokenKind) string {

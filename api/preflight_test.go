@@ -32,6 +32,10 @@ func TestPreflightReportsListingAndRestoringApart(t *testing.T) {
 		{"no write", "ghp_nowrite", []string{"read:packages", "delete:packages"}, perm{true, true, ""}, perm{true, false, "write:packages"}, 1},
 		{"read only", "ghp_read", []string{"read:packages"}, perm{true, false, "delete:packages"}, perm{true, false, "write:packages"}, 2},
 		{"fine-grained", "github_pat_x", nil, perm{true, false, ""}, perm{true, false, ""}, 1},
+		// GitHub nests read:packages under write:packages: X-OAuth-Scopes
+		// then lists write:packages alone.
+		{"write implies read", "ghp_writedelete", []string{"delete:packages", "write:packages"}, perm{true, true, ""}, perm{true, true, ""}, 0},
+		{"write implies read, no delete", "ghp_write", []string{"repo", "write:packages"}, perm{true, false, "delete:packages"}, perm{true, true, ""}, 1},
 	}
 	for _, tt := range tests {
 		kind := api.KindOf(tt.token)
