@@ -37,7 +37,8 @@
 // fake GitHub and a fake clock, so that tests of code using this package are
 // quick and never sleep.
 //
-// The transport stack, outside in: write pacing, retries and rate limits,
-// GitHub's headers and the token, then the caller's transport (or a pooled
-// default). Client.HTTPClient returns it for use with the generated client.
+// The transport stack, outside in: retries and rate limits, GitHub's
+// redirect rules, the read budget, write pacing, the attempt bound, GitHub's
+// headers and the token, then the caller's transport (or a pooled default).
+// Client.HTTPClient returns it for use with the generated client.
 package api
