@@ -260,7 +260,8 @@ type Wait struct {
 }
 
 // WithWaitHook calls fn before every wait of the registry client, so that a
-// program can say what it waits for and how long.
+// program can say what it waits for and how long. Reads run concurrently,
+// so fn may be called from several goroutines at once.
 func WithWaitHook(fn func(Wait)) Option {
 	return func(c *config) error {
 		if fn == nil {
