@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -126,7 +127,7 @@ func (c *Client) Preflight(ctx context.Context) (PreflightReport, error) {
 
 // permission is what the token's kind and scopes say about needing need.
 func (r *PreflightReport) permission(need []string) Permission {
-	p := Permission{Needs: need}
+	p := Permission{Needs: slices.Clone(need)} // the caller's to keep
 	switch {
 	case r.TokenKind == TokenNone || r.TokenKind == TokenFineGrained:
 		p.Known = true // GitHub Packages refuses these, whatever their scopes

@@ -65,6 +65,23 @@ func TestPreflightReportsListingAndRestoringApart(t *testing.T) {
 	}
 }
 
+// A report is the caller's: changing it changes nothing the client keeps.
+func TestPreflightReportIsTheCallers(t *testing.T) {
+	e := newEnv(t, nil)
+	first, err := e.c.Preflight(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.ListDeleted.Needs[0], first.Restore.Needs[1] = "changed", "changed"
+	again, err := e.c.Preflight(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(again.ListDeleted.Needs, ",") + " " + strings.Join(again.Restore.Needs, ","); got != "read:packages,delete:packages read:packages,write:packages" {
+		t.Errorf("needs after the caller changed a report: %s", got)
+	}
+}
+
 // Scopes that GitHub does not report (tokens that are not classic) leave
 // both permissions unknown.
 func TestPreflightWithoutScopes(t *testing.T) {
