@@ -21,14 +21,18 @@ type Result struct {
 // MarshalJSON writes the error as its text under "error".
 func (r Result) MarshalJSON() ([]byte, error) {
 	type plain Result
-	out := struct {
+	return json.Marshal(struct {
 		plain
 		Error string `json:"error,omitempty"`
-	}{plain: plain(r)}
-	if r.Err != nil {
-		out.Error = r.Err.Error()
+	}{plain(r), errText(r.Err)})
+}
+
+// errText is err's text, "" for nil.
+func errText(err error) string {
+	if err == nil {
+		return ""
 	}
-	return json.Marshal(out)
+	return err.Error()
 }
 
 // PackageResult is the outcome of restoring a package deleted as a whole.
@@ -37,6 +41,15 @@ type PackageResult struct {
 	Outcome Outcome `json:"outcome"`
 	Resumed bool    `json:"resumed,omitempty"`
 	Err     error   `json:"-"`
+}
+
+// MarshalJSON writes the error as its text under "error", as Result does.
+func (r PackageResult) MarshalJSON() ([]byte, error) {
+	type plain PackageResult
+	return json.Marshal(struct {
+		plain
+		Error string `json:"error,omitempty"`
+	}{plain(r), errText(r.Err)})
 }
 
 // Progress is reported around each version Apply restores.

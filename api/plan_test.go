@@ -249,6 +249,24 @@ func TestJournalRecordsAfterATornLastLine(t *testing.T) {
 	}
 }
 
+// A report in JSON keeps the errors of versions and of packages.
+func TestReportJSONKeepsErrors(t *testing.T) {
+	pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "lib"}
+	rep := api.Report{
+		Packages: []api.PackageResult{{Package: pkg, Outcome: api.OutcomeFailed, Err: errors.New("package boom")}, {Package: pkg, Outcome: api.OutcomeRestored}},
+		Results:  []api.Result{{Item: api.PlanItem{Package: pkg, ID: 1}, Outcome: api.OutcomeFailed, Err: errors.New("version boom")}},
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"error":"package boom"`, `"error":"version boom"`, `"outcome":"restored"}`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %s", b, want)
+		}
+	}
+}
+
 // failingJournal fails its Record calls from the failAt-th on (from 1).
 type failingJournal struct {
 	records, failAt int
