@@ -118,6 +118,9 @@ func TestWaitsAreSaidPlainAndAsJSON(t *testing.T) {
 		}
 		cmd.Process.Signal(syscall.SIGINT)
 		outLines.waitFor(t, "resume")
+		// Read to the end before Wait, which closes the pipes.
+		outLines.waitEnd()
+		errLines.waitEnd()
 		if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
 			t.Errorf("json=%v: exit %d", asJSON, code)
 		}
@@ -150,6 +153,8 @@ func TestTimeoutBoundsEachAttempt(t *testing.T) {
 	errLines := collect(stderr)
 	errLines.waitFor(t, "retry after an attempt timed out (GET /orgs/octo-org/packages/container/team%2Fapp/versions, before attempt 2; see --timeout)")
 	cmd.Process.Signal(syscall.SIGINT)
+	// Read to the end before Wait, which closes the pipes.
+	errLines.waitEnd()
 	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
 		t.Errorf("exit %d:\n%s", code, errLines.text())
 	}

@@ -114,6 +114,9 @@ func TestInterruptedApplyResumesFromItsJournal(t *testing.T) {
 	errLines.waitFor(t, "Stopping after the restore in flight")
 	cmd.Process.Signal(syscall.SIGINT) // the second abandons it
 	lines.waitFor(t, "To resume:")
+	// Read to the end before Wait, which closes the pipes.
+	lines.waitEnd()
+	errLines.waitEnd()
 	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
 		t.Errorf("exit %d, want %d", code, exitInterrupted)
 	}
@@ -235,6 +238,8 @@ func TestInterruptWhilePlanningChangesNothing(t *testing.T) {
 	<-listing
 	cmd.Process.Signal(syscall.SIGINT)
 	errLines.waitFor(t, "Interrupted before any restore was sent: nothing changed.")
+	// Read to the end before Wait, which closes the pipes.
+	errLines.waitEnd()
 	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
 		t.Errorf("exit %d, want %d", code, exitInterrupted)
 	}
@@ -259,6 +264,9 @@ func TestFirstCtrlCLetsTheRestoreInFlightFinish(t *testing.T) {
 	errLines.waitFor(t, "Stopping after the restore in flight")
 	release() // GitHub answers the restore in flight
 	lines.waitFor(t, "To resume:")
+	// Read to the end before Wait, which closes the pipes.
+	lines.waitEnd()
+	errLines.waitEnd()
 	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
 		t.Errorf("exit %d", code)
 	}

@@ -148,6 +148,16 @@ func (l *lines) waitFor(t *testing.T, want string) {
 	}
 }
 
+// waitEnd blocks until the stream has ended, so that everything written
+// before the writer closed it has been read.
+func (l *lines) waitEnd() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for !l.eof {
+		l.cond.Wait()
+	}
+}
+
 func (l *lines) text() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -135,6 +135,9 @@ func TestSweepOf30PackagesResumesAcrossPackages(t *testing.T) {
 	errLines.waitFor(t, "Stopping after the restore in flight")
 	cmd.Process.Signal(syscall.SIGINT) // abandon it
 	lines.waitFor(t, "To resume:")
+	// Read to the end before Wait, which closes the pipes.
+	lines.waitEnd()
+	errLines.waitEnd()
 	if code := exitCode(t, cmd.Wait()); code != exitInterrupted || !strings.Contains(lines.text(), "not tried:  8 versions") {
 		t.Fatalf("exit %d:\n%s", code, lines.text())
 	}

@@ -81,6 +81,9 @@ func TestTerminalShowsTheWaitAndTheInterruptReport(t *testing.T) {
 			if code := exitCode(t, term.cmd.Wait()); code != exitInterrupted {
 				t.Errorf("exit %d, want %d", code, exitInterrupted)
 			}
+			// The process has exited, but the terminal may still hold its last
+			// lines: read them all (the pty reads EOF once they are drained).
+			term.lines.waitEnd()
 			out := term.output()
 			// The progress line: done/total, the current item, the wait, elapsed time.
 			if !strings.Contains(out, "\r\x1b[K[0/2] "+itoa(d.ImageDeleted[1])) || !strings.Contains(out, "· waiting ") || !strings.Contains(out, "elapsed") {
