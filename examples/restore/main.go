@@ -306,7 +306,12 @@ func (c *cli) makePlan(ctx context.Context, client *api.Client) (api.Plan, error
 		if c.pkg != "" {
 			c.label += " matching " + c.pkg
 		}
-		return client.MakeSweepPlan(ctx, sw)
+		p, err := client.MakeSweepPlan(ctx, sw)
+		if err == nil {
+			// The SDK says GitHub lists no package deleted whole; say how to reach one here.
+			p.Notes = append(p.Notes, "to restore a package deleted as a whole, plan it with --package NAME and the same deletion window")
+		}
+		return p, err
 	}
 	c.label = pkg.String()
 	if err := pkg.Validate(); err != nil {

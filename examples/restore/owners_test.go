@@ -31,7 +31,8 @@ func TestSweepAcrossPackagesGroupsByPackage(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"Plan: 3 deleted versions in 2 packages to restore", "\nocto-org/container/team/worker: 2 versions\n", "\nocto-org/container/tools/lint: 1 version\n"} {
+	for _, want := range []string{"Plan: 3 deleted versions in 2 packages to restore", "\nocto-org/container/team/worker: 2 versions\n", "\nocto-org/container/tools/lint: 1 version\n",
+		"note: GitHub does not list packages deleted as a whole", "note: to restore a package deleted as a whole, plan it with --package NAME"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the sweep lacks %q:\n%s", want, out)
 		}
