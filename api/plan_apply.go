@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Result is the outcome of restoring one version.
@@ -118,12 +119,17 @@ func (r Report) OK() bool {
 // after an interruption resumes. Without one, applying again is still safe:
 // what is active already is reported so.
 //
-// The error is non-nil when the plan is invalid (nothing is sent), when the
+// The error is non-nil when the plan is invalid or was made against another
+// API (its BaseURL, when set, is not the client's; nothing is sent), when the
 // journal cannot be written, or when ctx ends: the report then names the
 // version in flight (outcome unknown) and those never tried.
 func (c *Client) Apply(ctx context.Context, plan Plan, opts *ApplyOptions) (Report, error) {
 	if err := plan.Validate(); err != nil {
 		return Report{}, err
+	}
+	if plan.BaseURL != "" && strings.TrimRight(plan.BaseURL, "/") != c.BaseURL() {
+		return Report{}, &ValidationError{Field: "base_url", Value: plan.BaseURL,
+			Reason: "the plan was made against another API than this client's " + c.BaseURL() + ": its version ids mean nothing here"}
 	}
 	var o ApplyOptions
 	if opts != nil {

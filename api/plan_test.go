@@ -249,6 +249,31 @@ func TestJournalRecordsAfterATornLastLine(t *testing.T) {
 	}
 }
 
+// A plan names version ids of the API it was made against: Apply on
+// another API refuses it, and sends nothing.
+func TestApplyRefusesAPlanForAnotherAPI(t *testing.T) {
+	e := newEnv(t, nil)
+	id := e.deletedVersion(t, restorePkg, "sha256:1", nil, day)
+	p, err := e.c.MakePlan(context.Background(), restorePkg, api.Selector{IDs: []int64{id}})
+	if err != nil || len(p.Items) != 1 {
+		t.Fatalf("plan: %+v %v", p, err)
+	}
+	e.srv.ResetRequests()
+	other := p
+	other.BaseURL = "https://ghes.example.com/api/v3"
+	var ve *api.ValidationError
+	if _, err := e.c.Apply(context.Background(), other, nil); !errors.As(err, &ve) || ve.Field != "base_url" {
+		t.Errorf("err = %v, want a validation error of base_url", err)
+	}
+	if n := len(e.srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent for a plan of another API", n)
+	}
+	p.BaseURL += "/"
+	if rep, err := e.c.Apply(context.Background(), p, nil); err != nil || rep.Restored != 1 {
+		t.Errorf("the plan's own API: %+v %v", rep, err)
+	}
+}
+
 // A report in JSON keeps the errors of versions and of packages.
 func TestReportJSONKeepsErrors(t *testing.T) {
 	pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "lib"}
