@@ -27,6 +27,7 @@ func (w *waiter) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.waiter{}") }
 // wait reports ev and sleeps ev.Wait, or until ctx is done.
 func (w *waiter) wait(ctx context.Context, ev WaitEvent) error {
 	ev.Until = w.clock.Now().Add(ev.Wait)
+	ev.Path = w.secrets.redact(ev.Path) // a redirect's Location may have chosen it
 	ev.RequestID = w.secrets.redact(ev.RequestID)
 	if ev.Err != nil {
 		ev.Err = w.secrets.redactError(ev.Err)

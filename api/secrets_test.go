@@ -114,6 +114,37 @@ func TestTokenIsMaskedEverywhere(t *testing.T) {
 			}
 		}
 	})
+	t.Run("paced redirect", func(t *testing.T) {
+		// The redirected POST waits for pacing: its wait event and log
+		// name the path the server chose.
+		var logs strings.Builder
+		var evs events
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/echo/") {
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			w.Header().Set("Location", "/echo/"+strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")+"/"+foreign)
+			w.WriteHeader(http.StatusMovedPermanently)
+		}))
+		defer srv.Close()
+		c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(apitest.NewClock(start)),
+			api.WithWaitHook(evs.hook), api.WithLogger(newDebugLogger(&logs)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseIdleConnections()
+		if out, err := c.RestoreVersion(context.Background(), npmPkg, 1); err != nil || out != api.OutcomeRestored {
+			t.Fatalf("RestoreVersion = %q, %v", out, err)
+		}
+		if p := evs.of(api.ReasonPacing); len(p) != 1 || !strings.HasPrefix(p[0].Path, "/echo/") {
+			t.Fatalf("pacing events = %+v, want one for the redirected POST", p)
+		}
+		for _, ev := range evs.evs {
+			check(t, "wait event", formats(ev)...)
+		}
+		check(t, "logs", logs.String())
+	})
 	t.Run("token source error", func(t *testing.T) {
 		var logs strings.Builder
 		src := quotingSource{token: testToken}
