@@ -35,6 +35,9 @@ func TestEvidenceOrderOfChecks(t *testing.T) {
 	f.srv.AddToken(apitest.Token{Value: "ghp_read", Scopes: []string{"read:packages"}})
 	f.srv.AddToken(apitest.Token{Value: "ghp_rw", Scopes: []string{"read:packages", "write:packages"}})
 	f.srv.AddToken(apitest.Token{Value: "ghp_none"})
+	// GitHub nests read:packages under write:packages: such a token lists
+	// write:packages alone in X-OAuth-Scopes and may read and restore.
+	f.srv.AddToken(apitest.Token{Value: "ghp_write", Scopes: []string{"write:packages"}})
 	const missing = "/orgs/octo-org/packages/container/nope"
 	tests := []struct {
 		name, method, path, token string
@@ -52,6 +55,9 @@ func TestEvidenceOrderOfChecks(t *testing.T) {
 		{"listing without read:packages", "GET", pkgPath + "/versions", "ghp_none", 403, "You need at least read:packages scope to list packages.", false},
 		{"restore without write:packages", "POST", pkgPath + "/versions/1/restore", "ghp_read", 403, "You need at least write:packages and read:packages scopes to restore a package version.", false},
 		{"active listing with read:packages", "GET", pkgPath + "/versions", "ghp_read", 200, "", false},
+		{"write:packages implies read:packages for listing", "GET", pkgPath + "/versions", "ghp_write", 200, "", false},
+		{"write:packages implies read:packages for restoring", "POST", pkgPath + "/versions/1/restore", "ghp_write", 400, "Active package version already exists with given name.", false},
+		{"write:packages alone does not list deleted versions", "GET", pkgPath + "/versions?state=deleted", "ghp_write", 403, "You need at least delete:packages and read:packages scopes to get a package's deleted versions.", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -186,9 +186,12 @@ func (c *call) canSee(p *pkgState) bool {
 func (c *call) canAdmin() bool { return c.acct.kind == api.OwnerOrg || c.self() }
 
 // needScopes answers 403 with message unless the token has every scope.
+// write:packages includes read:packages, as GitHub nests them: a classic
+// token given write:packages lists it alone in X-OAuth-Scopes.
 func (c *call) needScopes(message string, scopes ...string) (reply, bool) {
 	for _, n := range scopes {
-		if !slices.Contains(c.token.Scopes, n) {
+		implied := n == "read:packages" && slices.Contains(c.token.Scopes, "write:packages")
+		if !implied && !slices.Contains(c.token.Scopes, n) {
 			return errReply(http.StatusForbidden, message, docsPackages), false
 		}
 	}
