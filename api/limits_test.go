@@ -3,11 +3,14 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ghpackages/restore/api"
@@ -102,47 +105,43 @@ func TestReadBudget(t *testing.T) {
 		}
 	})
 	t.Run("in flight", func(t *testing.T) {
-		var inFlight, peak atomic.Int32
-		arrived := make(chan struct{}, 10)
-		release := make(chan struct{})
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			n := inFlight.Add(1)
-			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
-			}
-			arrived <- struct{}{}
-			<-release
-			fmt.Fprint(w, versionJSON)
-			inFlight.Add(-1)
-		}))
-		defer srv.Close()
-		c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(apitest.NewClock(start)), api.WithReadBudget(3, 900))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.CloseIdleConnections()
-		var wg sync.WaitGroup
-		for range 8 {
-			wg.Go(func() {
-				if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
-					t.Error(err)
+		// In a synctest bubble, synctest.Wait returns once every goroutine is
+		// blocked: the reads the budget admitted wait in the transport, the
+		// others in the budget. No real time passes.
+		synctest.Test(t, func(t *testing.T) {
+			var inFlight, peak atomic.Int32
+			release := make(chan struct{})
+			rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				n := inFlight.Add(1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 				}
+				<-release
+				inFlight.Add(-1)
+				return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+					Body: io.NopCloser(strings.NewReader(versionJSON)), Request: r}, nil
 			})
-		}
-		for range 3 {
-			<-arrived
-		}
-		// Three are in flight; the budget holds the others back, whose
-		// requests would otherwise have arrived by now.
-		select {
-		case <-arrived:
-			t.Error("a fourth read went out while three were in flight")
-		case <-time.After(50 * time.Millisecond):
-		}
-		close(release)
-		wg.Wait()
-		if p := peak.Load(); p != 3 {
-			t.Errorf("peak %d reads in flight, want 3", p)
-		}
+			c, err := api.New(api.WithBaseURL("https://api.github.com"), api.WithToken(testToken), api.WithTransport(rt), api.WithReadBudget(3, 900))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Go(func() {
+					if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			synctest.Wait()
+			if n := inFlight.Load(); n != 3 {
+				t.Errorf("%d reads in flight while the first ones are held, want 3", n)
+			}
+			close(release)
+			wg.Wait()
+			if p := peak.Load(); p != 3 {
+				t.Errorf("peak %d reads in flight, want 3", p)
+			}
+		})
 	})
 	t.Run("writes are not counted", func(t *testing.T) {
 		e := newEnv(t, nil, api.WithReadBudget(1, 1), api.WithWritePacing(0))
@@ -159,3 +158,9 @@ func TestReadBudget(t *testing.T) {
 		}
 	})
 }
+
+// roundTripFunc is an http.RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+// RoundTrip calls f.
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
