@@ -1,13 +1,18 @@
 package image_test
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/ghpackages/restore/api"
@@ -227,28 +232,62 @@ func TestRegistryFindsReferrersThroughTheAPIOrTheTagSchema(t *testing.T) {
 }
 
 func TestRegistryBoundsTheReadsInFlight(t *testing.T) {
-	e := newEnv(t, []apitest.RegistryOption{apitest.WithLatency(5 * time.Millisecond)}, image.WithMaxInFlight(3))
-	var digests []string
-	for i := range 12 {
-		digests = append(digests, e.reg.SeedImage("acme", "team/app", fmt.Sprint(i), fmt.Sprint("t", i)).Digest)
-	}
-	if _, err := e.rc.Resolve(ctx(t), repo, "t0"); err != nil { // token first
-		t.Fatal(err)
-	}
-	e.reg.ResetRequests()
-	errs := make(chan error, len(digests))
-	for _, d := range digests {
-		go func() { _, err := e.rc.Manifest(ctx(t), repo, d); errs <- err }()
-	}
-	for range digests {
-		if err := <-errs; err != nil {
+	// In a synctest bubble, synctest.Wait returns once every goroutine is
+	// blocked: the reads the bound admitted wait in the transport, the others
+	// for a slot. No real time passes.
+	synctest.Test(t, func(t *testing.T) {
+		bodies := map[string][]byte{}
+		var digests []string
+		for i := range 12 {
+			body := fmt.Appendf(nil, `{"schemaVersion":2,"mediaType":%q,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%064d","size":2},"layers":[],"annotations":{"n":"%d"}}`,
+				image.MediaTypeOCIManifest, i, i)
+			d := fmt.Sprintf("sha256:%x", sha256.Sum256(body))
+			bodies[d], digests = body, append(digests, d)
+		}
+		var inFlight, peak atomic.Int32
+		release := make(chan struct{})
+		rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			n := inFlight.Add(1)
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			<-release
+			inFlight.Add(-1)
+			body, ok := bodies[r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]]
+			if !ok {
+				return &http.Response{StatusCode: http.StatusNotFound, Body: http.NoBody, Request: r}, nil
+			}
+			h := http.Header{"Content-Type": {image.MediaTypeOCIManifest}, "Docker-Content-Digest": {fmt.Sprintf("sha256:%x", sha256.Sum256(body))}}
+			return &http.Response{StatusCode: http.StatusOK, Header: h, ContentLength: int64(len(body)), Body: io.NopCloser(bytes.NewReader(body)), Request: r}, nil
+		})
+		rc, err := image.NewRegistry(image.WithRegistry("registry.test"), image.WithToken(testToken), image.WithTransport(rt), image.WithMaxInFlight(3))
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	if m := e.reg.MaxInFlight(); m > 3 || m < 2 {
-		t.Fatalf("max in flight = %d, want 2..3 with a bound of 3", m)
-	}
+		errs := make(chan error, len(digests))
+		for _, d := range digests {
+			go func() { _, err := rc.Manifest(context.Background(), repo, d); errs <- err }()
+		}
+		synctest.Wait()
+		if n := inFlight.Load(); n != 3 {
+			t.Errorf("%d reads in flight while the first ones are held, want 3", n)
+		}
+		close(release)
+		for range digests {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if p := peak.Load(); p != 3 {
+			t.Errorf("peak %d reads in flight, want 3 (the bound)", p)
+		}
+	})
 }
+
+// roundTripFunc is an http.RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+// RoundTrip calls f.
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestBadInputIsRefusedBeforeAnythingIsSent(t *testing.T) {
 	e := newEnv(t, nil)
