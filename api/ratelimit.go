@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"math"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ghpackages/restore/internal/headerwait"
 )
 
 // Reading GitHub's answers: error bodies, rate limits and their waits.
@@ -124,71 +125,23 @@ func rateLimitFrom(resp *http.Response, g githubError, now time.Time) *RateLimit
 	return e
 }
 
-// maxHeaderWait bounds a wait told by a header (Retry-After,
-// x-ratelimit-reset). A larger value, an overflowing one included, means
-// "longer than any sane wait": it is clamped to this, which is longer than
-// any sensible RetryPolicy.MaxWait, so that it is refused, never taken as
-// "retry now".
-const maxHeaderWait = 365 * 24 * time.Hour
-
 // retryAfter reads Retry-After as seconds or an HTTP date, clamped to
-// maxHeaderWait from now.
+// headerwait.Max from now.
 func retryAfter(h http.Header, now time.Time) (time.Time, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return time.Time{}, false
-	}
-	if n, ok := parseDigits(v); ok {
-		if n > int64(maxHeaderWait/time.Second) {
-			return now.Add(maxHeaderWait), true
-		}
-		return now.Add(time.Duration(n) * time.Second), true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return clampAt(t, now), true
-	}
-	return time.Time{}, false
+	return headerwait.RetryAfter(h.Get("Retry-After"), now)
 }
 
 // resetAt reads x-ratelimit-reset (UTC epoch seconds) as the time to send
-// again: a second after the reset, clamped to maxHeaderWait from now.
+// again: a second after the reset, clamped to headerwait.Max from now.
 func resetAt(h http.Header, now time.Time) (time.Time, bool) {
-	n, ok := parseDigits(strings.TrimSpace(h.Get("X-Ratelimit-Reset")))
+	n, ok := headerwait.Digits(strings.TrimSpace(h.Get("X-Ratelimit-Reset")))
 	if !ok {
 		return time.Time{}, false
 	}
-	if n > now.Add(maxHeaderWait).Unix() {
-		return now.Add(maxHeaderWait), true
+	if n > now.Add(headerwait.Max).Unix() {
+		return now.Add(headerwait.Max), true
 	}
 	return time.Unix(n, 0).Add(time.Second), true
-}
-
-func clampAt(t, now time.Time) time.Time {
-	if far := now.Add(maxHeaderWait); t.After(far) {
-		return far
-	}
-	return t
-}
-
-// parseDigits reads a non-negative decimal number. A number too large for
-// int64 is math.MaxInt64 (ok), so that it is "too long", not "malformed".
-func parseDigits(v string) (int64, bool) {
-	if v == "" || len(v) > 4096 {
-		return 0, false
-	}
-	var n int64
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if n > (math.MaxInt64-9)/10 {
-			n = math.MaxInt64
-			continue
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n, true
 }
 
 func headerInt(h http.Header, key string) (int, bool) {
@@ -210,7 +163,7 @@ type gate struct {
 }
 
 // observe reads an answer's x-ratelimit-* headers: remaining 0 closes the
-// gate until the reset (an absurd reset keeps it closed for maxHeaderWait),
+// gate until the reset (an absurd reset keeps it closed for headerwait.Max),
 // a positive remaining opens it.
 func (g *gate) observe(h http.Header, now time.Time) {
 	res := h.Get("X-Ratelimit-Resource")

@@ -64,13 +64,18 @@ func FuzzRetryAfter(f *testing.F) {
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, v string) {
 		d, ok := retryAfter(v, now)
+		digits := strings.TrimSpace(v)
+		allDigits := digits != "" && len(digits) <= 4096 && strings.Trim(digits, "0123456789") == ""
+		if allDigits && !ok {
+			t.Fatalf("retryAfter(%q) is not read: a number, however large, is a wait", v)
+		}
 		if !ok {
 			return
 		}
 		if d < 0 {
 			t.Fatalf("retryAfter(%q) = %s", v, d)
 		}
-		if n := strings.TrimLeft(strings.TrimSpace(v), "0"); len(n) > 12 && strings.Trim(n, "0123456789") == "" && d <= maxWait {
+		if n := strings.TrimLeft(digits, "0"); allDigits && len(n) > 12 && d <= maxWait {
 			t.Fatalf("retryAfter(%q) = %s, want beyond maxWait", v, d)
 		}
 	})

@@ -2,11 +2,11 @@ package image
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/internal/headerwait"
 )
 
 // hostGuard sends requests to the registry's host only. oras follows the
@@ -99,25 +99,13 @@ func backoff(attempt int) time.Duration {
 	return min(d, 30*time.Second)
 }
 
-// retryAfter reads Retry-After as seconds or an HTTP date. An absurd value
-// is "too long" (beyond maxWait), never "now".
+// retryAfter reads Retry-After as seconds or an HTTP date, the way the
+// REST client does (internal/headerwait): an absurd or overflowing value is
+// "too long" (beyond maxWait), never "now".
 func retryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
+	at, ok := headerwait.RetryAfter(v, now)
+	if !ok {
 		return 0, false
 	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0, false
-		}
-		if n > int64(maxWait/time.Second) {
-			return maxWait + time.Second, true
-		}
-		return time.Duration(n) * time.Second, true
-	}
-	if at, err := http.ParseTime(v); err == nil {
-		d := at.Sub(now)
-		return max(d, 0), true
-	}
-	return 0, false
+	return max(at.Sub(now), 0), true
 }
