@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/oauth2"
+
+	"github.com/ghpackages/restore/internal/wire"
 )
 
 // The client's transport is a stack of small RoundTrippers, from the top:
@@ -167,6 +169,8 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if st != nil {
 		st.tokenKind = kind
 	}
+	// Past pacing, the gate and the read budget: the request leaves now.
+	wire.NoteSent(r.Context())
 	return t.next.RoundTrip(r)
 }
 

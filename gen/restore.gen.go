@@ -14,7 +14,26 @@ import (
 	"time"
 
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
+
+// Defines values for MinimalRepositoryPullRequestCreationPolicy.
+const (
+	MinimalRepositoryPullRequestCreationPolicyAll               MinimalRepositoryPullRequestCreationPolicy = "all"
+	MinimalRepositoryPullRequestCreationPolicyCollaboratorsOnly MinimalRepositoryPullRequestCreationPolicy = "collaborators_only"
+)
+
+// Valid indicates whether the value is a known member of the MinimalRepositoryPullRequestCreationPolicy enum.
+func (e MinimalRepositoryPullRequestCreationPolicy) Valid() bool {
+	switch e {
+	case MinimalRepositoryPullRequestCreationPolicyAll:
+		return true
+	case MinimalRepositoryPullRequestCreationPolicyCollaboratorsOnly:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for NullableMinimalRepositoryPullRequestCreationPolicy.
 const (
@@ -387,6 +406,233 @@ type CodeOfConduct struct {
 	URL string `json:"url"`
 }
 
+// ContainerRegistryURL defines model for container-registry-url.
+type ContainerRegistryURL struct {
+	// URL The container registry's URL, such as https://ghcr.io.
+	URL string `json:"url"`
+}
+
+// MinimalRepository Minimal Repository
+type MinimalRepository struct {
+	AllowForking *bool `json:"allow_forking,omitempty"`
+
+	// ArchiveURL Example: http://api.github.com/repos/octocat/Hello-World/{archive_format}{/ref}
+	ArchiveURL string `json:"archive_url"`
+	Archived   *bool  `json:"archived,omitempty"`
+
+	// AssigneesURL Example: http://api.github.com/repos/octocat/Hello-World/assignees{/user}
+	AssigneesURL string `json:"assignees_url"`
+
+	// BlobsURL Example: http://api.github.com/repos/octocat/Hello-World/git/blobs{/sha}
+	BlobsURL string `json:"blobs_url"`
+
+	// BranchesURL Example: http://api.github.com/repos/octocat/Hello-World/branches{/branch}
+	BranchesURL string  `json:"branches_url"`
+	CloneURL    *string `json:"clone_url,omitempty"`
+
+	// CodeOfConduct Code Of Conduct
+	CodeOfConduct *CodeOfConduct `json:"code_of_conduct,omitempty"`
+
+	// CollaboratorsURL Example: http://api.github.com/repos/octocat/Hello-World/collaborators{/collaborator}
+	CollaboratorsURL string `json:"collaborators_url"`
+
+	// CommentsURL Example: http://api.github.com/repos/octocat/Hello-World/comments{/number}
+	CommentsURL string `json:"comments_url"`
+
+	// CommitsURL Example: http://api.github.com/repos/octocat/Hello-World/commits{/sha}
+	CommitsURL string `json:"commits_url"`
+
+	// CompareURL Example: http://api.github.com/repos/octocat/Hello-World/compare/{base}...{head}
+	CompareURL string `json:"compare_url"`
+
+	// ContentsURL Example: http://api.github.com/repos/octocat/Hello-World/contents/{+path}
+	ContentsURL string `json:"contents_url"`
+
+	// ContributorsURL Example: http://api.github.com/repos/octocat/Hello-World/contributors
+	ContributorsURL string `json:"contributors_url"`
+
+	// CreatedAt Example: 2011-01-26T19:01:12Z
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+
+	// CustomProperties The custom properties that were defined for the repository. The keys are the custom property names, and the values are the corresponding custom property values.
+	CustomProperties    *map[string]interface{} `json:"custom_properties,omitempty"`
+	DefaultBranch       *string                 `json:"default_branch,omitempty"`
+	DeleteBranchOnMerge *bool                   `json:"delete_branch_on_merge,omitempty"`
+
+	// DeploymentsURL Example: http://api.github.com/repos/octocat/Hello-World/deployments
+	DeploymentsURL string `json:"deployments_url"`
+
+	// Description Example: This your first repo!
+	Description *string `json:"description"`
+	Disabled    *bool   `json:"disabled,omitempty"`
+
+	// DownloadsURL Example: http://api.github.com/repos/octocat/Hello-World/downloads
+	DownloadsURL string `json:"downloads_url"`
+
+	// EventsURL Example: http://api.github.com/repos/octocat/Hello-World/events
+	EventsURL string `json:"events_url"`
+	Fork      bool   `json:"fork"`
+
+	// Forks Example: 0
+	Forks      *int `json:"forks,omitempty"`
+	ForksCount *int `json:"forks_count,omitempty"`
+
+	// ForksURL Example: http://api.github.com/repos/octocat/Hello-World/forks
+	ForksURL string `json:"forks_url"`
+
+	// FullName Example: octocat/Hello-World
+	FullName string `json:"full_name"`
+
+	// GitCommitsURL Example: http://api.github.com/repos/octocat/Hello-World/git/commits{/sha}
+	GitCommitsURL string `json:"git_commits_url"`
+
+	// GitRefsURL Example: http://api.github.com/repos/octocat/Hello-World/git/refs{/sha}
+	GitRefsURL string `json:"git_refs_url"`
+
+	// GitTagsURL Example: http://api.github.com/repos/octocat/Hello-World/git/tags{/sha}
+	GitTagsURL      string  `json:"git_tags_url"`
+	GitURL          *string `json:"git_url,omitempty"`
+	HasDiscussions  *bool   `json:"has_discussions,omitempty"`
+	HasDownloads    *bool   `json:"has_downloads,omitempty"`
+	HasIssues       *bool   `json:"has_issues,omitempty"`
+	HasPages        *bool   `json:"has_pages,omitempty"`
+	HasProjects     *bool   `json:"has_projects,omitempty"`
+	HasPullRequests *bool   `json:"has_pull_requests,omitempty"`
+	HasWiki         *bool   `json:"has_wiki,omitempty"`
+	Homepage        *string `json:"homepage,omitempty"`
+
+	// HooksURL Example: http://api.github.com/repos/octocat/Hello-World/hooks
+	HooksURL string `json:"hooks_url"`
+
+	// HTMLURL Example: https://github.com/octocat/Hello-World
+	HTMLURL string `json:"html_url"`
+
+	// ID Example: 1296269
+	ID         int64 `json:"id"`
+	IsTemplate *bool `json:"is_template,omitempty"`
+
+	// IssueCommentURL Example: http://api.github.com/repos/octocat/Hello-World/issues/comments{/number}
+	IssueCommentURL string `json:"issue_comment_url"`
+
+	// IssueEventsURL Example: http://api.github.com/repos/octocat/Hello-World/issues/events{/number}
+	IssueEventsURL string `json:"issue_events_url"`
+
+	// IssuesURL Example: http://api.github.com/repos/octocat/Hello-World/issues{/number}
+	IssuesURL string `json:"issues_url"`
+
+	// KeysURL Example: http://api.github.com/repos/octocat/Hello-World/keys{/key_id}
+	KeysURL string `json:"keys_url"`
+
+	// LabelsURL Example: http://api.github.com/repos/octocat/Hello-World/labels{/name}
+	LabelsURL string  `json:"labels_url"`
+	Language  *string `json:"language,omitempty"`
+
+	// LanguagesURL Example: http://api.github.com/repos/octocat/Hello-World/languages
+	LanguagesURL string `json:"languages_url"`
+	License      *struct {
+		Key    *string `json:"key,omitempty"`
+		Name   *string `json:"name,omitempty"`
+		NodeID *string `json:"node_id,omitempty"`
+		SpdxID *string `json:"spdx_id,omitempty"`
+		URL    *string `json:"url,omitempty"`
+	} `json:"license,omitempty"`
+
+	// MergesURL Example: http://api.github.com/repos/octocat/Hello-World/merges
+	MergesURL string `json:"merges_url"`
+
+	// MilestonesURL Example: http://api.github.com/repos/octocat/Hello-World/milestones{/number}
+	MilestonesURL string  `json:"milestones_url"`
+	MirrorURL     *string `json:"mirror_url,omitempty"`
+
+	// Name Example: Hello-World
+	Name         string `json:"name"`
+	NetworkCount *int   `json:"network_count,omitempty"`
+
+	// NodeID Example: MDEwOlJlcG9zaXRvcnkxMjk2MjY5
+	NodeID string `json:"node_id"`
+
+	// NotificationsURL Example: http://api.github.com/repos/octocat/Hello-World/notifications{?since,all,participating}
+	NotificationsURL string `json:"notifications_url"`
+
+	// OpenIssues Example: 0
+	OpenIssues      *int `json:"open_issues,omitempty"`
+	OpenIssuesCount *int `json:"open_issues_count,omitempty"`
+
+	// Owner A GitHub user.
+	Owner       SimpleUser `json:"owner"`
+	Permissions *struct {
+		Admin    *bool `json:"admin,omitempty"`
+		Maintain *bool `json:"maintain,omitempty"`
+		Pull     *bool `json:"pull,omitempty"`
+		Push     *bool `json:"push,omitempty"`
+		Triage   *bool `json:"triage,omitempty"`
+	} `json:"permissions,omitempty"`
+	Private bool `json:"private"`
+
+	// PullRequestCreationPolicy The policy controlling who can create pull requests: all or collaborators_only.
+	PullRequestCreationPolicy *MinimalRepositoryPullRequestCreationPolicy `json:"pull_request_creation_policy,omitempty"`
+
+	// PullsURL Example: http://api.github.com/repos/octocat/Hello-World/pulls{/number}
+	PullsURL string `json:"pulls_url"`
+
+	// PushedAt Example: 2011-01-26T19:06:43Z
+	PushedAt *time.Time `json:"pushed_at,omitempty"`
+
+	// ReleasesURL Example: http://api.github.com/repos/octocat/Hello-World/releases{/id}
+	ReleasesURL string `json:"releases_url"`
+
+	// RoleName Example: admin
+	RoleName            *string              `json:"role_name,omitempty"`
+	SecurityAndAnalysis *SecurityAndAnalysis `json:"security_and_analysis,omitempty"`
+
+	// Size The size of the repository, in kilobytes. Size is calculated hourly. When a repository is initially created, the size is 0.
+	Size            *int    `json:"size,omitempty"`
+	SSHURL          *string `json:"ssh_url,omitempty"`
+	StargazersCount *int    `json:"stargazers_count,omitempty"`
+
+	// StargazersURL Example: http://api.github.com/repos/octocat/Hello-World/stargazers
+	StargazersURL string `json:"stargazers_url"`
+
+	// StatusesURL Example: http://api.github.com/repos/octocat/Hello-World/statuses/{sha}
+	StatusesURL      string `json:"statuses_url"`
+	SubscribersCount *int   `json:"subscribers_count,omitempty"`
+
+	// SubscribersURL Example: http://api.github.com/repos/octocat/Hello-World/subscribers
+	SubscribersURL string `json:"subscribers_url"`
+
+	// SubscriptionURL Example: http://api.github.com/repos/octocat/Hello-World/subscription
+	SubscriptionURL string  `json:"subscription_url"`
+	SvnURL          *string `json:"svn_url,omitempty"`
+
+	// TagsURL Example: http://api.github.com/repos/octocat/Hello-World/tags
+	TagsURL string `json:"tags_url"`
+
+	// TeamsURL Example: http://api.github.com/repos/octocat/Hello-World/teams
+	TeamsURL       string    `json:"teams_url"`
+	TempCloneToken *string   `json:"temp_clone_token,omitempty"`
+	Topics         *[]string `json:"topics,omitempty"`
+
+	// TreesURL Example: http://api.github.com/repos/octocat/Hello-World/git/trees{/sha}
+	TreesURL string `json:"trees_url"`
+
+	// UpdatedAt Example: 2011-01-26T19:14:43Z
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+
+	// URL Example: https://api.github.com/repos/octocat/Hello-World
+	URL        string  `json:"url"`
+	Visibility *string `json:"visibility,omitempty"`
+
+	// Watchers Example: 0
+	Watchers      *int `json:"watchers,omitempty"`
+	WatchersCount *int `json:"watchers_count,omitempty"`
+
+	// WebCommitSignoffRequired Example: false
+	WebCommitSignoffRequired *bool `json:"web_commit_signoff_required,omitempty"`
+}
+
+// MinimalRepositoryPullRequestCreationPolicy The policy controlling who can create pull requests: all or collaborators_only.
+type MinimalRepositoryPullRequestCreationPolicy string
+
 // NullableMinimalRepository Minimal Repository
 type NullableMinimalRepository struct {
 	AllowForking *bool `json:"allow_forking,omitempty"`
@@ -608,6 +854,53 @@ type NullableMinimalRepository struct {
 // NullableMinimalRepositoryPullRequestCreationPolicy The policy controlling who can create pull requests: all or collaborators_only.
 type NullableMinimalRepositoryPullRequestCreationPolicy string
 
+// NullableSimpleCommit A commit.
+type NullableSimpleCommit struct {
+	// Author Information about the Git author
+	Author *struct {
+		// Email Git email address of the commit's author
+		//
+		// Example: monalisa.octocat@example.com
+		Email openapi_types.Email `json:"email"`
+
+		// Name Name of the commit's author
+		//
+		// Example: Monalisa Octocat
+		Name string `json:"name"`
+	} `json:"author"`
+
+	// Committer Information about the Git committer
+	Committer *struct {
+		// Email Git email address of the commit's committer
+		//
+		// Example: monalisa.octocat@example.com
+		Email openapi_types.Email `json:"email"`
+
+		// Name Name of the commit's committer
+		//
+		// Example: Monalisa Octocat
+		Name string `json:"name"`
+	} `json:"committer"`
+
+	// ID SHA for the commit
+	//
+	// Example: 7638417db6d59f3c431d3e1f261cc637155684cd
+	ID string `json:"id"`
+
+	// Message Message describing the purpose of the commit
+	//
+	// Example: Fix #42
+	Message string `json:"message"`
+
+	// Timestamp Timestamp of the commit
+	//
+	// Example: 2014-08-09T08:02:04+12:00
+	Timestamp time.Time `json:"timestamp"`
+
+	// TreeID SHA for the commit's tree
+	TreeID string `json:"tree_id"`
+}
+
 // NullableSimpleUser A GitHub user.
 type NullableSimpleUser struct {
 	// AvatarURL Example: https://github.com/images/error/octocat_happy.gif
@@ -768,6 +1061,31 @@ type PackageVersionState string
 // PackageVisibilityFilter The selected visibility of the packages. This parameter is optional and only filters an existing result set.
 type PackageVisibilityFilter string
 
+// PullRequestMinimal defines model for pull-request-minimal.
+type PullRequestMinimal struct {
+	Base struct {
+		Ref  string `json:"ref"`
+		Repo struct {
+			ID   int64  `json:"id"`
+			Name string `json:"name"`
+			URL  string `json:"url"`
+		} `json:"repo"`
+		Sha string `json:"sha"`
+	} `json:"base"`
+	Head struct {
+		Ref  string `json:"ref"`
+		Repo struct {
+			ID   int64  `json:"id"`
+			Name string `json:"name"`
+			URL  string `json:"url"`
+		} `json:"repo"`
+		Sha string `json:"sha"`
+	} `json:"head"`
+	ID     int64  `json:"id"`
+	Number int    `json:"number"`
+	URL    string `json:"url"`
+}
+
 // RateLimit defines model for rate-limit.
 type RateLimit struct {
 	Limit     int `json:"limit"`
@@ -793,6 +1111,13 @@ type RateLimitOverview struct {
 		Search                    RateLimit  `json:"search"`
 		SourceImport              *RateLimit `json:"source_import,omitempty"`
 	} `json:"resources"`
+}
+
+// ReferencedWorkflow A workflow referenced/reused by the initial caller workflow
+type ReferencedWorkflow struct {
+	Path string  `json:"path"`
+	Ref  *string `json:"ref,omitempty"`
+	Sha  string  `json:"sha"`
 }
 
 // SecurityAndAnalysis defines model for security-and-analysis.
@@ -941,8 +1266,157 @@ type SimpleUser struct {
 	UserViewType *string `json:"user_view_type,omitempty"`
 }
 
+// WorkflowRun An invocation of a workflow
+type WorkflowRun struct {
+	// Actor A GitHub user.
+	Actor *SimpleUser `json:"actor,omitempty"`
+
+	// ArtifactsURL The URL to the artifacts for the workflow run.
+	//
+	// Example: https://api.github.com/repos/github/hello-world/actions/runs/5/rerun/artifacts
+	ArtifactsURL string `json:"artifacts_url"`
+
+	// CancelURL The URL to cancel the workflow run.
+	//
+	// Example: https://api.github.com/repos/github/hello-world/actions/runs/5/cancel
+	CancelURL string `json:"cancel_url"`
+
+	// CheckSuiteID The ID of the associated check suite.
+	//
+	// Example: 42
+	CheckSuiteID *int64 `json:"check_suite_id,omitempty"`
+
+	// CheckSuiteNodeID The node ID of the associated check suite.
+	//
+	// Example: MDEwOkNoZWNrU3VpdGU0Mg==
+	CheckSuiteNodeID *string `json:"check_suite_node_id,omitempty"`
+
+	// CheckSuiteURL The URL to the associated check suite.
+	//
+	// Example: https://api.github.com/repos/github/hello-world/check-suites/12
+	CheckSuiteURL string `json:"check_suite_url"`
+
+	// Conclusion Example: neutral
+	Conclusion *string   `json:"conclusion"`
+	CreatedAt  time.Time `json:"created_at"`
+
+	// DisplayTitle The event-specific title associated with the run or the run-name if set, or the value of `run-name` if it is set in the workflow.
+	//
+	// Example: Simple Workflow
+	DisplayTitle string `json:"display_title"`
+
+	// Event Example: push
+	Event string `json:"event"`
+
+	// HeadBranch Example: master
+	HeadBranch *string `json:"head_branch"`
+
+	// HeadCommit A commit.
+	HeadCommit *NullableSimpleCommit `json:"head_commit"`
+
+	// HeadRepository Minimal Repository
+	HeadRepository MinimalRepository `json:"head_repository"`
+
+	// HeadRepositoryID Example: 5
+	HeadRepositoryID *int `json:"head_repository_id,omitempty"`
+
+	// HeadSha The SHA of the head commit that points to the version of the workflow being run.
+	//
+	// Example: 009b8a3a9ccbb128af87f9b1c0f4c62e8a304f6d
+	HeadSha string `json:"head_sha"`
+
+	// HTMLURL Example: https://github.com/github/hello-world/suites/4
+	HTMLURL string `json:"html_url"`
+
+	// ID The ID of the workflow run.
+	//
+	// Example: 5
+	ID int64 `json:"id"`
+
+	// JobsURL The URL to the jobs for the workflow run.
+	//
+	// Example: https://api.github.com/repos/github/hello-world/actions/runs/5/jobs
+	JobsURL string `json:"jobs_url"`
+
+	// LogsURL The URL to download the logs for the workflow run.
+	//
+	// Example: https://api.github.com/repos/github/hello-world/actions/runs/5/logs
+	LogsURL string `json:"logs_url"`
+
+	// Name The name of the workflow run.
+	//
+	// Example: Build
+	Name *string `json:"name,omitempty"`
+
+	// NodeID Example: MDEwOkNoZWNrU3VpdGU1
+	NodeID string `json:"node_id"`
+
+	// Path The full path of the workflow
+	//
+	// Example: octocat/octo-repo/.github/workflows/ci.yml@main
+	Path string `json:"path"`
+
+	// PreviousAttemptURL The URL to the previous attempted run of this workflow, if one exists.
+	//
+	// Example: https://api.github.com/repos/github/hello-world/actions/runs/5/attempts/3
+	PreviousAttemptURL *string `json:"previous_attempt_url,omitempty"`
+
+	// PullRequests Pull requests that are open with a `head_sha` or `head_branch` that matches the workflow run. The returned pull requests do not necessarily indicate pull requests that triggered the run.
+	PullRequests        *[]PullRequestMinimal `json:"pull_requests"`
+	ReferencedWorkflows *[]ReferencedWorkflow `json:"referenced_workflows,omitempty"`
+
+	// Repository Minimal Repository
+	Repository MinimalRepository `json:"repository"`
+
+	// RerunURL The URL to rerun the workflow run.
+	//
+	// Example: https://api.github.com/repos/github/hello-world/actions/runs/5/rerun
+	RerunURL string `json:"rerun_url"`
+
+	// RunAttempt Attempt number of the run, 1 for first attempt and higher if the workflow was re-run.
+	//
+	// Example: 1
+	RunAttempt *int `json:"run_attempt,omitempty"`
+
+	// RunNumber The auto incrementing run number for the workflow run.
+	//
+	// Example: 106
+	RunNumber int `json:"run_number"`
+
+	// RunStartedAt The start time of the latest run. Resets on re-run.
+	RunStartedAt *time.Time `json:"run_started_at,omitempty"`
+
+	// Status Example: completed
+	Status *string `json:"status"`
+
+	// TriggeringActor A GitHub user.
+	TriggeringActor *SimpleUser `json:"triggering_actor,omitempty"`
+	UpdatedAt       time.Time   `json:"updated_at"`
+
+	// URL The URL to the workflow run.
+	//
+	// Example: https://api.github.com/repos/github/hello-world/actions/runs/5
+	URL string `json:"url"`
+
+	// WorkflowID The ID of the parent workflow.
+	//
+	// Example: 5
+	WorkflowID int `json:"workflow_id"`
+
+	// WorkflowURL The URL to the workflow.
+	//
+	// Example: https://api.github.com/repos/github/hello-world/actions/workflows/main.yaml
+	WorkflowURL string `json:"workflow_url"`
+}
+
+// ExcludePullRequests defines model for exclude-pull-requests.
+type ExcludePullRequests = bool
+
 // Org defines model for org.
 type Org = string
+
+// Owner defines model for owner.
+type Owner = string
 
 // PackageName defines model for package-name.
 type PackageName = string
@@ -961,6 +1435,12 @@ type Page = int
 
 // PerPage defines model for per-page.
 type PerPage = int
+
+// Repo defines model for repo.
+type Repo = string
+
+// RunID defines model for run-id.
+type RunID = int
 
 // Username defines model for username.
 type Username = string
@@ -1008,6 +1488,12 @@ type PackagesGetAllPackageVersionsForPackageOwnedByOrgParams struct {
 
 	// State The state of the package, either active or deleted.
 	State *PackageVersionState `form:"state,omitempty" json:"state,omitempty"`
+}
+
+// ActionsGetWorkflowRunParams defines parameters for ActionsGetWorkflowRun.
+type ActionsGetWorkflowRunParams struct {
+	// ExcludePullRequests If `true` pull requests are omitted from the response (empty array).
+	ExcludePullRequests *ExcludePullRequests `form:"exclude_pull_requests,omitempty" json:"exclude_pull_requests,omitempty"`
 }
 
 // PackagesListPackagesForAuthenticatedUserParams defines parameters for PackagesListPackagesForAuthenticatedUser.
@@ -1213,6 +1699,13 @@ type ClientInterface interface {
 	// Corresponds with POST /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore (the `PackagesRestorePackageVersionForOrg` operationId).
 	PackagesRestorePackageVersionForOrg(ctx context.Context, org Org, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PackagesGetContainerRegistryURL Get the container registry URL of this GitHub host
+	//
+	// Undocumented. Answers the URL of the container registry that belongs to this API host (ghcr.io for github.com, containers.HOST for GitHub Enterprise Server and GHE.com).
+	//
+	// Corresponds with GET /packages/container-registry-url (the `PackagesGetContainerRegistryURL` operationId).
+	PackagesGetContainerRegistryURL(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// RateLimitGet Get rate limit status for the authenticated user
 	//
 	// > [!NOTE]
@@ -1234,6 +1727,17 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /rate_limit (the `RateLimitGet` operationId).
 	RateLimitGet(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ActionsGetWorkflowRun Get a workflow run
+	//
+	// Gets a specific workflow run.
+	//
+	// Anyone with read access to the repository can use this endpoint.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `repo` scope to use this endpoint with a private repository.
+	//
+	// Corresponds with GET /repos/{owner}/{repo}/actions/runs/{run_id} (the `ActionsGetWorkflowRun` operationId).
+	ActionsGetWorkflowRun(ctx context.Context, owner Owner, repo Repo, runID RunID, params *ActionsGetWorkflowRunParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PackagesListPackagesForAuthenticatedUser List packages for the authenticated user's namespace
 	//
@@ -1453,6 +1957,23 @@ func (c *Client) PackagesRestorePackageVersionForOrg(ctx context.Context, org Or
 	return c.Client.Do(req)
 }
 
+// PackagesGetContainerRegistryURL Get the container registry URL of this GitHub host
+//
+// Undocumented. Answers the URL of the container registry that belongs to this API host (ghcr.io for github.com, containers.HOST for GitHub Enterprise Server and GHE.com).
+//
+// Corresponds with GET /packages/container-registry-url (the `PackagesGetContainerRegistryURL` operationId).
+func (c *Client) PackagesGetContainerRegistryURL(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPackagesGetContainerRegistryURLRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // RateLimitGet Get rate limit status for the authenticated user
 //
 // > [!NOTE]
@@ -1475,6 +1996,27 @@ func (c *Client) PackagesRestorePackageVersionForOrg(ctx context.Context, org Or
 // Corresponds with GET /rate_limit (the `RateLimitGet` operationId).
 func (c *Client) RateLimitGet(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRateLimitGetRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ActionsGetWorkflowRun Get a workflow run
+//
+// Gets a specific workflow run.
+//
+// Anyone with read access to the repository can use this endpoint.
+//
+// OAuth app tokens and personal access tokens (classic) need the `repo` scope to use this endpoint with a private repository.
+//
+// Corresponds with GET /repos/{owner}/{repo}/actions/runs/{run_id} (the `ActionsGetWorkflowRun` operationId).
+func (c *Client) ActionsGetWorkflowRun(ctx context.Context, owner Owner, repo Repo, runID RunID, params *ActionsGetWorkflowRunParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewActionsGetWorkflowRunRequest(c.Server, owner, repo, runID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2072,6 +2614,33 @@ func NewPackagesRestorePackageVersionForOrgRequest(server string, org Org, packa
 	return req, nil
 }
 
+// NewPackagesGetContainerRegistryURLRequest constructs an http.Request for the PackagesGetContainerRegistryURL method
+func NewPackagesGetContainerRegistryURLRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/packages/container-registry-url")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewRateLimitGetRequest constructs an http.Request for the RateLimitGet method
 func NewRateLimitGetRequest(server string) (*http.Request, error) {
 	var err error
@@ -2089,6 +2658,81 @@ func NewRateLimitGetRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewActionsGetWorkflowRunRequest constructs an http.Request for the ActionsGetWorkflowRun method
+func NewActionsGetWorkflowRunRequest(server string, owner Owner, repo Repo, runID RunID, params *ActionsGetWorkflowRunParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "owner", owner, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "repo", repo, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "run_id", runID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/repos/%s/%s/actions/runs/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.ExcludePullRequests != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "exclude_pull_requests", *params.ExcludePullRequests, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2929,6 +3573,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /orgs/{org}/packages/{package_type}/{package_name}/versions/{package_version_id}/restore (the `PackagesRestorePackageVersionForOrg` operationId).
 	PackagesRestorePackageVersionForOrgWithResponse(ctx context.Context, org Org, packageType PackageTypeParameter, packageName PackageName, packageVersionID PackageVersionID, reqEditors ...RequestEditorFn) (*PackagesRestorePackageVersionForOrgResponse, error)
 
+	// PackagesGetContainerRegistryURLWithResponse Get the container registry URL of this GitHub host
+	//
+	// Undocumented. Answers the URL of the container registry that belongs to this API host (ghcr.io for github.com, containers.HOST for GitHub Enterprise Server and GHE.com).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /packages/container-registry-url (the `PackagesGetContainerRegistryURL` operationId).
+	PackagesGetContainerRegistryURLWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PackagesGetContainerRegistryURLResponse, error)
+
 	// RateLimitGetWithResponse Get rate limit status for the authenticated user
 	//
 	// > [!NOTE]
@@ -2952,6 +3605,19 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /rate_limit (the `RateLimitGet` operationId).
 	RateLimitGetWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*RateLimitGetResponse, error)
+
+	// ActionsGetWorkflowRunWithResponse Get a workflow run
+	//
+	// Gets a specific workflow run.
+	//
+	// Anyone with read access to the repository can use this endpoint.
+	//
+	// OAuth app tokens and personal access tokens (classic) need the `repo` scope to use this endpoint with a private repository.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /repos/{owner}/{repo}/actions/runs/{run_id} (the `ActionsGetWorkflowRun` operationId).
+	ActionsGetWorkflowRunWithResponse(ctx context.Context, owner Owner, repo Repo, runID RunID, params *ActionsGetWorkflowRunParams, reqEditors ...RequestEditorFn) (*ActionsGetWorkflowRunResponse, error)
 
 	// PackagesListPackagesForAuthenticatedUserWithResponse List packages for the authenticated user's namespace
 	//
@@ -3352,6 +4018,54 @@ func (r PackagesRestorePackageVersionForOrgResponse) ContentType() string {
 	return ""
 }
 
+type PackagesGetContainerRegistryURLResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ContainerRegistryURL
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PackagesGetContainerRegistryURLResponse) GetJSON200() *ContainerRegistryURL {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PackagesGetContainerRegistryURLResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetBody returns the raw response body bytes
+func (r PackagesGetContainerRegistryURLResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PackagesGetContainerRegistryURLResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PackagesGetContainerRegistryURLResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PackagesGetContainerRegistryURLResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // RateLimitGetResponse200Headers the declared response headers of an HTTP 200 response for RateLimitGet
 type RateLimitGetResponse200Headers struct {
 	XRateLimitLimit     *int
@@ -3403,6 +4117,47 @@ func (r RateLimitGetResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RateLimitGetResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ActionsGetWorkflowRunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WorkflowRun
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ActionsGetWorkflowRunResponse) GetJSON200() *WorkflowRun {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r ActionsGetWorkflowRunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ActionsGetWorkflowRunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ActionsGetWorkflowRunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ActionsGetWorkflowRunResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4028,6 +4783,21 @@ func (c *ClientWithResponses) PackagesRestorePackageVersionForOrgWithResponse(ct
 	return ParsePackagesRestorePackageVersionForOrgResponse(rsp)
 }
 
+// PackagesGetContainerRegistryURLWithResponse Get the container registry URL of this GitHub host
+//
+// Undocumented. Answers the URL of the container registry that belongs to this API host (ghcr.io for github.com, containers.HOST for GitHub Enterprise Server and GHE.com).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /packages/container-registry-url (the `PackagesGetContainerRegistryURL` operationId).
+func (c *ClientWithResponses) PackagesGetContainerRegistryURLWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PackagesGetContainerRegistryURLResponse, error) {
+	rsp, err := c.PackagesGetContainerRegistryURL(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePackagesGetContainerRegistryURLResponse(rsp)
+}
+
 // RateLimitGetWithResponse Get rate limit status for the authenticated user
 //
 // > [!NOTE]
@@ -4056,6 +4826,25 @@ func (c *ClientWithResponses) RateLimitGetWithResponse(ctx context.Context, reqE
 		return nil, err
 	}
 	return ParseRateLimitGetResponse(rsp)
+}
+
+// ActionsGetWorkflowRunWithResponse Get a workflow run
+//
+// Gets a specific workflow run.
+//
+// Anyone with read access to the repository can use this endpoint.
+//
+// OAuth app tokens and personal access tokens (classic) need the `repo` scope to use this endpoint with a private repository.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /repos/{owner}/{repo}/actions/runs/{run_id} (the `ActionsGetWorkflowRun` operationId).
+func (c *ClientWithResponses) ActionsGetWorkflowRunWithResponse(ctx context.Context, owner Owner, repo Repo, runID RunID, params *ActionsGetWorkflowRunParams, reqEditors ...RequestEditorFn) (*ActionsGetWorkflowRunResponse, error) {
+	rsp, err := c.ActionsGetWorkflowRun(ctx, owner, repo, runID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseActionsGetWorkflowRunResponse(rsp)
 }
 
 // PackagesListPackagesForAuthenticatedUserWithResponse List packages for the authenticated user's namespace
@@ -4450,6 +5239,39 @@ func ParsePackagesRestorePackageVersionForOrgResponse(rsp *http.Response) (*Pack
 	return response, nil
 }
 
+// ParsePackagesGetContainerRegistryURLResponse parses an HTTP response from a PackagesGetContainerRegistryURLWithResponse call
+func ParsePackagesGetContainerRegistryURLResponse(rsp *http.Response) (*PackagesGetContainerRegistryURLResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PackagesGetContainerRegistryURLResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ContainerRegistryURL
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseRateLimitGetResponse parses an HTTP response from a RateLimitGetWithResponse call
 func ParseRateLimitGetResponse(rsp *http.Response) (*RateLimitGetResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4508,6 +5330,32 @@ func ParseRateLimitGetResponse(rsp *http.Response) (*RateLimitGetResponse, error
 			headers.XRateLimitReset = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseActionsGetWorkflowRunResponse parses an HTTP response from a ActionsGetWorkflowRunWithResponse call
+func ParseActionsGetWorkflowRunResponse(rsp *http.Response) (*ActionsGetWorkflowRunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ActionsGetWorkflowRunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WorkflowRun
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	}
 
 	return response, nil

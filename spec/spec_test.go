@@ -36,6 +36,7 @@ func TestLoadAndOperations(t *testing.T) {
 		"packages/list-packages-for-user",
 		"packages/list-packages-for-authenticated-user",
 		"rate-limit/get",
+		"actions/get-workflow-run",
 	}
 	if !slices.Equal(ops, want) {
 		t.Fatalf("Operations() = %v, want %v", ops, want)
