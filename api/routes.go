@@ -37,6 +37,9 @@ const (
 	// OpRateLimit reads the token's rate limits (GET /rate_limit); it has
 	// no owner.
 	OpRateLimit
+	// OpGetWorkflowRun reads one GitHub Actions workflow run (GET
+	// /repos/{owner}/{repo}/actions/runs/{run_id}); it has no package owner.
+	OpGetWorkflowRun
 )
 
 // operationIDs are GitHub's operationIds, by operation and owner kind
@@ -48,6 +51,7 @@ var operationIDs = [...][3]string{
 	OpRestorePackage: {"packages/restore-package-for-org", "packages/restore-package-for-user", "packages/restore-package-for-authenticated-user"},
 	OpListPackages:   {"packages/list-packages-for-organization", "packages/list-packages-for-user", "packages/list-packages-for-authenticated-user"},
 	OpRateLimit:      {"rate-limit/get", "rate-limit/get", "rate-limit/get"},
+	OpGetWorkflowRun: {"actions/get-workflow-run", "actions/get-workflow-run", "actions/get-workflow-run"},
 }
 
 // ID is GitHub's operationId of op for an owner of kind k, for example
@@ -66,7 +70,7 @@ func (op Operation) ID(k OwnerKind) string {
 	case OwnerMe:
 		return operationIDs[op][2]
 	}
-	if op == OpRateLimit {
+	if op == OpRateLimit || op == OpGetWorkflowRun {
 		return operationIDs[op][0]
 	}
 	return ""
@@ -87,6 +91,8 @@ func (op Operation) String() string {
 		return "OpListPackages"
 	case OpRateLimit:
 		return "OpRateLimit"
+	case OpGetWorkflowRun:
+		return "OpGetWorkflowRun"
 	}
 	return "Operation(" + strconv.Itoa(int(op)) + ")"
 }
