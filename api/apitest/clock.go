@@ -2,9 +2,10 @@ package apitest
 
 import (
 	"context"
-	"github.com/ghpackages/restore/api"
 	"sync"
 	"time"
+
+	"github.com/ghpackages/restore/api"
 )
 
 // Clock is a fake clock for the clients (api.WithClock, image.WithClock)
