@@ -15,6 +15,7 @@ import (
 	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/apitest"
 	"github.com/ghpackages/restore/api/image"
+	"github.com/ghpackages/restore/internal/wire"
 )
 
 // Issue 16, measurement 2: the registry client retried what can never
@@ -193,5 +194,33 @@ func TestPlanMasksATokenTheRegistryEchoes(t *testing.T) {
 	}
 	if strings.Contains(text, testToken) {
 		t.Fatalf("the plan or its error shows the token: %s", text)
+	}
+}
+
+// The bottom of the registry's stack tells the caller's context when a
+// request really leaves the client (wire.WithSent), as the REST client's
+// does: once per request the server receives, the token exchange included,
+// and never for a request the host guard refuses.
+func TestRegistryNotesEachRequestThatLeaves(t *testing.T) {
+	var hits atomic.Int32
+	srv := echoRegistry(grantToken, func(w http.ResponseWriter, r *http.Request) {
+		faultClients[1].ok(w, r)
+	})
+	defer srv.Close()
+	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1); srv.Config.Handler.ServeHTTP(w, r) })
+	front := httptest.NewServer(counted)
+	defer front.Close()
+	rc, err := image.NewRegistry(image.WithRegistry(front.URL), image.WithToken(testToken), image.WithClock(apitest.NewClock(start)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.CloseIdleConnections()
+	var sent atomic.Int32
+	c := wire.WithSent(ctx(t), func() { sent.Add(1) })
+	if _, err := rc.Manifest(c, "acme/team/app", regDigest()); err != nil {
+		t.Fatal(err)
+	}
+	if sent.Load() != hits.Load() || hits.Load() != 3 {
+		t.Fatalf("%d noted as sent, %d received; want the challenge, the exchange and the read: 3", sent.Load(), hits.Load())
 	}
 }
