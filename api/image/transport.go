@@ -133,8 +133,14 @@ func limitWait(resp *http.Response, now time.Time) (time.Duration, bool) {
 // bodyRetryAfter finds "retry-after:" (any case) in body and reads the Go
 // duration after it, clamped to headerwait.Max.
 func bodyRetryAfter(body []byte) (time.Duration, bool) {
-	i := bytes.Index(bytes.ToLower(body), []byte("retry-after:"))
-	if i < 0 {
+	const key = "retry-after:"
+	i := 0
+	for ; i+len(key) <= len(body); i++ {
+		if strings.EqualFold(string(body[i:i+len(key)]), key) {
+			break
+		}
+	}
+	if i+len(key) > len(body) {
 		return 0, false
 	}
 	rest := bytes.TrimLeft(body[i+len("retry-after:"):], " \t")
@@ -145,8 +151,13 @@ func bodyRetryAfter(body []byte) (time.Duration, bool) {
 		rest = rest[:end]
 	}
 	d, err := time.ParseDuration(string(rest))
-	if err != nil || d < 0 {
-		return 0, false
+	switch {
+	case err == nil:
+		return min(d, headerwait.Max), true
+	case len(rest) > 0 && '0' <= rest[0] && rest[0] <= '9' && bytes.ContainsAny(rest, "hmsuµμn"):
+		// Digits and units that overflow a Duration: longer than any
+		// sane wait, never "now".
+		return headerwait.Max, true
 	}
-	return min(d, headerwait.Max), true
+	return 0, false
 }
