@@ -52,46 +52,103 @@ func TestRegistryNeverRetriesWhatCannotSucceed(t *testing.T) {
 
 // Issue 16, measurement 3: a registry that accepts the connection and
 // never answers hung a read for ever. Each attempt is bounded (on the fake
-// clock), retried, and the read ends with api.ErrAttemptTimeout.
+// clock), headers and body together, retried, and the read ends with
+// api.ErrAttemptTimeout.
 func TestRegistryBoundsEachAttempt(t *testing.T) {
-	clock := apitest.NewClock(start)
+	tests := []struct {
+		name  string
+		stall func(w http.ResponseWriter)
+	}{
+		{"no answer at all", func(http.ResponseWriter) {}},
+		{"the body stalls after the headers", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", image.MediaTypeOCIManifest)
+			w.Header().Set("Docker-Content-Digest", regDigest())
+			w.Header().Set("Content-Length", fmt.Sprint(len(regManifest)))
+			w.WriteHeader(http.StatusOK)
+			fmt.Fprint(w, regManifest[:10])
+			w.(http.Flusher).Flush()
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clock := apitest.NewClock(start)
+			var hits atomic.Int32
+			stalled := make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				tt.stall(w)
+				select {
+				case stalled <- struct{}{}:
+				case <-r.Context().Done():
+				}
+				<-r.Context().Done()
+			}))
+			defer srv.Close()
+			done := make(chan struct{})
+			defer close(done)
+			go func() {
+				for {
+					select {
+					case <-stalled:
+						clock.Advance(api.DefaultAttemptTimeout)
+					case <-done:
+						return
+					}
+				}
+			}()
+			rc, err := image.NewRegistry(image.WithRegistry(srv.URL), image.WithClock(clock))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.CloseIdleConnections()
+			// A safety net for the old behaviour only: the bound passes in fake time.
+			c, cancel := context.WithTimeout(ctx(t), 20*time.Second)
+			defer cancel()
+			_, err = rc.Manifest(c, "acme/team/app", regDigest())
+			if !errors.Is(err, api.ErrAttemptTimeout) || c.Err() != nil {
+				t.Fatalf("err = %v, want api.ErrAttemptTimeout on the fake clock", err)
+			}
+			if n := hits.Load(); n != int32(api.DefaultRetryPolicy().MaxAttempts) {
+				t.Fatalf("%d attempts, want the policy's %d", n, api.DefaultRetryPolicy().MaxAttempts)
+			}
+		})
+	}
+}
+
+// The backoff after a 5xx is jittered, so that the reads in flight do not
+// retry in lockstep (the registry's backoff had none).
+func TestRegistryBackoffIsJittered(t *testing.T) {
 	var hits atomic.Int32
-	stalled := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		select {
-		case stalled <- struct{}{}:
-		case <-r.Context().Done():
+		if hits.Add(1)%2 == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
 		}
-		<-r.Context().Done()
+		faultClients[1].ok(w, r)
 	}))
 	defer srv.Close()
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for {
-			select {
-			case <-stalled:
-				clock.Advance(api.DefaultAttemptTimeout)
-			case <-done:
-				return
-			}
-		}
-	}()
-	rc, err := image.NewRegistry(image.WithRegistry(srv.URL), image.WithClock(clock))
+	var waits []time.Duration
+	rc, err := image.NewRegistry(image.WithRegistry(srv.URL), image.WithClock(apitest.NewClock(start)),
+		image.WithWaitHook(func(ev api.WaitEvent) { waits = append(waits, ev.Wait) }))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rc.CloseIdleConnections()
-	// A safety net for the old behaviour only: the bound passes in fake time.
-	c, cancel := context.WithTimeout(ctx(t), 20*time.Second)
-	defer cancel()
-	_, err = rc.Resolve(c, "acme/team/app", "v1")
-	if !errors.Is(err, api.ErrAttemptTimeout) || c.Err() != nil {
-		t.Fatalf("err = %v, want api.ErrAttemptTimeout on the fake clock", err)
+	for range 12 {
+		if _, err := rc.Manifest(ctx(t), "acme/team/app", regDigest()); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if n := hits.Load(); n != int32(api.DefaultRetryPolicy().MaxAttempts) {
-		t.Fatalf("%d attempts, want the policy's %d", n, api.DefaultRetryPolicy().MaxAttempts)
+	distinct := map[time.Duration]bool{}
+	for _, w := range waits {
+		base := api.DefaultRetryPolicy().BaseDelay
+		if w < base || w > base+base/2 {
+			t.Fatalf("wait %s, want the first backoff, %s plus up to half", w, base)
+		}
+		distinct[w] = true
+	}
+	if len(waits) != 12 || len(distinct) < 2 {
+		t.Fatalf("waits %v: want 12, not all equal", waits)
 	}
 }
 
