@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/ghpackages/restore/internal/wire"
 )
 
 // Client calls GitHub Packages' REST API for the packages of an
@@ -24,7 +26,7 @@ type Client struct {
 	logger    *slog.Logger
 	kind      TokenKind // of a static token; TokenUnknown with a token source
 	maxBody   int64
-	transport *retryTransport
+	transport *wire.Retry
 	secrets   *secrets
 	// viaClient: the caller's *http.Client (WithHTTPClient) has a cookie jar
 	// or a timeout, which only http.Client.Do applies.
@@ -35,7 +37,8 @@ type Client struct {
 // returned. Without options it talks to api.github.com (or GITHUB_API_URL)
 // with the token from GH_TOKEN or GITHUB_TOKEN, retries as GitHub
 // recommends, paces writes one second apart, keeps reads to 4 in flight and
-// 600 a minute, and bounds each attempt to 30 seconds.
+// 600 a minute (WithoutReadBudget lifts that for a server without rate
+// limits), and bounds each attempt, headers and body, to 30 seconds.
 func New(opts ...Option) (*Client, error) {
 	cfg := config{
 		apiVersion:   DefaultAPIVersion,
@@ -99,7 +102,7 @@ func New(opts ...Option) (*Client, error) {
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 	sec := newSecrets(string(cfg.token))
-	w := &waiter{clock: cfg.clock, hook: cfg.waitHook, logger: cfg.logger, secrets: sec}
+	w := &wire.Waiter{Clock: cfg.clock, Hook: cfg.waitHook, Logger: cfg.logger, Secrets: sec.w}
 	ht := &headerTransport{
 		next:        bottom,
 		scheme:      base.Scheme,
@@ -120,11 +123,14 @@ func New(opts ...Option) (*Client, error) {
 	case cfg.tokenSource != nil:
 		c.kind = TokenUnknown
 	}
-	var rt http.RoundTripper = &timeoutTransport{next: ht, after: cfg.attempt, clock: cfg.clock, err: &attemptTimeoutError{after: cfg.attempt}}
-	rt = &pacer{next: rt, interval: cfg.pacing, w: w, sem: make(chan struct{}, 1)}
-	rt = &readBudget{next: rt, w: w, slots: make(chan struct{}, cfg.readInFlight), perMin: cfg.readPerMin}
+	var rt http.RoundTripper = &wire.Timeout{Next: ht, After: cfg.attempt, Clock: cfg.clock, Err: &attemptTimeoutError{after: cfg.attempt}}
+	rt = wire.NewPacer(rt, cfg.pacing, w, attemptOf)
+	if cfg.readPerMin > 0 {
+		rt = wire.NewReadBudget(rt, w, cfg.readInFlight, cfg.readPerMin, attemptOf)
+	}
 	rt = &redirectTransport{next: rt, scheme: base.Scheme, host: base.Host, secrets: sec}
-	c.transport = &retryTransport{next: rt, policy: cfg.retry, w: w, gate: &gate{}, maxBody: cfg.maxBodyBytes}
+	gr := &githubRetry{policy: cfg.retry, w: w, logger: cfg.logger, gate: &gate{}, secrets: sec}
+	c.transport = gr.transport(rt, cfg.maxBodyBytes)
 	hc.Transport = c.transport
 	c.hc = hc
 	c.baseStr = base.String()
@@ -206,13 +212,8 @@ func parseBaseURL(raw string, allowHTTP bool) (*url.URL, error) {
 	return u, nil
 }
 
-func isLoopback(host string) bool {
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+// isLoopback is the loopback rule both clients share (wire.IsLoopback).
+func isLoopback(host string) bool { return wire.IsLoopback(host) }
 
 // do sends one of the facade's requests through the transport stack. The
 // stack applies GitHub's redirect rules itself, so http.Client adds nothing

@@ -40,5 +40,18 @@
 // The transport stack, outside in: retries and rate limits, GitHub's
 // redirect rules, the read budget, write pacing, the attempt bound, GitHub's
 // headers and the token, then the caller's transport (or a pooled default).
-// Client.HTTPClient returns it for use with the generated client.
+// Client.HTTPClient returns it for use with the generated client. Its parts
+// (the retry loop with a classifier per client, jittered backoff, one bound
+// per attempt covering the headers and the body, wait events, the Clock,
+// pacing, the read budget and the masking of tokens) come from one internal
+// toolkit, which the registry client of package api/image is built from as
+// well, with the registry's classifier: the two clients retry, bound, wait
+// and mask alike. The shared types are this package's Clock, TimerClock,
+// SystemClock, RetryPolicy, WaitEvent and WaitReason. Neither client
+// retries what can never succeed: a host name that does not exist, a
+// certificate it does not trust, an https request to a plain http server.
+// Tokens the client knows, anything shaped like a GitHub token, and Bearer
+// and Basic credentials are masked in every text from a server; other text
+// (GitHub's messages) is kept as it came, control characters included, so a
+// program printing an error to a terminal escapes it.
 package api

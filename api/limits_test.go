@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -143,6 +144,55 @@ func TestReadBudget(t *testing.T) {
 			}
 		})
 	})
+	t.Run("lifted with WithoutReadBudget", func(t *testing.T) {
+		// Issue 17, item 11: a GHES whose rate limits are off. More reads
+		// in flight than the default budget's 4, and more in a minute than
+		// its 600, without a wait.
+		synctest.Test(t, func(t *testing.T) {
+			clock := apitest.NewClock(start)
+			var inFlight atomic.Int32
+			var held atomic.Bool
+			held.Store(true)
+			release := make(chan struct{})
+			rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				if held.Load() {
+					inFlight.Add(1)
+					<-release
+				}
+				return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+					Body: io.NopCloser(strings.NewReader(versionJSON)), Request: r}, nil
+			})
+			var evs events
+			c, err := api.New(api.WithBaseURL("https://ghes.example.com"), api.WithToken(testToken), api.WithTransport(rt),
+				api.WithClock(clock), api.WithWaitHook(evs.hook), api.WithoutReadBudget())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Go(func() {
+					if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			synctest.Wait()
+			if n := inFlight.Load(); n != 8 {
+				t.Errorf("%d reads in flight, want all 8", n)
+			}
+			held.Store(false)
+			close(release)
+			wg.Wait()
+			for range api.DefaultReadsPerMinute + 100 {
+				if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if b := evs.of(api.ReasonReadBudget); len(b) != 0 || !clock.Now().Equal(start) {
+				t.Errorf("budget waits %+v, clock moved %v: want none", b, clock.Now().Sub(start))
+			}
+		})
+	})
 	t.Run("writes are not counted", func(t *testing.T) {
 		e := newEnv(t, nil, api.WithReadBudget(1, 1), api.WithWritePacing(0))
 		id := e.deletedVersion(t, restorePkg, "sha256:1", nil, time.Hour)
@@ -164,3 +214,58 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 // RoundTrip calls f.
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// endless is a body of n bytes that allocates nothing.
+type endless struct{ left int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.left <= 0 {
+		return 0, io.EOF
+	}
+	n := min(int64(len(p)), e.left)
+	for i := range p[:n] {
+		p[i] = ' '
+	}
+	e.left -= n
+	return int(n), nil
+}
+
+func (e *endless) Close() error { return nil }
+
+// Issue 17, item 10: a 500 MB success body under the 32 MiB bound
+// allocated 177 MiB. The call fails as soon as the bound is passed, and
+// allocates within twice the bound, whether the length is declared or not.
+func TestHugeAnswerAllocatesWithinTwiceTheBound(t *testing.T) {
+	const huge = 500 << 20
+	const bound = 32 << 20
+	for _, declared := range []int64{huge, -1} {
+		t.Run(fmt.Sprintf("Content-Length %d", declared), func(t *testing.T) {
+			var body *endless
+			rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				body = &endless{left: huge}
+				return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+					ContentLength: declared, Body: body, Request: r}, nil
+			})
+			c, err := api.New(api.WithBaseURL("https://api.github.com"), api.WithToken(testToken), api.WithTransport(rt))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err = c.GetVersion(context.Background(), npmPkg, 1)
+			runtime.ReadMemStats(&after)
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("larger than %d bytes", bound)) {
+				t.Fatalf("err = %v, want the answer too large", err)
+			}
+			got := after.TotalAlloc - before.TotalAlloc
+			t.Logf("allocated %.1f MiB for a %d MiB answer (bound %d MiB)", float64(got)/(1<<20), huge>>20, bound>>20)
+			if got > 2*bound {
+				t.Errorf("allocated %d MiB for a %d MiB answer, want at most %d MiB", got>>20, huge>>20, 2*bound>>20)
+			}
+			if read := huge - body.left; read > bound+(1<<20) {
+				t.Errorf("read %d MiB of the answer, want to stop soon after %d MiB", read>>20, bound>>20)
+			}
+		})
+	}
+}

@@ -217,7 +217,7 @@ func WithClock(clk Clock) Option {
 // WithRetryPolicy replaces the retry policy (see DefaultRetryPolicy).
 func WithRetryPolicy(p RetryPolicy) Option {
 	return func(c *config) error {
-		if err := p.validate(); err != nil {
+		if err := p.Validate(); err != nil {
 			return err
 		}
 		c.retry = p
@@ -315,8 +315,24 @@ func WithReadBudget(inFlight, perMinute int) Option {
 	}
 }
 
+// WithoutReadBudget lifts the read budget: reads are neither counted a
+// minute nor bounded in flight by the client (the transport's own
+// connection limit still holds). It is meant for a GitHub Enterprise Server
+// whose administrator turned rate limits off; against github.com or GHE.com
+// keep the default budget (WithReadBudget), which keeps concurrent listings
+// below the secondary rate limits. Retries, waits for a rate limit GitHub
+// still answers, write pacing and the attempt bound are unchanged.
+func WithoutReadBudget() Option {
+	return func(c *config) error {
+		c.readInFlight, c.readPerMin = 0, 0
+		return nil
+	}
+}
+
 // WithMaxResponseBytes bounds a successful response body (default 32 MiB).
-// Error bodies are always read up to 1 MiB.
+// A longer body ends the call with an error saying so as soon as the bound
+// is passed; what was read is dropped, so that the client never holds more
+// than about twice the bound. Error bodies are always read up to 1 MiB.
 func WithMaxResponseBytes(n int64) Option {
 	return func(c *config) error {
 		if n < 1024 {

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,40 +10,16 @@ import (
 	"time"
 
 	"github.com/ghpackages/restore/internal/headerwait"
+	"github.com/ghpackages/restore/internal/wire"
 )
 
 // Reading GitHub's answers: error bodies, rate limits and their waits.
 
 const maxErrorBody = 1 << 20
 
-// peekedBody is an error body the retry layer has read the start of: buf,
-// then whatever is left in rest.
-type peekedBody struct {
-	buf  []byte
-	r    io.Reader
-	rest io.ReadCloser
-}
-
-// Read reads the peeked bytes, then the rest.
-func (p *peekedBody) Read(b []byte) (int, error) { return p.r.Read(b) }
-
-// Close closes the underlying body.
-func (p *peekedBody) Close() error { return p.rest.Close() }
-
 // peekBody reads up to maxErrorBody of an error body and puts it back, so
-// that the facade can read it again (errorBody takes buf without copying).
-func peekBody(resp *http.Response) []byte {
-	if resp.Body == nil || resp.Body == http.NoBody {
-		return nil
-	}
-	if p, ok := resp.Body.(*peekedBody); ok {
-		return p.buf
-	}
-	// A read error leaves what was read; the facade reports the status anyway.
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	resp.Body = &peekedBody{buf: b, r: io.MultiReader(bytes.NewReader(b), resp.Body), rest: resp.Body}
-	return b
-}
+// that the facade can read it again.
+func peekBody(resp *http.Response) []byte { return wire.PeekBody(resp, maxErrorBody) }
 
 // githubError is the JSON of GitHub's error bodies.
 type githubError struct {

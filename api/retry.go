@@ -2,43 +2,29 @@ package api
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ghpackages/restore/internal/wire"
 )
 
 // RetryPolicy bounds how the client retries. GitHub's rules decide what is
 // retried and how long to wait (see the package documentation); the policy
-// bounds how often and how long.
-type RetryPolicy struct {
-	// MaxAttempts is the most requests one call may send, the first included
-	// (1 turns retries off).
-	MaxAttempts int
-	// MaxWait is the longest single wait the client accepts. A wait GitHub
-	// asks for that is longer, or that would outlast the context's deadline,
-	// ends the call at once with a *RateLimitError (or the last *Error) that
-	// says when to retry. 0 means never wait.
-	MaxWait time.Duration
-	// BaseDelay is the first backoff after a 5xx answer, a network error or a
-	// transient restore answer; it doubles each time, with up to 50% jitter
-	// added, and is capped by MaxDelay.
-	BaseDelay time.Duration
-	MaxDelay  time.Duration
-	// NoWaitForPrimaryLimit makes a call fail at once with a *RateLimitError
-	// when the primary limit is exhausted, instead of waiting for its reset
-	// (when that is within MaxWait). Later calls are refused locally, without
-	// sending, until the reset.
-	NoWaitForPrimaryLimit bool
-}
+// bounds how often and how long: MaxAttempts (the first included), MaxWait
+// (the longest single wait; a longer one ends the call with a
+// *RateLimitError or the last *Error that says when to retry), BaseDelay and
+// MaxDelay (the jittered exponential backoff after a 5xx answer, a network
+// error or a transient restore answer) and NoWaitForPrimaryLimit (fail at
+// once, and refuse later calls locally until the reset, instead of waiting
+// for an exhausted primary limit). The registry client (api/image) takes
+// the same policy.
+type RetryPolicy = wire.RetryPolicy
 
 // DefaultRetryPolicy is the policy of a new Client: up to 5 attempts, waits
 // up to 2 minutes each, backoff from 1 s doubling to at most 30 s.
@@ -46,242 +32,140 @@ func DefaultRetryPolicy() RetryPolicy {
 	return RetryPolicy{MaxAttempts: 5, MaxWait: 2 * time.Minute, BaseDelay: time.Second, MaxDelay: 30 * time.Second}
 }
 
-func (p RetryPolicy) validate() error {
-	switch {
-	case p.MaxAttempts < 1:
-		return fmt.Errorf("RetryPolicy.MaxAttempts is %d; at least 1 (no retries)", p.MaxAttempts)
-	case p.MaxAttempts > 100:
-		return fmt.Errorf("RetryPolicy.MaxAttempts is %d; at most 100", p.MaxAttempts)
-	case p.MaxWait < 0:
-		return fmt.Errorf("RetryPolicy.MaxWait is negative")
-	case p.BaseDelay <= 0:
-		return fmt.Errorf("RetryPolicy.BaseDelay must be positive")
-	case p.MaxDelay < p.BaseDelay:
-		return fmt.Errorf("RetryPolicy.MaxDelay is below BaseDelay")
-	}
-	return nil
-}
-
 // WaitReason says why the client waits.
-type WaitReason string
+type WaitReason = wire.WaitReason
 
 // Reasons for a wait.
 const (
-	ReasonServerError      WaitReason = "server error"             // 500, 502, 503, 504: backoff, then retry
-	ReasonNetwork          WaitReason = "network error"            // connection refused, reset, dropped: backoff, then retry
-	ReasonTimeout          WaitReason = "attempt timed out"        // no complete answer within WithAttemptTimeout: backoff, then retry
-	ReasonSecondaryLimit   WaitReason = "secondary rate limit"     // 403/429 with GitHub's secondary-limit answer
-	ReasonPrimaryLimit     WaitReason = "primary rate limit"       // x-ratelimit-remaining: 0, until x-ratelimit-reset
-	ReasonTransientRestore WaitReason = "transient restore answer" // GitHub's "try again later" answers to a restore
-	ReasonGate             WaitReason = "primary limit gate"       // a call waits at the local gate for the primary limit's reset
-	ReasonPacing           WaitReason = "write pacing"             // the least gap between two writes (WithWritePacing)
-	ReasonReadBudget       WaitReason = "read budget"              // the per-minute read budget is spent (WithReadBudget)
+	ReasonServerError      = wire.ReasonServerError      // 500, 502, 503, 504: backoff, then retry
+	ReasonNetwork          = wire.ReasonNetwork          // connection refused, reset, dropped: backoff, then retry
+	ReasonTimeout          = wire.ReasonTimeout          // no complete answer within WithAttemptTimeout: backoff, then retry
+	ReasonSecondaryLimit   = wire.ReasonSecondaryLimit   // 403/429 with GitHub's secondary-limit answer
+	ReasonPrimaryLimit     = wire.ReasonPrimaryLimit     // x-ratelimit-remaining: 0, until x-ratelimit-reset
+	ReasonTransientRestore = wire.ReasonTransientRestore // GitHub's "try again later" answers to a restore
+	ReasonGate             = wire.ReasonGate             // a call waits at the local gate for the primary limit's reset
+	ReasonPacing           = wire.ReasonPacing           // the least gap between two writes (WithWritePacing)
+	ReasonReadBudget       = wire.ReasonReadBudget       // the per-minute read budget is spent (WithReadBudget)
+	ReasonRegistryLimit    = wire.ReasonRegistryLimit    // a container registry answered 429 (api/image)
 )
 
-// WaitEvent describes one wait, before it starts, for WithWaitHook and logs.
-type WaitEvent struct {
-	Method string
-	Path   string // escaped request path
-	// Attempt is the attempt the wait comes before, from 1: 2 for the wait
-	// after a first attempt failed, 1 for a first attempt held back by the
-	// gate, pacing or the read budget; 0 when the request was not made by a
-	// Client method and nothing counts its attempts.
-	Attempt int
-	Reason  WaitReason
-	Status  int // GitHub's status that caused the wait; 0 for a network error, a timeout, the gate, pacing and the read budget
-	Wait    time.Duration
-	// Until is when the wait ends, on the client's Clock.
-	Until     time.Time
-	RequestID string // X-GitHub-Request-Id of the answer that caused the wait
-	Err       error  // the network error or timeout, if any
-}
-
-// answer is what the retry logic makes of one response.
-type answer struct {
-	reason    WaitReason // "" when the answer is final
-	wait      time.Duration
-	uncertain bool // the request may have taken effect
-}
-
-// backoff is the jittered exponential delay before retry n (n >= 1): the
-// base doubled n-1 times, capped, plus up to half of it again.
-func (p RetryPolicy) backoff(n int) time.Duration {
-	d := p.BaseDelay
-	for i := 1; i < n && d < p.MaxDelay; i++ {
-		d *= 2
-	}
-	d = min(d, p.MaxDelay)
-	return d + rand.N(d/2+1)
-}
-
-// isMutating reports whether GitHub counts the method as a write.
-func isMutating(method string) bool {
-	switch method {
-	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
-		return true
-	}
-	return false
-}
+// WaitEvent describes one wait, before it starts, for WithWaitHook and logs;
+// the registry client (api/image) reports its waits with the same type.
+// Method and Path (escaped) name the request; Attempt is the attempt the
+// wait comes before, from 1 (0 when nothing counts the request's attempts);
+// Reason says why; Status is the answer that caused it (0 for a network
+// error, a timeout, the gate, pacing and the read budget); Wait and Until
+// (on the client's Clock) say how long; RequestID is GitHub's
+// X-GitHub-Request-Id of that answer; Err is the network error or timeout.
+// Every text in it has tokens masked.
+type WaitEvent = wire.WaitEvent
 
 // retryableNetErr tells a transient network error from a final one. Final
-// are a failing token source, a redirect not followed, a host name that does
-// not exist (a typo in the base URL should not take retries to surface) and
-// a certificate the client does not trust.
+// are a failing token source, a redirect not followed, and what can never
+// succeed by retrying (wire.Transient): a host name that does not exist (a
+// typo in the base URL should not take retries to surface), a certificate
+// the client does not trust, an https request to a plain http server.
 func retryableNetErr(err error) bool {
 	if errors.Is(err, errTokenSource) || errors.Is(err, ErrRedirect) {
 		return false
 	}
-	var dns *net.DNSError
-	if errors.As(err, &dns) && dns.IsNotFound {
-		return false
-	}
-	var cert *tls.CertificateVerificationError
-	var unknownCA x509.UnknownAuthorityError
-	var host x509.HostnameError
-	return !errors.As(err, &cert) && !errors.As(err, &unknownCA) && !errors.As(err, &host)
+	return wire.Transient(err)
 }
 
-// retryTransport retries what GitHub says may be retried, waits as GitHub
-// says, and refuses calls locally while the primary limit is exhausted. It
-// reads a successful GET's body within the attempt, so that a body that
-// stalls or breaks is retried like any network error.
-type retryTransport struct {
-	next    http.RoundTripper
+// githubRetry is the REST client's part of the retry layer: GitHub's
+// classifier (rate limits, transient restore answers), the local gate of an
+// exhausted primary limit, and the per-attempt log. The loop, the waits and
+// the body buffering are internal/wire's Retry.
+type githubRetry struct {
 	policy  RetryPolicy
-	w       *waiter
+	w       *wire.Waiter
+	logger  *slog.Logger
 	gate    *gate
-	maxBody int64
+	secrets *secrets
 
 	deprecationOnce sync.Once
 }
 
 // Format keeps the fields out of %v.
-func (t *retryTransport) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.retryTransport{}") }
+func (t *githubRetry) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.githubRetry{}") }
 
-// RoundTrip sends req, retrying and waiting as GitHub's rules and the
-// policy say. A final answer is returned as it is; the facade types it.
-func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	st := callStateFrom(ctx)
-	// GET /rate_limit does not count against the primary limit: never gated.
-	gated := !strings.HasSuffix(req.URL.Path, "/rate_limit")
-	secondaries := 0
-	for attempt := 1; ; attempt++ {
-		if st != nil {
-			st.attempt = attempt
-		}
-		if gated {
-			if err := t.waitGate(ctx, req, attempt); err != nil {
-				closeBody(req)
-				return nil, err
-			}
-		}
-		resp, err := t.send(ctx, req, attempt)
-		a := t.classify(ctx, req, resp, err, attempt, &secondaries)
-		if a.uncertain && st != nil {
-			st.uncertain = true
-		}
-		if a.reason == "" || !t.mayWait(ctx, a, attempt) {
-			return resp, err
-		}
-		ev := WaitEvent{Method: req.Method, Path: req.URL.EscapedPath(), Attempt: attempt + 1, Reason: a.reason, Wait: a.wait, Err: err}
-		if resp != nil {
-			ev.Status = resp.StatusCode
-			ev.RequestID = resp.Header.Get("X-Github-Request-Id")
-			drainClose(resp.Body)
-		}
-		if err := t.w.wait(ctx, ev); err != nil {
-			return nil, err
-		}
+// transport returns the retry layer over next.
+func (t *githubRetry) transport(next http.RoundTripper, maxBody int64) *wire.Retry {
+	return &wire.Retry{
+		Next: next, Policy: t.policy, Waiter: t.w, MaxBody: maxBody,
+		Classify: t.classify, Before: t.before, After: t.logAttempt, Buffer: bufferBody,
+		RequestIDHeader: "X-Github-Request-Id",
 	}
 }
 
-// send makes one attempt. A successful GET's body is read within it.
-func (t *retryTransport) send(ctx context.Context, req *http.Request, attempt int) (*http.Response, error) {
-	r := req
-	if attempt > 1 && req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
-		body, err := req.GetBody()
-		if err != nil {
-			return nil, err
-		}
-		r = req.Clone(ctx)
-		r.Body = body
+// before counts the call's attempt and holds it at the gate. GET
+// /rate_limit does not count against the primary limit: never gated.
+func (t *githubRetry) before(ctx context.Context, req *http.Request, attempt int) error {
+	if st := callStateFrom(ctx); st != nil {
+		st.attempt = attempt
 	}
-	resp, err := t.next.RoundTrip(r)
-	t.logAttempt(ctx, req, attempt, resp, err)
-	if err != nil {
-		return nil, err
+	if strings.HasSuffix(req.URL.Path, "/rate_limit") {
+		return nil
 	}
-	if (req.Method == http.MethodGet || req.Method == http.MethodHead) && resp.StatusCode/100 == 2 {
-		if err := bufferBody(resp, t.maxBody); err != nil {
-			return nil, err
-		}
-	}
-	return resp, nil
+	return t.waitGate(ctx, req, attempt)
 }
 
 // classify decides what one attempt's outcome asks for: nothing (final),
 // or a wait and another attempt.
-func (t *retryTransport) classify(ctx context.Context, req *http.Request, resp *http.Response, err error, attempt int, secondaries *int) answer {
-	if err != nil {
-		if ctx.Err() != nil || !retryableNetErr(err) {
-			return answer{}
+func (t *githubRetry) classify(ctx context.Context, req *http.Request, resp *http.Response, err error, attempt, secondaries int) wire.Answer {
+	a := t.answer(ctx, req, resp, err, attempt, secondaries)
+	if a.Uncertain {
+		if st := callStateFrom(ctx); st != nil {
+			st.uncertain = true
 		}
-		reason := ReasonNetwork
-		if errors.Is(err, ErrAttemptTimeout) {
-			reason = ReasonTimeout
-		}
-		return answer{reason: reason, wait: t.policy.backoff(attempt), uncertain: isMutating(req.Method)}
 	}
-	now := t.w.clock.Now()
+	return a
+}
+
+func (t *githubRetry) answer(ctx context.Context, req *http.Request, resp *http.Response, err error, attempt, secondaries int) wire.Answer {
+	if err != nil {
+		if !retryableNetErr(err) {
+			return wire.Answer{}
+		}
+		return wire.NetAnswer(ctx, t.policy, req, err, attempt, ErrAttemptTimeout)
+	}
+	now := t.w.Clock.Now()
 	t.gate.observe(resp.Header, now)
 	t.warnDeprecation(ctx, resp.Header)
 	switch resp.StatusCode {
 	case 500, 502, 503, 504:
-		return answer{reason: ReasonServerError, wait: t.policy.backoff(attempt), uncertain: isMutating(req.Method)}
+		return wire.Answer{Reason: ReasonServerError, Wait: t.policy.Backoff(attempt), Uncertain: wire.IsMutating(req.Method)}
 	case 403, 422, 429:
 	default:
-		return answer{}
+		return wire.Answer{}
 	}
 	g := parseGitHubError(peekBody(resp))
 	if rl := rateLimitFrom(resp, g, now); rl != nil {
 		if !rl.Secondary {
-			return answer{reason: ReasonPrimaryLimit, wait: rl.RetryAt.Sub(now)}
+			if t.policy.NoWaitForPrimaryLimit {
+				return wire.Answer{}
+			}
+			return wire.Answer{Reason: ReasonPrimaryLimit, Wait: rl.RetryAt.Sub(now)}
 		}
-		*secondaries++
 		wait := rl.RetryAt.Sub(now)
 		if !rl.told {
 			// No header says how long: at least a minute, doubling.
-			wait = time.Minute << min(*secondaries-1, 10)
+			wait = time.Minute << min(secondaries, 10)
 		}
-		return answer{reason: ReasonSecondaryLimit, wait: wait}
+		return wire.Answer{Reason: ReasonSecondaryLimit, Wait: wait, Escalate: true}
 	}
 	if isTransientRestore(resp.StatusCode, g) {
-		return answer{reason: ReasonTransientRestore, wait: t.policy.backoff(attempt)}
+		return wire.Answer{Reason: ReasonTransientRestore, Wait: t.policy.Backoff(attempt)}
 	}
-	return answer{}
+	return wire.Answer{}
 }
 
-// mayWait applies the policy's bounds to a wait GitHub's rules ask for.
-func (t *retryTransport) mayWait(ctx context.Context, a answer, attempt int) bool {
-	if attempt >= t.policy.MaxAttempts || a.wait > t.policy.MaxWait {
-		return false
-	}
-	if a.reason == ReasonPrimaryLimit && t.policy.NoWaitForPrimaryLimit {
-		return false
-	}
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < a.wait {
-		return false // the context is a real-time bound
-	}
-	return true
-}
-
-func (t *retryTransport) waitGate(ctx context.Context, req *http.Request, attempt int) error {
+func (t *githubRetry) waitGate(ctx context.Context, req *http.Request, attempt int) error {
 	until := t.gate.closedUntil()
 	if until.IsZero() {
 		return nil
 	}
-	wait := until.Sub(t.w.clock.Now())
+	wait := until.Sub(t.w.Clock.Now())
 	if wait <= 0 {
 		return nil
 	}
@@ -292,64 +176,42 @@ func (t *retryTransport) waitGate(ctx context.Context, req *http.Request, attemp
 	if refuse {
 		return &RateLimitError{Local: true, RetryAt: until, Resource: "core"}
 	}
-	return t.w.wait(ctx, WaitEvent{Method: req.Method, Path: req.URL.EscapedPath(), Attempt: attempt, Reason: ReasonGate, Wait: wait})
+	return t.w.Wait(ctx, WaitEvent{Method: req.Method, Path: req.URL.EscapedPath(), Attempt: attempt, Reason: ReasonGate, Wait: wait})
 }
 
 // logAttempt logs one request at Debug: method, escaped path, attempt,
 // status and request id (never a header value of the request).
-func (t *retryTransport) logAttempt(ctx context.Context, req *http.Request, attempt int, resp *http.Response, err error) {
-	l := t.w.logger
+func (t *githubRetry) logAttempt(ctx context.Context, req *http.Request, attempt int, resp *http.Response, err error) {
+	l := t.logger
 	if !l.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	attrs := []slog.Attr{slog.String("method", req.Method), slog.String("path", req.URL.EscapedPath()), slog.Int("attempt", attempt)}
 	if resp != nil {
-		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", t.w.secrets.redact(resp.Header.Get("X-Github-Request-Id"))))
+		attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.String("request_id", t.secrets.redact(resp.Header.Get("X-Github-Request-Id"))))
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", t.w.secrets.redact(err.Error())))
+		attrs = append(attrs, slog.String("error", t.secrets.redact(err.Error())))
 	}
 	l.LogAttrs(ctx, slog.LevelDebug, "request", attrs...)
 }
 
 // warnDeprecation logs, once per client, that GitHub announced the end of
 // the API version in use (Deprecation or Sunset headers).
-func (t *retryTransport) warnDeprecation(ctx context.Context, h http.Header) {
+func (t *githubRetry) warnDeprecation(ctx context.Context, h http.Header) {
 	dep, sunset := h.Get("Deprecation"), h.Get("Sunset")
 	if dep == "" && sunset == "" {
 		return
 	}
 	t.deprecationOnce.Do(func() {
-		t.w.logger.LogAttrs(ctx, slog.LevelWarn, "GitHub announced the end of this API version; set a newer one with WithAPIVersion",
-			slog.String("deprecation", t.w.secrets.redact(dep)), slog.String("sunset", t.w.secrets.redact(sunset)),
-			slog.String("api_version_selected", t.w.secrets.redact(h.Get("X-Github-Api-Version-Selected"))))
+		t.logger.LogAttrs(ctx, slog.LevelWarn, "GitHub announced the end of this API version; set a newer one with WithAPIVersion",
+			slog.String("deprecation", t.secrets.redact(dep)), slog.String("sunset", t.secrets.redact(sunset)),
+			slog.String("api_version_selected", t.secrets.redact(h.Get("X-Github-Api-Version-Selected"))))
 	})
 }
 
-// logWait logs a wait at Info, before it starts.
-func logWait(ctx context.Context, l *slog.Logger, ev WaitEvent) {
-	if !l.Enabled(ctx, slog.LevelInfo) {
-		return
-	}
-	attrs := []slog.Attr{
-		slog.String("method", ev.Method), slog.String("path", ev.Path),
-		slog.Int("attempt", ev.Attempt), slog.String("reason", string(ev.Reason)),
-		slog.Duration("wait", ev.Wait),
-	}
-	if ev.Status != 0 {
-		attrs = append(attrs, slog.Int("status", ev.Status))
-	}
-	if ev.RequestID != "" {
-		attrs = append(attrs, slog.String("request_id", ev.RequestID))
-	}
-	if ev.Err != nil {
-		attrs = append(attrs, slog.String("error", ev.Err.Error()))
-	}
-	l.LogAttrs(ctx, slog.LevelInfo, "waiting", attrs...)
-}
-
 // bufferedBody is a body read whole within its attempt (up to the client's
-// limit, and one byte more to tell that it is larger).
+// limit).
 type bufferedBody struct {
 	buf []byte
 	off int
@@ -368,35 +230,21 @@ func (b *bufferedBody) Read(p []byte) (int, error) {
 // Close does nothing: the connection's body is closed already.
 func (b *bufferedBody) Close() error { return nil }
 
-// bufferBody reads up to limit+1 bytes of resp's body and closes it,
-// replacing it with the bytes read.
+// bufferBody reads resp's body whole and closes it, replacing it with the
+// bytes read. A body beyond limit ends the attempt with a final error, as
+// soon as its byte limit+1 arrives: nothing beyond the limit is kept, and
+// the peak allocation stays within about twice the limit
+// (wire.ReadCapped).
 func bufferBody(resp *http.Response, limit int64) error {
 	if resp.Body == nil || resp.Body == http.NoBody {
 		return nil
 	}
-	size := int64(512)
-	if resp.ContentLength >= 0 {
-		// A declared length sizes the buffer, up to 1 MiB: a larger one
-		// grows as bytes really arrive.
-		size = min(resp.ContentLength+1, limit+1, 1<<20)
-	}
-	buf := make([]byte, 0, size)
-	r := io.LimitReader(resp.Body, limit+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			resp.Body.Close()
-			return err
-		}
+	b, err := wire.ReadCapped(resp.Body, resp.ContentLength, limit)
+	if err != nil {
+		resp.Body.Close()
+		return err
 	}
 	drainClose(resp.Body)
-	resp.Body = &bufferedBody{buf: buf}
+	resp.Body = &bufferedBody{buf: b}
 	return nil
 }

@@ -40,3 +40,7 @@ func FuzzRedact(f *testing.F) {
 		}
 	})
 }
+
+func isTokenByte(c byte) bool {
+	return c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}

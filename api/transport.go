@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync/atomic"
 
 	"golang.org/x/oauth2"
 
@@ -15,13 +14,17 @@ import (
 
 // The client's transport is a stack of small RoundTrippers, from the top:
 //
-//	retryTransport    gate, retries and rate-limit waits; reads a GET's body within its attempt (retry.go, ratelimit.go)
+//	wire.Retry        retries and waits, with GitHub's classifier and the gate (githubRetry: retry.go, ratelimit.go);
+//	                  reads a GET's body within its attempt
 //	redirectTransport GitHub's redirect rules on the API's own origin only (redirect.go)
-//	readBudget        reads: a few in flight, a bounded number a minute (limits.go)
-//	pacer             writes: one at a time, a least gap apart (limits.go)
-//	timeoutTransport  bounds each attempt, headers and body, on the Clock (timeout.go)
-//	headerTransport   GitHub's headers, and the token for the API's origin only (this file)
+//	wire.ReadBudget   reads: a few in flight, a bounded number a minute (WithReadBudget; none with WithoutReadBudget)
+//	wire.Pacer        writes: one at a time, a least gap apart (WithWritePacing)
+//	wire.Timeout      bounds each attempt, headers and body, on the Clock (WithAttemptTimeout)
+//	headerTransport   GitHub's headers, and the token for the API's origin only (this file); wire.NoteSent
 //	(the caller's transport, or a tuned http.Transport)
+//
+// The parts named wire.* are internal/wire's, shared with the registry
+// client of api/image, which is a stack of the same parts.
 
 // callState is what the layers of one call tell the facade: set in the
 // request context by the facade, absent when the transport is used alone.
@@ -59,47 +62,36 @@ func callStateFrom(ctx context.Context) *callState {
 	return st
 }
 
-// secrets are the tokens the client knows: the static one, and the last one
-// a token source gave. Text the client reports has them masked. They sit
-// behind a pointer, so that no formatting of the client reaches them.
-type secrets struct {
-	p atomic.Pointer[knownTokens]
-}
+// secrets are the tokens the client knows: the static one, and those a
+// token source gave (wire.Secrets). Text the client reports has them masked,
+// with anything shaped like a GitHub token and Bearer and Basic
+// credentials. They sit behind a pointer, so that no formatting of the
+// client reaches them.
+type secrets struct{ w *wire.Secrets }
 
-type knownTokens struct{ static, last string }
-
-func newSecrets(static string) *secrets {
-	s := &secrets{}
-	s.p.Store(&knownTokens{static: static})
-	return s
-}
+func newSecrets(static string) *secrets { return &secrets{w: wire.NewSecrets(static)} }
 
 // Format keeps the tokens out of every form of %v.
 func (s *secrets) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.secrets{}") }
 
-// sawToken remembers the last token a token source gave.
-func (s *secrets) sawToken(tok string) {
-	if k := s.p.Load(); k.last != tok {
-		s.p.Store(&knownTokens{static: k.static, last: tok})
-	}
-}
+// sawToken remembers a token a token source gave.
+func (s *secrets) sawToken(tok string) { s.w.Saw(tok) }
 
-// redact masks the known tokens and anything shaped like a GitHub token.
+// redact masks the known tokens and anything shaped like a GitHub token or
+// credentials.
 func (s *secrets) redact(text string) string {
 	if s == nil {
-		return redact(text)
+		return wire.Redact(text)
 	}
-	k := s.p.Load()
-	return redact(text, k.static, k.last)
+	return s.w.Redact(text)
 }
 
 // redactError masks the known tokens in err's text.
 func (s *secrets) redactError(err error) error {
-	if s == nil || err == nil {
-		return err
+	if s == nil {
+		return wire.RedactError(err)
 	}
-	k := s.p.Load()
-	return redactError(err, k.static, k.last)
+	return s.w.RedactError(err)
 }
 
 var errTokenSource = errors.New("the token source failed")
@@ -174,18 +166,8 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r)
 }
 
-func closeBody(req *http.Request) {
-	if req.Body != nil {
-		req.Body.Close()
-	}
-}
+func closeBody(req *http.Request) { wire.CloseBody(req) }
 
 // drainClose reads a little of what is left of a body, so that the
 // connection can be reused, and closes it.
-func drainClose(body io.ReadCloser) {
-	if body == nil || body == http.NoBody {
-		return
-	}
-	_, _ = io.CopyN(io.Discard, body, 64<<10)
-	body.Close()
-}
+func drainClose(body io.ReadCloser) { wire.DrainClose(body) }

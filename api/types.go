@@ -1,12 +1,12 @@
 package api
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/ghpackages/restore/gen"
+	"github.com/ghpackages/restore/internal/wire"
 )
 
 // PackageType is GitHub's package type, shared with the generated client.
@@ -137,34 +137,21 @@ func versionFrom(g *gen.PackageVersion) Version {
 }
 
 // Clock is the source of time behind every wait of the client: retries,
-// rate-limit waits and write pacing. Tests inject a fake one (see
-// api/apitest) so that nothing sleeps for real.
-type Clock interface {
-	Now() time.Time
-	// Sleep waits for d, or until ctx is done, when it returns ctx.Err().
-	Sleep(ctx context.Context, d time.Duration) error
-}
+// rate-limit waits, write pacing and the read budget. Tests inject a fake
+// one (see api/apitest) so that nothing sleeps for real. The registry client
+// (api/image) takes the same Clock.
+type Clock = wire.Clock
+
+// TimerClock is a Clock that can also run a function after a duration, like
+// time.AfterFunc. The attempt bound (WithAttemptTimeout) runs on the
+// client's Clock when it is a TimerClock, so that with a fake clock the
+// bound fires only when the fake time passes it: a fake clock whose Sleep
+// returns at once should be one (apitest.Clock is). With a Clock that is not
+// a TimerClock the bound runs on Go's own timers, in real time.
+type TimerClock = wire.TimerClock
 
 // SystemClock is the wall clock, the default of WithClock.
-type SystemClock struct{}
-
-// Now is time.Now.
-func (SystemClock) Now() time.Time { return time.Now() }
-
-// Sleep waits for d on a timer, or until ctx is done.
-func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+type SystemClock = wire.SystemClock
 
 // secret holds a token and never formats it.
 type secret string

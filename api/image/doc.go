@@ -30,8 +30,23 @@
 // manifest media types, checks every digest, finds referrers through the
 // OCI 1.1 API where the registry has it and through the tag schema
 // (sha256-HEX, cosign's .sig/.att/.sbom) where it does not, as on ghcr.io,
-// honours 429 and Retry-After on the api.Clock, and bounds the reads in
-// flight.
+// and bounds the reads in flight (WithMaxInFlight).
+//
+// Its transport is a stack of the REST client's parts (see package api):
+// the same retry loop, with the registry's classifier, and the same
+// api.RetryPolicy (WithRetryPolicy), api.Clock (WithClock), attempt bound
+// (WithAttemptTimeout, 30 s by default, headers and body) and
+// api.WaitEvent (WithWaitHook). A 429 waits as Retry-After says, else as
+// the body's "retry-after: DURATION" says (ghcr.io's form), at least 100 ms
+// with jitter; a 5xx, a transient network error and a timed-out attempt
+// are retried after a jittered backoff; a host that does not exist, an
+// untrusted certificate and an https request to an http server are not
+// retried. A registry still answering 429 ends with a
+// *RegistryRateLimitError (errors.Is api.ErrRateLimited). The GitHub token,
+// the registry tokens it gets and anything shaped like a GitHub token or
+// credentials are masked in every error (RegistryError, ResponseError's
+// Message) and wait event. Its User-Agent is the REST client's
+// (api.DefaultUserAgent).
 //
 // A program that imports only package api links none of this.
 package image

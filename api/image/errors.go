@@ -21,8 +21,9 @@ var (
 	// ErrForeignHost matches *ForeignHostError: a request the client refused
 	// to send because it would leave the registry's host.
 	ErrForeignHost = errors.New("request to a host other than the registry refused")
-	// ErrRegistryRateLimited matches *RateLimitError: the registry kept
-	// answering 429 after the retries.
+	// ErrRegistryRateLimited matches *RegistryRateLimitError: the registry
+	// kept answering 429 after the retries (which api.ErrRateLimited
+	// matches too).
 	ErrRegistryRateLimited = errors.New("registry rate limited")
 	// ErrToken matches a failure to get the GitHub token for the exchange.
 	ErrToken = errors.New("no GitHub token for the registry")
@@ -31,21 +32,29 @@ var (
 	ErrUnsupportedManifest = errors.New("unsupported manifest media type")
 )
 
-// Error is a failed registry operation. Err matches the sentinels above,
-// *ResponseError, *ForeignHostError or *RateLimitError.
-type Error struct {
+// RegistryError is a failed registry operation. Err matches the sentinels
+// above, *ResponseError, *ForeignHostError, *RegistryRateLimitError or
+// api.ErrAttemptTimeout. Its text, and the Message of a *ResponseError in
+// it, never hold a token the client knows (the GitHub token, the registry's
+// bearer tokens) nor anything shaped like a GitHub token or credentials:
+// they are masked as "[REDACTED]". Other text from the registry is kept as
+// it came, control characters included, as the REST client's errors keep
+// GitHub's: a program that prints it to a terminal escapes it (%q, or the
+// CLI's escaping).
+type RegistryError struct {
 	Op  string // what was done: "resolve OWNER/NAME:TAG", "read …", "referrers of …"
 	Err error
 }
 
 // Error reads "OP: ERR".
-func (e *Error) Error() string { return e.Op + ": " + e.Err.Error() }
+func (e *RegistryError) Error() string { return e.Op + ": " + e.Err.Error() }
 
 // Unwrap returns Err.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *RegistryError) Unwrap() error { return e.Err }
 
 // ResponseError is an error answer of the registry, with the distribution
-// spec's error codes (MANIFEST_UNKNOWN, DENIED, UNAUTHORIZED, ...).
+// spec's error codes (MANIFEST_UNKNOWN, DENIED, UNAUTHORIZED, ...). Message
+// is the registry's first error message, tokens masked.
 type ResponseError struct {
 	Status  int
 	Codes   []string
@@ -94,15 +103,16 @@ func (e *ForeignHostError) Error() string {
 // Is matches ErrForeignHost.
 func (e *ForeignHostError) Is(target error) bool { return target == ErrForeignHost }
 
-// RateLimitError is the registry still answering 429 after the client's
-// retries.
-type RateLimitError struct {
-	RetryAfter time.Duration // the last Retry-After, 0 if none
+// RegistryRateLimitError is the registry still answering 429 after the
+// client's retries, or asking for a wait longer than the retry policy's
+// MaxWait. It matches ErrRegistryRateLimited and api.ErrRateLimited.
+type RegistryRateLimitError struct {
+	RetryAfter time.Duration // the last wait the registry asked for (Retry-After or its body), 0 if none
 	Attempts   int
 }
 
 // Error says how often the client tried and what the registry asked for.
-func (e *RateLimitError) Error() string {
+func (e *RegistryRateLimitError) Error() string {
 	s := fmt.Sprintf("registry rate limit (429) after %d attempts", e.Attempts)
 	if e.RetryAfter > 0 {
 		s += fmt.Sprintf(", retry after %s", e.RetryAfter)
@@ -110,8 +120,20 @@ func (e *RateLimitError) Error() string {
 	return s
 }
 
-// Is matches ErrRegistryRateLimited.
-func (e *RateLimitError) Is(target error) bool { return target == ErrRegistryRateLimited }
+// Is matches ErrRegistryRateLimited and api.ErrRateLimited.
+func (e *RegistryRateLimitError) Is(target error) bool {
+	return target == ErrRegistryRateLimited || target == api.ErrRateLimited
+}
+
+// attemptTimeoutError is one registry attempt that ran past its bound
+// (WithAttemptTimeout). It matches api.ErrAttemptTimeout.
+type attemptTimeoutError struct{ after time.Duration }
+
+func (e *attemptTimeoutError) Error() string {
+	return fmt.Sprintf("no complete answer from the registry within %s (attempt timed out)", e.after)
+}
+func (e *attemptTimeoutError) Is(target error) bool { return target == api.ErrAttemptTimeout }
+func (e *attemptTimeoutError) Timeout() bool        { return true }
 
 var (
 	digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)

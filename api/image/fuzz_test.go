@@ -1,10 +1,15 @@
 package image
 
 import (
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/internal/wire"
 )
 
 // A manifest from the registry is decoded without panicking, and an index's
@@ -49,34 +54,45 @@ func FuzzParseRegistry(f *testing.F) {
 			if hh, _, err := net.SplitHostPort(host); err == nil {
 				h = hh
 			}
-			if !loopback(strings.Trim(h, "[]")) {
+			if !wire.IsLoopback(strings.Trim(h, "[]")) {
 				t.Fatalf("ParseRegistry(%q): plain http to %q", s, host)
 			}
 		}
 	})
 }
 
-// Retry-After never makes a negative wait, and an absurd one is "too long".
-func FuzzRetryAfter(f *testing.F) {
-	for _, s := range []string{"7", "0", "-1", "99999999999999999999", "Wed, 21 Oct 2015 07:28:00 GMT", "soon"} {
-		f.Add(s)
+// A 429's wait (Retry-After, else the body's "retry-after: DURATION")
+// is never negative, a number in Retry-After is always read, and an absurd
+// one is longer than any retry policy waits.
+func FuzzLimitWait(f *testing.F) {
+	for _, s := range []string{"7", "0", "-1", "99999999999999999999", "Wed, 21 Oct 2015 07:28:00 GMT", "soon", ""} {
+		f.Add(s, "toomanyrequests: retry-after: 1.16676ms, allowed: 44000/minute")
 	}
+	f.Add("", `{"errors":[{"code":"TOOMANYREQUESTS","message":"retry-after: -3s"}]}`)
+	f.Add("", "Retry-After: 2540400000000000000000h")
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
-	f.Fuzz(func(t *testing.T, v string) {
-		d, ok := retryAfter(v, now)
+	f.Fuzz(func(t *testing.T, v, body string) {
+		resp := &http.Response{Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}
+		if v != "" {
+			resp.Header.Set("Retry-After", v)
+		}
+		d, ok := limitWait(resp, now)
 		digits := strings.TrimSpace(v)
 		allDigits := digits != "" && len(digits) <= 4096 && strings.Trim(digits, "0123456789") == ""
 		if allDigits && !ok {
-			t.Fatalf("retryAfter(%q) is not read: a number, however large, is a wait", v)
+			t.Fatalf("limitWait(%q) is not read: a number, however large, is a wait", v)
+		}
+		if rest, _ := io.ReadAll(resp.Body); string(rest) != body {
+			t.Fatalf("limitWait consumed the body: %q left of %q", rest, body)
 		}
 		if !ok {
 			return
 		}
 		if d < 0 {
-			t.Fatalf("retryAfter(%q) = %s", v, d)
+			t.Fatalf("limitWait(%q, %q) = %s", v, body, d)
 		}
-		if n := strings.TrimLeft(digits, "0"); allDigits && len(n) > 12 && d <= maxWait {
-			t.Fatalf("retryAfter(%q) = %s, want beyond maxWait", v, d)
+		if n := strings.TrimLeft(digits, "0"); allDigits && len(n) > 12 && d <= api.DefaultRetryPolicy().MaxWait {
+			t.Fatalf("limitWait(%q) = %s, want beyond any policy's MaxWait", v, d)
 		}
 	})
 }

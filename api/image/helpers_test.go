@@ -34,7 +34,7 @@ type env struct {
 	r     *image.Restorer
 }
 
-func newEnv(t testing.TB, regOpts []apitest.RegistryOption, opts ...image.Option) *env {
+func newEnv(t testing.TB, regOpts []apitest.RegistryOption, opts ...image.RegistryOption) *env {
 	t.Helper()
 	clock := apitest.NewClock(start)
 	gh := apitest.New(t, apitest.WithClock(clock))
@@ -46,7 +46,7 @@ func newEnv(t testing.TB, regOpts []apitest.RegistryOption, opts ...image.Option
 		t.Fatal(err)
 	}
 	t.Cleanup(c.CloseIdleConnections)
-	rc, err := image.NewRegistry(append([]image.Option{image.WithRegistry(reg.URL), image.WithToken(testToken), image.WithClock(clock)}, opts...)...)
+	rc, err := image.NewRegistry(append([]image.RegistryOption{image.WithRegistry(reg.URL), image.WithToken(testToken), image.WithClock(clock)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

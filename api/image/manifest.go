@@ -69,7 +69,7 @@ type manifestJSON struct {
 func decodeManifest(d Descriptor, body []byte) (Manifest, error) {
 	var m manifestJSON
 	if err := json.Unmarshal(body, &m); err != nil {
-		return Manifest{}, &Error{Op: "decode " + d.Digest, Err: err}
+		return Manifest{}, &RegistryError{Op: "decode " + d.Digest, Err: err}
 	}
 	if d.MediaType == "" || d.MediaType == "application/json" {
 		d.MediaType = m.MediaType
@@ -77,7 +77,7 @@ func decodeManifest(d Descriptor, body []byte) (Manifest, error) {
 	switch d.MediaType {
 	case MediaTypeOCIIndex, MediaTypeDockerList, MediaTypeOCIManifest, MediaTypeDockerImageV2:
 	default:
-		return Manifest{}, &Error{Op: "decode " + d.Digest, Err: fmt.Errorf("%w: %q", ErrUnsupportedManifest, d.MediaType)}
+		return Manifest{}, &RegistryError{Op: "decode " + d.Digest, Err: fmt.Errorf("%w: %q", ErrUnsupportedManifest, d.MediaType)}
 	}
 	if d.ArtifactType == "" {
 		d.ArtifactType = m.ArtifactType

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,41 +12,45 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/internal/wire"
 )
 
-// Option configures a Registry. Options are checked by NewRegistry; a bad
-// value is a *api.ValidationError naming the option.
-type Option func(*config) error
+// RegistryOption configures a Registry. Options are checked by
+// NewRegistry; a bad value is a *api.ValidationError naming the option.
+type RegistryOption func(*config) error
 
 type config struct {
 	host        string
 	plainHTTP   bool
 	token       func(context.Context) (string, error)
+	static      string // the token of WithToken, masked in every text
 	username    string
 	transport   http.RoundTripper
 	clock       api.Clock
 	maxInFlight int
-	retries     int
+	retry       api.RetryPolicy
+	attempt     time.Duration
 	userAgent   string
-	waitHook    func(Wait)
+	waitHook    func(api.WaitEvent)
 }
 
 // DefaultMaxInFlight is how many registry reads run at once by default: a
 // few, as GitHub's registry rate-limits manifest reads.
 const DefaultMaxInFlight = 6
 
-func newConfig(opts []Option) (*config, error) {
+func newConfig(opts []RegistryOption) (*config, error) {
 	c := &config{
 		host:        "ghcr.io",
 		username:    "restore",
 		clock:       api.SystemClock{},
 		maxInFlight: DefaultMaxInFlight,
-		retries:     5,
-		userAgent:   "ghpackages-restore-image",
+		retry:       api.DefaultRetryPolicy(),
+		attempt:     api.DefaultAttemptTimeout,
+		userAgent:   api.DefaultUserAgent,
 	}
 	for _, o := range opts {
 		if o == nil {
-			continue
+			return nil, invalid("option", "nil", "is nil")
 		}
 		if err := o(c); err != nil {
 			return nil, err
@@ -63,9 +66,9 @@ func invalid(field, value, format string, args ...any) error {
 // WithRegistry sets the registry: a host ("ghcr.io",
 // "containers.github.example.com", "localhost:5000") or a URL
 // ("https://HOST[:PORT]"). Plain "http://" is accepted only for loopback
-// hosts. The default is ghcr.io; RegistryFor derives the registry of a GitHub
+// hosts (the loopback rule of api.ParseBaseURL). The default is ghcr.io; RegistryFor derives the registry of a GitHub
 // Enterprise Server from its API URL.
-func WithRegistry(hostOrURL string) Option {
+func WithRegistry(hostOrURL string) RegistryOption {
 	return func(c *config) error {
 		host, plain, err := ParseRegistry(hostOrURL)
 		if err != nil {
@@ -98,7 +101,7 @@ func ParseRegistry(hostOrURL string) (host string, plainHTTP bool, err error) {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if !loopback(u.Hostname()) {
+		if !wire.IsLoopback(u.Hostname()) {
 			return "", false, invalid("registry", hostOrURL, "plain http is allowed only for loopback hosts")
 		}
 		plainHTTP, defaultPort = true, "80"
@@ -112,14 +115,6 @@ func ParseRegistry(hostOrURL string) (host string, plainHTTP bool, err error) {
 		host = strings.TrimSuffix(host, ":"+defaultPort)
 	}
 	return strings.TrimSuffix(host, ":"), plainHTTP, nil
-}
-
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // RegistryFor returns the container registry that belongs to a GitHub API
@@ -147,7 +142,7 @@ func RegistryFor(apiBaseURL string) string {
 // Actions' GITHUB_TOKEN). It is exchanged for a registry token through the
 // registry's 401 challenge, and sent, as the Basic password of that
 // exchange, only to a token realm on the registry's own host.
-func WithToken(token string) Option {
+func WithToken(token string) RegistryOption {
 	return func(c *config) error {
 		if strings.TrimSpace(token) == "" {
 			return invalid("token", "", "is empty")
@@ -156,16 +151,18 @@ func WithToken(token string) Option {
 			return invalid("token", "[REDACTED]", "contains a line break")
 		}
 		c.token = func(context.Context) (string, error) { return token, nil }
+		c.static = token
 		return nil
 	}
 }
 
 // WithTokenSource takes the GitHub token from ts at each token exchange.
-func WithTokenSource(ts oauth2.TokenSource) Option {
+func WithTokenSource(ts oauth2.TokenSource) RegistryOption {
 	return func(c *config) error {
 		if ts == nil {
 			return invalid("token source", "nil", "is nil")
 		}
+		c.static = ""
 		c.token = func(context.Context) (string, error) {
 			t, err := ts.Token()
 			if err != nil {
@@ -182,7 +179,7 @@ func WithTokenSource(ts oauth2.TokenSource) Option {
 
 // WithUsername sets the user name of the token exchange's Basic auth
 // (ghcr.io accepts any; the default is "restore").
-func WithUsername(name string) Option {
+func WithUsername(name string) RegistryOption {
 	return func(c *config) error {
 		if name == "" || strings.ContainsAny(name, ":\r\n") {
 			return invalid("username", name, "must be non-empty without ':' or line breaks")
@@ -192,9 +189,10 @@ func WithUsername(name string) Option {
 	}
 }
 
-// WithTransport sets the HTTP transport under the client's retries and host
-// guard (default http.DefaultTransport).
-func WithTransport(rt http.RoundTripper) Option {
+// WithTransport sets the HTTP transport under the client's retries, attempt
+// bound and host guard (default: a clone of http.DefaultTransport with a
+// connection per read in flight).
+func WithTransport(rt http.RoundTripper) RegistryOption {
 	return func(c *config) error {
 		if rt == nil {
 			return invalid("transport", "nil", "is nil")
@@ -204,9 +202,10 @@ func WithTransport(rt http.RoundTripper) Option {
 	}
 }
 
-// WithClock sets the clock behind every wait (429 Retry-After, retries and
-// the verify polls). Share the api client's clock; tests pass apitest's fake.
-func WithClock(clk api.Clock) Option {
+// WithClock sets the clock behind every wait (429s, retries and the verify
+// polls) and the attempt bound. Share the api client's clock; tests pass
+// apitest's fake.
+func WithClock(clk api.Clock) RegistryOption {
 	return func(c *config) error {
 		if clk == nil {
 			return invalid("clock", "nil", "is nil")
@@ -218,7 +217,7 @@ func WithClock(clk api.Clock) Option {
 
 // WithMaxInFlight bounds how many registry reads run at once (default
 // DefaultMaxInFlight, at most 64).
-func WithMaxInFlight(n int) Option {
+func WithMaxInFlight(n int) RegistryOption {
 	return func(c *config) error {
 		if n < 1 || n > 64 {
 			return invalid("max in flight", fmt.Sprint(n), "must be between 1 and 64")
@@ -228,20 +227,51 @@ func WithMaxInFlight(n int) Option {
 	}
 }
 
-// WithRetries sets how many times a read answered 429 or 5xx is retried
-// (default 5; 0 turns retries off).
-func WithRetries(n int) Option {
+// WithRetryPolicy bounds how the client retries, with the REST client's
+// policy type (default api.DefaultRetryPolicy: up to 5 attempts, waits up
+// to 2 minutes each, jittered backoff from 1 s doubling to 30 s). What is
+// retried is the registry's rule: a 429 after the wait it asks for
+// (Retry-After, else the retry-after its body names, at least 100 ms, with
+// jitter), a 5xx answer, a network error and a timed-out attempt, after a
+// backoff. A host that does not exist, a certificate the client does not
+// trust and an https request to a plain http server are never retried.
+func WithRetryPolicy(p api.RetryPolicy) RegistryOption {
 	return func(c *config) error {
-		if n < 0 || n > 20 {
-			return invalid("retries", fmt.Sprint(n), "must be between 0 and 20")
+		if err := p.Validate(); err != nil {
+			return invalid("retry policy", "", "%v", err)
 		}
-		c.retries = n
+		c.retry = p
 		return nil
 	}
 }
 
-// WithUserAgent sets the User-Agent of registry requests.
-func WithUserAgent(ua string) Option {
+// WithoutRetry sends every request once: no retries and no waits.
+func WithoutRetry() RegistryOption {
+	return func(c *config) error {
+		c.retry = api.RetryPolicy{MaxAttempts: 1, BaseDelay: time.Second, MaxDelay: time.Second}
+		return nil
+	}
+}
+
+// WithAttemptTimeout bounds each attempt of a registry request: sending it,
+// waiting for the answer's headers and reading its body, together, as the
+// REST client's option of the same name does. An attempt past it ends with
+// an error matching api.ErrAttemptTimeout and is retried like a network
+// error. The default is api.DefaultAttemptTimeout (30 s); the bound runs on
+// the client's Clock (WithClock) when it is an api.TimerClock.
+func WithAttemptTimeout(d time.Duration) RegistryOption {
+	return func(c *config) error {
+		if d <= 0 {
+			return invalid("attempt timeout", d.String(), "is not positive")
+		}
+		c.attempt = d
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent of registry requests (default
+// api.DefaultUserAgent, the REST client's).
+func WithUserAgent(ua string) RegistryOption {
 	return func(c *config) error {
 		if ua == "" || strings.ContainsAny(ua, "\r\n") {
 			return invalid("user agent", ua, "must be non-empty without line breaks")
@@ -251,18 +281,13 @@ func WithUserAgent(ua string) Option {
 	}
 }
 
-// Wait is one wait of the registry client before it retries a read.
-type Wait struct {
-	Status   int           // the answer that caused it: 429, 5xx; 0 for a network error
-	Attempt  int           // 1 for the first retry
-	Duration time.Duration // how long it waits
-	URL      string        // the request's URL (no credentials)
-}
-
-// WithWaitHook calls fn before every wait of the registry client, so that a
-// program can say what it waits for and how long. Reads run concurrently,
-// so fn may be called from several goroutines at once.
-func WithWaitHook(fn func(Wait)) Option {
+// WithWaitHook calls fn before every wait of the registry client, with the
+// REST client's event type (api.WaitEvent): Reason is
+// api.ReasonRegistryLimit for a 429, api.ReasonServerError,
+// api.ReasonNetwork or api.ReasonTimeout otherwise; Attempt is the attempt
+// the wait comes before (2 for the first retry). Reads run concurrently, so
+// fn may be called from several goroutines at once.
+func WithWaitHook(fn func(api.WaitEvent)) RegistryOption {
 	return func(c *config) error {
 		if fn == nil {
 			return invalid("wait hook", "nil", "is nil")

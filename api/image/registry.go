@@ -18,6 +18,8 @@ import (
 	"oras.land/oras-go/v2/registry/remote"
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/errcode"
+
+	"github.com/ghpackages/restore/internal/wire"
 )
 
 // The four manifest media types the registry client asks for and reads.
@@ -61,7 +63,8 @@ type Registry struct {
 	client    *auth.Client
 	sem       chan struct{}
 
-	pool *http.Transport // the default transport, nil with WithTransport
+	pool    *http.Transport // the default transport, nil with WithTransport
+	secrets *wire.Secrets   // the tokens the client knows, masked in every text
 
 	probeMu      sync.Mutex
 	mu           sync.Mutex
@@ -70,8 +73,11 @@ type Registry struct {
 }
 
 // NewRegistry returns a registry client. Without WithRegistry it talks to
-// ghcr.io; without a token it reads anonymously (public images only).
-func NewRegistry(opts ...Option) (*Registry, error) {
+// ghcr.io; without a token it reads anonymously (public images only). Its
+// transport is a stack of the REST client's parts (internal/wire): the same
+// retry loop with the registry's classifier, jittered backoff, attempt
+// bound, wait events, redaction and User-Agent (api.DefaultUserAgent).
+func NewRegistry(opts ...RegistryOption) (*Registry, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
@@ -92,14 +98,20 @@ func NewRegistry(opts ...Option) (*Registry, error) {
 		r.pool = t
 		base = t
 	}
-	rt := &retryTransport{base: &hostGuard{host: cfg.host, base: base}, clock: cfg.clock, retries: cfg.retries, hook: cfg.waitHook}
+	r.secrets = wire.NewSecrets(cfg.static)
+	w := &wire.Waiter{Clock: cfg.clock, Hook: cfg.waitHook, Secrets: r.secrets}
+	var rt http.RoundTripper = &sentNote{secrets: r.secrets, next: base}
+	rt = &hostGuard{host: cfg.host, base: rt}
+	rt = &wire.Timeout{Next: rt, After: cfg.attempt, Clock: cfg.clock, Err: &attemptTimeoutError{after: cfg.attempt}}
+	rr := &registryRetry{policy: cfg.retry, clock: cfg.clock}
+	rt = &wire.Retry{Next: rt, Policy: cfg.retry, Waiter: w, MaxBody: maxManifestBytes, Classify: rr.classify, GiveUp: rr.giveUp}
 	r.client = &auth.Client{
 		Client: &http.Client{Transport: rt, CheckRedirect: refuseRedirects},
 		Header: http.Header{"User-Agent": {cfg.userAgent}},
 		Cache:  auth.NewCache(),
 	}
 	if cfg.token != nil {
-		host, user, token := cfg.host, cfg.username, cfg.token
+		host, user, token, sec := cfg.host, cfg.username, cfg.token, r.secrets
 		r.client.Credential = func(ctx context.Context, hostport string) (auth.Credential, error) {
 			// oras asks for the credential of the registry it talks to; the
 			// host guard below also refuses to send anything to a realm on
@@ -109,8 +121,9 @@ func NewRegistry(opts ...Option) (*Registry, error) {
 			}
 			t, err := token(ctx)
 			if err != nil {
-				return auth.EmptyCredential, &Error{Op: "token", Err: ErrToken}
+				return auth.EmptyCredential, &RegistryError{Op: "token", Err: ErrToken}
 			}
+			sec.Saw(t)
 			return auth.Credential{Username: user, Password: t}, nil
 		}
 	}
@@ -191,7 +204,7 @@ func (r *Registry) Resolve(ctx context.Context, repo, ref string) (Descriptor, e
 	defer r.release()
 	d, err := rp.Resolve(ctx, ref)
 	if err != nil {
-		return Descriptor{}, wrap("resolve "+repo+":"+ref, err)
+		return Descriptor{}, r.wrap("resolve "+repo+":"+ref, err)
 	}
 	return descriptorFrom(d), nil
 }
@@ -217,15 +230,15 @@ func (r *Registry) Manifest(ctx context.Context, repo, ref string) (Manifest, er
 	op := "read " + repo + ":" + ref
 	d, rc, err := rp.FetchReference(ctx, ref)
 	if err != nil {
-		return Manifest{}, wrap(op, err)
+		return Manifest{}, r.wrap(op, err)
 	}
 	defer rc.Close()
 	body, err := io.ReadAll(io.LimitReader(rc, maxManifestBytes+1))
 	if err != nil {
-		return Manifest{}, wrap(op, err)
+		return Manifest{}, r.wrap(op, err)
 	}
 	if len(body) > maxManifestBytes {
-		return Manifest{}, &Error{Op: op, Err: fmt.Errorf("manifest larger than %d bytes", maxManifestBytes)}
+		return Manifest{}, &RegistryError{Op: op, Err: fmt.Errorf("manifest larger than %d bytes", maxManifestBytes)}
 	}
 	sum := sha256.Sum256(body)
 	got := "sha256:" + hex.EncodeToString(sum[:])
@@ -234,7 +247,7 @@ func (r *Registry) Manifest(ctx context.Context, repo, ref string) (Manifest, er
 		want = ref
 	}
 	if got != want {
-		return Manifest{}, &Error{Op: op, Err: fmt.Errorf("%w: body is %s, expected %s", ErrDigestMismatch, got, want)}
+		return Manifest{}, &RegistryError{Op: op, Err: fmt.Errorf("%w: body is %s, expected %s", ErrDigestMismatch, got, want)}
 	}
 	desc := descriptorFrom(d)
 	desc.Digest = got
@@ -281,7 +294,7 @@ func (r *Registry) Referrers(ctx context.Context, repo, dgst string) ([]Descript
 		})
 	}()
 	if err != nil {
-		return nil, wrap("referrers of "+repo+"@"+dgst, err)
+		return nil, r.wrap("referrers of "+repo+"@"+dgst, err)
 	}
 	for _, suffix := range cosignSuffixes {
 		tag := TagSchema(dgst) + suffix
@@ -337,16 +350,16 @@ func (r *Registry) HasReferrersAPI(ctx context.Context, repo string) (bool, erro
 	}
 	resp, err := r.client.Do(req)
 	if err != nil {
-		return false, wrap("referrers API of "+repo, err)
+		return false, r.wrap("referrers API of "+repo, err)
 	}
-	drain(resp)
+	wire.DrainClose(resp.Body)
 	var supported bool
 	switch {
 	case resp.StatusCode == http.StatusOK:
 		supported = strings.HasPrefix(resp.Header.Get("Content-Type"), MediaTypeOCIIndex)
 	case resp.StatusCode == http.StatusNotFound:
 	default:
-		return false, &Error{Op: "referrers API of " + repo, Err: &ResponseError{Status: resp.StatusCode}}
+		return false, &RegistryError{Op: "referrers API of " + repo, Err: &ResponseError{Status: resp.StatusCode}}
 	}
 	_ = rp.SetReferrersCapability(supported) // already set by an earlier Referrers: keep it
 	r.mu.Lock()
@@ -362,42 +375,43 @@ var cosignSuffixes = []string{".sig", ".att", ".sbom"}
 // digest: "sha256:abc…" becomes "sha256-abc…".
 func TagSchema(dgst string) string { return strings.Replace(dgst, ":", "-", 1) }
 
-// wrap turns an oras error into an *Error whose Err matches this package's
-// sentinels.
-func wrap(op string, err error) error {
+// wrap turns an oras error into a *RegistryError whose Err matches this
+// package's sentinels, with every token the client knows, and anything
+// shaped like a GitHub token or credentials, masked in its text.
+func (r *Registry) wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var e *Error
+	var e *RegistryError
 	if errors.As(err, &e) {
 		return err
 	}
 	var guard *ForeignHostError
 	if errors.As(err, &guard) {
-		return &Error{Op: op, Err: guard}
+		return &RegistryError{Op: op, Err: guard}
 	}
-	var limited *RateLimitError
+	var limited *RegistryRateLimitError
 	if errors.As(err, &limited) {
-		return &Error{Op: op, Err: limited}
+		return &RegistryError{Op: op, Err: limited}
 	}
 	var resp *errcode.ErrorResponse
 	if errors.As(err, &resp) {
 		re := &ResponseError{Status: resp.StatusCode}
 		for _, e := range resp.Errors {
-			re.Codes = append(re.Codes, e.Code)
+			re.Codes = append(re.Codes, r.secrets.Redact(e.Code))
 			if re.Message == "" {
-				re.Message = e.Message
+				re.Message = r.secrets.Redact(e.Message)
 			}
 		}
-		return &Error{Op: op, Err: re}
+		return &RegistryError{Op: op, Err: re}
 	}
 	switch {
 	case errors.Is(err, errdef.ErrNotFound):
-		return &Error{Op: op, Err: ErrManifestUnknown}
+		return &RegistryError{Op: op, Err: ErrManifestUnknown}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return err
+		return r.secrets.RedactError(err)
 	}
-	return &Error{Op: op, Err: err}
+	return &RegistryError{Op: op, Err: r.secrets.RedactError(err)}
 }
 
 // refuseRedirects keeps every request, and so the token, on the registry

@@ -98,8 +98,8 @@ func TestRegistryRefreshesAnExpiredRegistryToken(t *testing.T) {
 }
 
 func TestRegistryHonoursRetryAfterOnTheClock(t *testing.T) {
-	var waits []image.Wait
-	e := newEnv(t, nil, image.WithWaitHook(func(w image.Wait) { waits = append(waits, w) }))
+	var waits []api.WaitEvent
+	e := newEnv(t, nil, image.WithWaitHook(func(w api.WaitEvent) { waits = append(waits, w) }))
 	e.seed(apitest.ImageSpec{Tags: []string{"v1"}})
 	e.reg.Script(apitest.RegistryRouteManifest, apitest.TooManyRequests(7), apitest.TooManyRequests(3))
 	e.reg.Script(apitest.RegistryRouteToken, apitest.TooManyRequests(11))
@@ -110,21 +110,28 @@ func TestRegistryHonoursRetryAfterOnTheClock(t *testing.T) {
 	if time.Since(before) > 5*time.Second {
 		t.Fatal("the client slept for real")
 	}
-	if got := e.clock.Sleeps(); fmt.Sprint(got) != "[7s 3s 11s]" {
-		t.Fatalf("sleeps = %v, want the Retry-After of each 429", got)
+	got := e.clock.Sleeps()
+	want := []time.Duration{7 * time.Second, 3 * time.Second, 11 * time.Second}
+	if len(got) != len(want) {
+		t.Fatalf("sleeps = %v, want the Retry-After of each 429, %v", got, want)
 	}
-	if len(waits) != 3 || waits[0].Status != 429 || waits[0].Duration != 7*time.Second {
+	for i, d := range want {
+		if got[i] != d {
+			t.Fatalf("sleep %d = %s, want %s", i, got[i], d)
+		}
+	}
+	if len(waits) != 3 || waits[0].Status != 429 || waits[0].Wait != got[0] || waits[0].Reason != api.ReasonRegistryLimit || waits[0].Attempt != 2 {
 		t.Fatalf("waits = %+v", waits)
 	}
 }
 
 func TestRegistryGivesUpOnPersistent429WithATypedError(t *testing.T) {
-	e := newEnv(t, nil, image.WithRetries(2))
+	e := newEnv(t, nil, image.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 3, MaxWait: time.Minute, BaseDelay: time.Second, MaxDelay: time.Second}))
 	e.seed(apitest.ImageSpec{Tags: []string{"v1"}})
 	e.reg.Script(apitest.RegistryRouteManifest, apitest.TooManyRequests(1), apitest.TooManyRequests(1), apitest.TooManyRequests(1))
 	_, err := e.rc.Resolve(ctx(t), repo, "v1")
-	var rl *image.RateLimitError
-	if !errors.Is(err, image.ErrRegistryRateLimited) || !errors.As(err, &rl) || rl.Attempts != 3 {
+	var rl *image.RegistryRateLimitError
+	if !errors.Is(err, image.ErrRegistryRateLimited) || !errors.Is(err, api.ErrRateLimited) || !errors.As(err, &rl) || rl.Attempts != 3 {
 		t.Fatalf("err = %v, want a rate limit after 3 attempts", err)
 	}
 }
@@ -367,17 +374,18 @@ func TestRegistryFor(t *testing.T) {
 }
 
 func TestOptionsAreValidated(t *testing.T) {
-	for name, o := range map[string]image.Option{
-		"token":         image.WithToken(" "),
-		"max in flight": image.WithMaxInFlight(0),
-		"retries":       image.WithRetries(-1),
-		"clock":         image.WithClock(nil),
-		"transport":     image.WithTransport(nil),
-		"username":      image.WithUsername("a:b"),
-		"user agent":    image.WithUserAgent("a\nb"),
-		"wait hook":     image.WithWaitHook(nil),
-		"token source":  image.WithTokenSource(nil),
-		"registry":      image.WithRegistry("http://example.com"),
+	for name, o := range map[string]image.RegistryOption{
+		"token":           image.WithToken(" "),
+		"max in flight":   image.WithMaxInFlight(0),
+		"retry policy":    image.WithRetryPolicy(api.RetryPolicy{}),
+		"attempt timeout": image.WithAttemptTimeout(0),
+		"clock":           image.WithClock(nil),
+		"transport":       image.WithTransport(nil),
+		"username":        image.WithUsername("a:b"),
+		"user agent":      image.WithUserAgent("a\nb"),
+		"wait hook":       image.WithWaitHook(nil),
+		"token source":    image.WithTokenSource(nil),
+		"registry":        image.WithRegistry("http://example.com"),
 	} {
 		_, err := image.NewRegistry(o)
 		var ve *api.ValidationError

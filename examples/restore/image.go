@@ -211,7 +211,7 @@ func (c *cli) imagesWalked(done, total int) {
 }
 
 // registryWait says that the registry client waits, and why.
-func (c *cli) registryWait(w image.Wait) {
+func (c *cli) registryWait(w api.WaitEvent) {
 	why := "the registry answered " + fmt.Sprint(w.Status)
 	switch {
 	case w.Status == 429:
@@ -220,10 +220,10 @@ func (c *cli) registryWait(w image.Wait) {
 		why = "a network error"
 	}
 	if c.mode == modeJSON {
-		emit(c.stdout, map[string]any{"type": "wait", "reason": why, "seconds": w.Duration.Seconds(), "attempt": w.Attempt})
+		emit(c.stdout, map[string]any{"type": "wait", "reason": why, "seconds": w.Wait.Seconds(), "attempt": w.Attempt - 1})
 		return
 	}
-	fmt.Fprintf(c.stderr, "waiting %s: %s (retry %d)\n", w.Duration, why, w.Attempt)
+	fmt.Fprintf(c.stderr, "waiting %s: %s (retry %d)\n", w.Wait, why, w.Attempt-1)
 }
 
 // exitFor is the exit code of a finished run: 1 when a restore failed or an
