@@ -175,11 +175,18 @@ func (r *Restorer) planner(ctx context.Context) (*walker, error) {
 
 // Plan resolves each root (a tag or a digest) and walks its closure,
 // saying per manifest what is there, what a restore brings back (with the
-// version id), and what is gone. It changes nothing. An error that stops
-// every image alike (a refused realm or token, a persistent 429) is
-// returned; other read errors are reported per image (Image.Err). A root whose version
+// version id), and what is gone. It changes nothing. A root whose version
 // is deleted is found among the deleted versions by tag or digest; its
 // manifests become known once Apply restores it (Image.Pending).
+//
+// Read errors are reported per image (Image.Err), and so are indexes nested
+// deeper than MaxDepth (ErrTooDeep) and manifests that are not what they
+// are served or listed as (ErrMediaTypeMismatch). These are returned, with
+// the plan as far as it got: an error that stops every image alike (a
+// refused realm or token, a persistent 429); a *WrongRegistryError when the
+// registry served none of the manifests that active versions hold; and,
+// when every image could be read, an *ImageNotFoundError naming the roots
+// no version of the package has, with the nearest tags.
 func (r *Restorer) Plan(ctx context.Context, roots ...string) (Plan, error) {
 	if len(roots) == 0 {
 		return Plan{}, invalid("image", "", "give at least one tag or digest")
@@ -249,7 +256,9 @@ func (r *Restorer) notFound(w *walker, roots []string) error {
 // Broken scans the package's active tagged images (single-platform images
 // too; cosign and referrers tags are not images) and plans every image
 // whose closure misses a manifest: what is restorable is restored, what is
-// gone is named. Reads run concurrently, bounded by the registry client.
+// gone is named. Reads run concurrently, bounded by the registry client. A
+// registry that serves none of the manifests that active versions hold is
+// a *WrongRegistryError, not a list of broken images.
 func (r *Restorer) Broken(ctx context.Context) (Plan, error) {
 	w, err := r.planner(ctx)
 	if err != nil {

@@ -90,10 +90,12 @@ func TestPlanOfNestingPastMaxDepth(t *testing.T) {
 		t.Run(fmt.Sprint(tc.levels), func(t *testing.T) {
 			e := newEnv(t, nil)
 			child := e.reg.SeedImage("acme", "team/app", "leaf")
+			childType := image.MediaTypeOCIManifest // the leaf; every level above lists an index
 			for i := range tc.levels {
 				body, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": image.MediaTypeOCIIndex, "manifests": []any{
-					map[string]any{"mediaType": map[bool]string{true: image.MediaTypeOCIManifest, false: image.MediaTypeOCIIndex}[i == 0], "digest": child.Digest, "size": 1},
+					map[string]any{"mediaType": childType, "digest": child.Digest, "size": 1},
 				}})
+				childType = image.MediaTypeOCIIndex
 				var tags []string
 				if i == tc.levels-1 {
 					tags = []string{"top"}
