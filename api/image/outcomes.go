@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/ghpackages/restore/api"
 )
 
 // Outcomes that are not a plan: the registry looks wrong, or an image the
@@ -71,10 +69,8 @@ func (e *ImageNotFoundError) Error() string {
 	return b.String()
 }
 
-// Is matches ErrImageNotFound and api.ErrNotFound.
-func (e *ImageNotFoundError) Is(target error) bool {
-	return target == ErrImageNotFound || target == api.ErrNotFound
-}
+// Is matches ErrImageNotFound.
+func (e *ImageNotFoundError) Is(target error) bool { return target == ErrImageNotFound }
 
 // maxSuggestions is how many tags a not-found error suggests.
 const maxSuggestions = 3

@@ -86,8 +86,8 @@ func TestUnknownImageIsNotFoundWithSuggestions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			plan, err := e.r.Plan(ctx(t), tc.roots...)
 			var nf *image.ImageNotFoundError
-			if !errors.Is(err, image.ErrImageNotFound) || !errors.Is(err, api.ErrNotFound) || !errors.As(err, &nf) {
-				t.Fatalf("err = %v, want an *ImageNotFoundError", err)
+			if !errors.Is(err, image.ErrImageNotFound) || errors.Is(err, api.ErrNotFound) || !errors.As(err, &nf) {
+				t.Fatalf("err = %v, want an *ImageNotFoundError (not GitHub's 404 of a package)", err)
 			}
 			if !slices.Equal(nf.Refs, tc.missing) || len(nf.Suggestions) != len(tc.suggest) {
 				t.Fatalf("not found %v, suggestions %v; want %v, %v", nf.Refs, nf.Suggestions, tc.missing, tc.suggest)
