@@ -135,3 +135,9 @@ func commonPrefix(a, b string) int {
 	}
 	return n
 }
+
+// Cause is the error behind Err, for errors.Is and errors.As: a read error
+// of the registry, ErrTooDeep, ErrMediaTypeMismatch, ErrDigestMismatch. It
+// is nil when Err is empty, and for an image read back from JSON, which
+// keeps the text only.
+func (i Image) Cause() error { return i.err }

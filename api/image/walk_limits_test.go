@@ -3,6 +3,7 @@ package image_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -65,7 +66,7 @@ func TestDeepNestingIsAReasonNotACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := rep.Images[0]
-	if img.Whole() || !strings.Contains(img.Err, image.ErrTooDeep.Error()) || !strings.Contains(img.Err, fmt.Sprint(image.MaxDepth)) {
+	if img.Whole() || !errors.Is(img.Cause(), image.ErrTooDeep) || !strings.Contains(img.Err, fmt.Sprint(image.MaxDepth)) {
 		t.Fatalf("image whole %v, err %q; want not whole, with the depth bound as its reason", img.Whole(), img.Err)
 	}
 	if n := len(img.Manifests); n != image.MaxDepth+1 {
@@ -107,7 +108,7 @@ func TestPlanOfNestingPastMaxDepth(t *testing.T) {
 				t.Fatal(err)
 			}
 			img := plan.Images[0]
-			if img.Whole() != tc.whole || strings.Contains(img.Err, image.ErrTooDeep.Error()) == tc.whole {
+			if img.Whole() != tc.whole || errors.Is(img.Cause(), image.ErrTooDeep) == tc.whole {
 				t.Fatalf("%d levels: whole %v, err %q; want whole %v", tc.levels, img.Whole(), img.Err, tc.whole)
 			}
 		})
@@ -130,7 +131,7 @@ func TestIndexServedAsAnImageManifestIsBroken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := plan.Images[0]; got.Whole() || !strings.Contains(got.Err, image.ErrMediaTypeMismatch.Error()) {
+	if got := plan.Images[0]; got.Whole() || !errors.Is(got.Cause(), image.ErrMediaTypeMismatch) {
 		t.Fatalf("plan: whole %v, err %q; want broken by the media type mismatch", got.Whole(), got.Err)
 	}
 	broken, err := e.r.Broken(ctx(t))
@@ -138,7 +139,7 @@ func TestIndexServedAsAnImageManifestIsBroken(t *testing.T) {
 		t.Fatalf("broken scan: %v, %d images; want the image", err, len(broken.Images))
 	}
 	rep, err := e.r.Verify(ctx(t), image.Roots("v1"))
-	if err != nil || rep.Whole() || !strings.Contains(rep.Images[0].Err, image.ErrMediaTypeMismatch.Error()) {
+	if err != nil || rep.Whole() || !errors.Is(rep.Images[0].Cause(), image.ErrMediaTypeMismatch) {
 		t.Fatalf("verify: %v, whole %v, err %q", err, rep.Whole(), rep.Images[0].Err)
 	}
 }
@@ -154,7 +155,7 @@ func TestIndexListedAsAnImageManifestIsBroken(t *testing.T) {
 	}})
 	e.reg.Push("acme", "team/app", image.MediaTypeOCIIndex, outer, "outer")
 	rep, err := e.r.Verify(ctx(t), image.Roots("outer"))
-	if err != nil || rep.Whole() || !strings.Contains(rep.Images[0].Err, image.ErrMediaTypeMismatch.Error()) {
+	if err != nil || rep.Whole() || !errors.Is(rep.Images[0].Cause(), image.ErrMediaTypeMismatch) {
 		t.Fatalf("verify: %v, whole %v, err %q; want broken by the mismatch", err, rep.Whole(), rep.Images[0].Err)
 	}
 }
