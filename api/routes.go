@@ -40,24 +40,31 @@ const (
 	// OpGetWorkflowRun reads one GitHub Actions workflow run (GET
 	// /repos/{owner}/{repo}/actions/runs/{run_id}); it has no package owner.
 	OpGetWorkflowRun
+	// OpContainerRegistryURL asks for the container registry of the API's
+	// host (GET /packages/container-registry-url, undocumented); it has no
+	// owner.
+	OpContainerRegistryURL
 )
 
 // operationIDs are GitHub's operationIds, by operation and owner kind
 // (organization, named user, authenticated user).
 var operationIDs = [...][3]string{
-	OpRestoreVersion: {"packages/restore-package-version-for-org", "packages/restore-package-version-for-user", "packages/restore-package-version-for-authenticated-user"},
-	OpListVersions:   {"packages/get-all-package-versions-for-package-owned-by-org", "packages/get-all-package-versions-for-package-owned-by-user", "packages/get-all-package-versions-for-package-owned-by-authenticated-user"},
-	OpGetVersion:     {"packages/get-package-version-for-organization", "packages/get-package-version-for-user", "packages/get-package-version-for-authenticated-user"},
-	OpRestorePackage: {"packages/restore-package-for-org", "packages/restore-package-for-user", "packages/restore-package-for-authenticated-user"},
-	OpListPackages:   {"packages/list-packages-for-organization", "packages/list-packages-for-user", "packages/list-packages-for-authenticated-user"},
-	OpRateLimit:      {"rate-limit/get", "rate-limit/get", "rate-limit/get"},
-	OpGetWorkflowRun: {"actions/get-workflow-run", "actions/get-workflow-run", "actions/get-workflow-run"},
+	OpRestoreVersion:       {"packages/restore-package-version-for-org", "packages/restore-package-version-for-user", "packages/restore-package-version-for-authenticated-user"},
+	OpListVersions:         {"packages/get-all-package-versions-for-package-owned-by-org", "packages/get-all-package-versions-for-package-owned-by-user", "packages/get-all-package-versions-for-package-owned-by-authenticated-user"},
+	OpGetVersion:           {"packages/get-package-version-for-organization", "packages/get-package-version-for-user", "packages/get-package-version-for-authenticated-user"},
+	OpRestorePackage:       {"packages/restore-package-for-org", "packages/restore-package-for-user", "packages/restore-package-for-authenticated-user"},
+	OpListPackages:         {"packages/list-packages-for-organization", "packages/list-packages-for-user", "packages/list-packages-for-authenticated-user"},
+	OpRateLimit:            {"rate-limit/get", "rate-limit/get", "rate-limit/get"},
+	OpGetWorkflowRun:       {"actions/get-workflow-run", "actions/get-workflow-run", "actions/get-workflow-run"},
+	OpContainerRegistryURL: {"packages/get-container-registry-url", "packages/get-container-registry-url", "packages/get-container-registry-url"},
 }
 
 // ID is GitHub's operationId of op for an owner of kind k, for example
 // "packages/restore-package-version-for-org" for OpRestoreVersion and
-// OwnerOrg. OpRateLimit's is "rate-limit/get" for every kind. It is "" for
-// an unknown operation or kind.
+// OwnerOrg. The operations without an owner have one id for every kind:
+// OpRateLimit's is "rate-limit/get", OpContainerRegistryURL's
+// "packages/get-container-registry-url". It is "" for an unknown operation
+// or kind.
 func (op Operation) ID(k OwnerKind) string {
 	if op == 0 || int(op) >= len(operationIDs) {
 		return ""
@@ -70,7 +77,7 @@ func (op Operation) ID(k OwnerKind) string {
 	case OwnerMe:
 		return operationIDs[op][2]
 	}
-	if op == OpRateLimit || op == OpGetWorkflowRun {
+	if op == OpRateLimit || op == OpGetWorkflowRun || op == OpContainerRegistryURL {
 		return operationIDs[op][0]
 	}
 	return ""
@@ -93,6 +100,8 @@ func (op Operation) String() string {
 		return "OpRateLimit"
 	case OpGetWorkflowRun:
 		return "OpGetWorkflowRun"
+	case OpContainerRegistryURL:
+		return "OpContainerRegistryURL"
 	}
 	return "Operation(" + strconv.Itoa(int(op)) + ")"
 }
@@ -166,6 +175,10 @@ func (c *Client) packageRestoreURL(pkg Package, token string) string {
 }
 
 func (c *Client) rateLimitURL() string { return c.baseStr + "/rate_limit" }
+
+func (c *Client) containerRegistryURL() string {
+	return c.baseStr + "/packages/container-registry-url"
+}
 
 // send performs one request of a facade call through the client's stack.
 func (c *Client) send(ctx context.Context, method, u string) (*http.Response, error) {

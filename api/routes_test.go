@@ -28,6 +28,8 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch {
 	case strings.HasSuffix(req.URL.Path, "/rate_limit"):
 		status, body = 200, `{"resources":{"core":{"limit":1,"remaining":1,"used":0,"reset":1}},"rate":{"limit":1,"remaining":1,"used":0,"reset":1}}`
+	case strings.HasSuffix(req.URL.Path, "/packages/container-registry-url"):
+		status, body = 200, `{"url":"https://containers.ghes.example.com"}`
 	case strings.Contains(req.URL.RawQuery, "state=") || strings.Contains(req.URL.RawQuery, "package_type="):
 		status, body = 200, `[]`
 	case req.Method == http.MethodGet:
@@ -113,6 +115,7 @@ func generated(t testing.TB, base string, rc routeCase) []string {
 		t.Fatalf("no generated builders for owner kind %q", pkg.Owner.Kind())
 	}
 	add(gen.NewRateLimitGetRequest(server))
+	add(gen.NewPackagesGetContainerRegistryURLRequest(server))
 	return out
 }
 
@@ -145,6 +148,9 @@ func facadeURLs(t testing.TB, c *api.Client, rec *recorder, rc routeCase) []stri
 		}
 	}
 	if _, err := c.Preflight(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ContainerRegistryURL(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return rec.take()

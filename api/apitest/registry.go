@@ -136,6 +136,7 @@ func StartRegistry(gh *Server, opts ...RegistryOption) *Registry {
 	if r.realm == "" {
 		r.realm = r.URL + "/token"
 	}
+	gh.registryStarted(r.URL) // GET /packages/container-registry-url answers it (discovery.go)
 	return r
 }
 

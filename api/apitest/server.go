@@ -125,6 +125,7 @@ type Server struct {
 	writes      []time.Time
 	points      map[api.Operation][]pointsLog
 	reqSeq      int
+	discovery   discovery // GET /packages/container-registry-url (discovery.go)
 }
 
 // Start starts a fake GitHub for a program rather than a test (the
@@ -317,6 +318,9 @@ func (s *Server) handler() (http.Handler, error) {
 		}
 	}
 	if err := add("GET", "/rate_limit", api.OpRateLimit, "", s.rateLimit); err != nil {
+		return nil, err
+	}
+	if err := add("GET", "/packages/container-registry-url", api.OpContainerRegistryURL, "", s.containerRegistryURL); err != nil {
 		return nil, err
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -143,7 +143,7 @@ func BenchmarkBrokenOver500Tags(b *testing.B) {
 }
 
 // BenchmarkVerifyAt20ms verifies an image of 8 platforms and 8
-// attestations (Check, the registry alone) at a simulated 20 ms registry
+// attestations (Verify of Roots, the registry alone) at a simulated 20 ms registry
 // latency, with one read in flight and with the default bound, and reports
 // the ratio of their wall times.
 func BenchmarkVerifyAt20ms(b *testing.B) {
@@ -155,7 +155,7 @@ func BenchmarkVerifyAt20ms(b *testing.B) {
 		e := newEnv(b, []apitest.RegistryOption{apitest.WithLatency(20 * time.Millisecond)}, image.WithMaxInFlight(n))
 		e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: platforms, Attestations: true})
 		began := time.Now()
-		rep, err := e.r.Check(ctx(b), "v1")
+		rep, err := e.r.Verify(ctx(b), image.Roots("v1"))
 		took := time.Since(began)
 		if err != nil || !rep.Whole() || len(rep.Images[0].Manifests) != 17 {
 			b.Fatalf("check: %v, whole %v", err, rep.Whole())

@@ -83,7 +83,7 @@ func TestReferrersAPIIsUsedWhereTheRegistryHasIt(t *testing.T) {
 	if !found {
 		t.Fatalf("plan lacks the referrer: %+v", plan.Images[0].Manifests)
 	}
-	rep, err := e.r.Check(ctx(t), "v1")
+	rep, err := e.r.Verify(ctx(t), image.Roots("v1"))
 	if err != nil || !rep.Whole() || len(rep.Images[0].Manifests) != 3 {
 		t.Fatalf("check: %v %+v", err, rep.Images[0].Manifests)
 	}
@@ -92,7 +92,7 @@ func TestReferrersAPIIsUsedWhereTheRegistryHasIt(t *testing.T) {
 func TestConcurrentVerifyProbesTheReferrersAPIOnce(t *testing.T) {
 	e := newEnv(t, nil)
 	e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7", "linux/s390x"}})
-	rep, err := e.r.Check(ctx(t), "v1")
+	rep, err := e.r.Verify(ctx(t), image.Roots("v1"))
 	if err != nil || !rep.Whole() {
 		t.Fatalf("check: %v %+v", err, rep)
 	}

@@ -20,8 +20,8 @@
 //	res, err := r.Apply(ctx, plan, nil)     // restores what is deleted
 //	report, err := r.Verify(ctx, res.Plan) // report.Whole(), Images[i].Platforms()
 //
-// Broken finds every broken image of a package; Check verifies images
-// without restoring anything.
+// Broken finds every broken image of a package; Verify(ctx, Roots(tags...))
+// checks images in the registry alone, without restoring anything.
 //
 // The registry client (Registry) is built on oras-go's registry/remote and
 // auth packages. It exchanges the GitHub token for a registry token through

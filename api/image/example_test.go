@@ -70,9 +70,9 @@ func ExampleRestorer() {
 	// restored: 2 image whole: true
 }
 
-// Check is a health check of an image in the registry alone: nothing is
+// Verify of Roots is a health check of an image in the registry alone: nothing is
 // restored, and no GitHub client is needed.
-func ExampleRestorer_Check() {
+func ExampleRoots() {
 	gh, err := apitest.Start()
 	if err != nil {
 		panic(err)
@@ -93,7 +93,7 @@ func ExampleRestorer_Check() {
 	if err != nil {
 		panic(err)
 	}
-	report, err := r.Check(context.Background(), "v1")
+	report, err := r.Verify(context.Background(), image.Roots("v1"))
 	if err != nil {
 		panic(err)
 	}

@@ -1,8 +1,13 @@
 package image
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"mime"
+	"strings"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -62,22 +67,113 @@ type manifestJSON struct {
 	ArtifactType string               `json:"artifactType"`
 	Manifests    []ocispec.Descriptor `json:"manifests"`
 	Config       *ocispec.Descriptor  `json:"config"`
+	Layers       json.RawMessage      `json:"layers"`
 	Subject      *ocispec.Descriptor  `json:"subject"`
 	Annotations  map[string]string    `json:"annotations"`
 }
 
+// ErrMediaTypeMismatch matches a manifest whose served media type (the
+// registry's Content-Type, or the descriptor of the index that lists it)
+// contradicts what its body says it is. The body decides what a manifest
+// is; a contradiction makes the image broken with this reason, since an
+// index served as an image manifest would hide what it lists.
+var ErrMediaTypeMismatch = errors.New("manifest media type contradicts its body")
+
+// checkManifest is the decision Registry.Manifest makes about one answer:
+// the body must hash to the digest asked for (or named by the registry's
+// Docker-Content-Digest header, for a tag), and its own mediaType decides
+// whether it is an index or an image manifest; a Content-Type that says
+// otherwise is an error matching ErrMediaTypeMismatch.
+func checkManifest(asked, headerDigest, contentType string, body []byte) (Manifest, error) {
+	got, err := verifyBody(asked, headerDigest, body)
+	if err != nil {
+		return Manifest{}, err
+	}
+	if t, _, err := mime.ParseMediaType(contentType); err == nil {
+		contentType = t
+	}
+	return decodeManifest(Descriptor{Digest: got, MediaType: contentType, Size: int64(len(body))}, body)
+}
+
+// verifyBody returns the digest of body, or an error matching
+// ErrDigestMismatch when the body is not what was asked for: it does not
+// hash to the digest asked (whatever the registry's header says, and when
+// it says nothing), or the registry names it (headerDigest) by a digest it
+// does not hash to. A tag read without a header is named by its hash.
+func verifyBody(asked, headerDigest string, body []byte) (string, error) {
+	sum := sha256.Sum256(body)
+	got := "sha256:" + hex.EncodeToString(sum[:])
+	switch {
+	case strings.HasPrefix(asked, "sha256:") && got != asked:
+		return "", fmt.Errorf("%w: the body is %s, not the %s asked for", ErrDigestMismatch, got, asked)
+	case headerDigest != "" && headerDigest != got:
+		return "", fmt.Errorf("%w: the registry names it %s (Docker-Content-Digest), but the body is %s", ErrDigestMismatch, headerDigest, got)
+	}
+	return got, nil
+}
+
+type manifestKind int
+
+const (
+	kindUnknown manifestKind = iota
+	kindIndex
+	kindImage
+)
+
+// kindOf says whether a media type is one of an index or of an image
+// manifest.
+func kindOf(mediaType string) manifestKind {
+	switch mediaType {
+	case MediaTypeOCIIndex, MediaTypeDockerList:
+		return kindIndex
+	case MediaTypeOCIManifest, MediaTypeDockerImageV2:
+		return kindImage
+	}
+	return kindUnknown
+}
+
+// shape says what a body looks like: an index lists manifests, an image
+// manifest has a config or layers.
+func (m *manifestJSON) shape() manifestKind {
+	index := m.Manifests != nil
+	image := m.Config != nil || (len(m.Layers) > 0 && string(m.Layers) != "null")
+	switch {
+	case index && !image:
+		return kindIndex
+	case image && !index:
+		return kindImage
+	}
+	return kindUnknown
+}
+
+// decodeManifest decodes body, whose digest d.Digest is checked already;
+// d.MediaType is what the registry served it as ("" if nothing).
 func decodeManifest(d Descriptor, body []byte) (Manifest, error) {
 	var m manifestJSON
 	if err := json.Unmarshal(body, &m); err != nil {
 		return Manifest{}, &RegistryError{Op: "decode " + d.Digest, Err: err}
 	}
-	if d.MediaType == "" || d.MediaType == "application/json" {
-		d.MediaType = m.MediaType
+	served := d.MediaType
+	if served == "application/json" {
+		served = ""
 	}
-	switch d.MediaType {
-	case MediaTypeOCIIndex, MediaTypeDockerList, MediaTypeOCIManifest, MediaTypeDockerImageV2:
+	switch {
+	case m.MediaType != "" && served != "" && served != m.MediaType:
+		return Manifest{}, &RegistryError{Op: "decode " + d.Digest, Err: fmt.Errorf("%w: served as %q, but the body says %q", ErrMediaTypeMismatch, served, m.MediaType)}
+	case m.MediaType != "":
+		d.MediaType = m.MediaType
 	default:
+		d.MediaType = served
+	}
+	if kindOf(d.MediaType) == kindUnknown {
 		return Manifest{}, &RegistryError{Op: "decode " + d.Digest, Err: fmt.Errorf("%w: %q", ErrUnsupportedManifest, d.MediaType)}
+	}
+	if s := m.shape(); s != kindUnknown && s != kindOf(d.MediaType) {
+		what := "an index's manifests"
+		if s == kindImage {
+			what = "an image manifest's config or layers"
+		}
+		return Manifest{}, &RegistryError{Op: "decode " + d.Digest, Err: fmt.Errorf("%w: %q, but the body has %s", ErrMediaTypeMismatch, d.MediaType, what)}
 	}
 	if d.ArtifactType == "" {
 		d.ArtifactType = m.ArtifactType

@@ -2,11 +2,8 @@ package image
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -228,31 +225,15 @@ func (r *Registry) Manifest(ctx context.Context, repo, ref string) (Manifest, er
 	}
 	defer r.release()
 	op := "read " + repo + ":" + ref
-	d, rc, err := rp.FetchReference(ctx, ref)
+	f, err := r.getManifest(ctx, rp.Reference.Repository, ref)
 	if err != nil {
 		return Manifest{}, r.wrap(op, err)
 	}
-	defer rc.Close()
-	body, err := io.ReadAll(io.LimitReader(rc, maxManifestBytes+1))
+	m, err := checkManifest(ref, f.headerDigest, f.contentType, f.body)
 	if err != nil {
 		return Manifest{}, r.wrap(op, err)
 	}
-	if len(body) > maxManifestBytes {
-		return Manifest{}, &RegistryError{Op: op, Err: fmt.Errorf("manifest larger than %d bytes", maxManifestBytes)}
-	}
-	sum := sha256.Sum256(body)
-	got := "sha256:" + hex.EncodeToString(sum[:])
-	want := d.Digest.String()
-	if strings.HasPrefix(ref, "sha256:") {
-		want = ref
-	}
-	if got != want {
-		return Manifest{}, &RegistryError{Op: op, Err: fmt.Errorf("%w: body is %s, expected %s", ErrDigestMismatch, got, want)}
-	}
-	desc := descriptorFrom(d)
-	desc.Digest = got
-	desc.Size = int64(len(body))
-	return decodeManifest(desc, body)
+	return m, nil
 }
 
 // Referrers lists the manifests that refer to digest (signatures,

@@ -92,7 +92,7 @@ func TestVerifyAloneReportsTheBrokenImage(t *testing.T) {
 	e := newEnv(t, nil)
 	e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
 	e.reg.DeleteUntaggedChildren("acme", "team/app")
-	rep, err := e.r.Check(ctx(t), "v1")
+	rep, err := e.r.Verify(ctx(t), image.Roots("v1"))
 	if err != nil {
 		t.Fatal(err)
 	}

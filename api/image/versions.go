@@ -143,3 +143,15 @@ func (x *versionIndex) taggedImages() []*api.Version {
 	}
 	return out
 }
+
+// tags returns every tag of the package's versions, active and deleted,
+// once each.
+func (x *versionIndex) tags() []string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	out := make([]string, 0, len(x.byTag))
+	for t := range x.byTag {
+		out = append(out, t)
+	}
+	return out
+}

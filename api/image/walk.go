@@ -3,6 +3,7 @@ package image
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,9 @@ type walker struct {
 	restored map[string]bool
 	// referrersAPI: the registry has the OCI referrers API (listing mode).
 	referrersAPI bool
+	// served counts, in listing mode, the reads of manifests that active
+	// versions hold and how many of them the registry served.
+	served servedCount
 }
 
 type walk struct {
@@ -174,14 +178,26 @@ func (w *walker) verify(ctx context.Context, img Image) Image {
 	return img
 }
 
+// fail records a failure that makes the image not whole.
+func (wk *walk) fail(e *Entry, err error) {
+	e.Err = err.Error()
+	wk.img.Err, wk.img.err = err.Error(), err
+}
+
 // walk adds d and what hangs off it to the image.
 func (w *walker) walk(ctx context.Context, wk *walk, d Descriptor, role Role, platform, parent string) {
+	w.visit(ctx, wk, node{d: d, role: role, platform: platform, parent: parent})
+}
+
+// visit adds n and what hangs off it to the image.
+func (w *walker) visit(ctx context.Context, wk *walk, n node) {
+	d, role := n.d, n.role
 	if wk.seen[d.Digest] || ctx.Err() != nil {
 		return
 	}
 	wk.seen[d.Digest] = true
-	e := Entry{Digest: d.Digest, Role: role, Platform: platform, MediaType: d.MediaType, Tag: d.Tag, Parent: parent}
-	isRoot := parent == ""
+	e := Entry{Digest: d.Digest, Role: role, Platform: n.platform, MediaType: d.MediaType, Tag: d.Tag, Parent: n.parent}
+	isRoot := n.parent == ""
 	mustRead := isRoot || d.IsIndex()
 	var m *Manifest
 	if w.versions != nil {
@@ -200,12 +216,24 @@ func (w *walker) walk(ctx context.Context, wk *walk, d Descriptor, role Role, pl
 		e.MediaType, e.State, e.Why = m.MediaType, StatePresent, "the registry serves it"
 	case mustRead:
 		got, err := w.read(ctx, d.Digest)
+		if w.versions != nil {
+			w.served.asked.Add(1)
+			if !errors.Is(err, ErrManifestUnknown) && ctx.Err() == nil {
+				w.served.served.Add(1)
+			}
+		}
 		switch {
 		case errors.Is(err, ErrManifestUnknown):
 			e.State, e.Why = StateMissing, missingWhy(w.versions != nil)
+		case errors.Is(err, ErrMediaTypeMismatch):
+			// Served, but not what it says it is: what it lists is unknown.
+			if w.versions == nil {
+				e.State, e.Why = StatePresent, "the registry serves it"
+			}
+			wk.fail(&e, err)
 		case err != nil:
-			e.State, e.Err = StateMissing, err.Error()
-			wk.img.Err, wk.img.err = err.Error(), err
+			e.State = StateMissing
+			wk.fail(&e, err)
 		default:
 			m = &got
 			e.MediaType = got.MediaType
@@ -223,17 +251,30 @@ func (w *walker) walk(ctx context.Context, wk *walk, d Descriptor, role Role, pl
 		case errors.Is(err, ErrManifestUnknown):
 			e.State, e.Why = StateMissing, missingWhy(false)
 		case err != nil:
-			e.State, e.Err = StateMissing, err.Error()
-			wk.img.Err, wk.img.err = err.Error(), err
+			e.State = StateMissing
+			wk.fail(&e, err)
 		default:
 			e.State, e.Why = StatePresent, "the registry serves it"
 			if e.MediaType == "" {
 				e.MediaType = got.MediaType
 			}
+			if err := contradicts(n, got.MediaType); err != nil {
+				wk.fail(&e, err)
+			}
+		}
+	}
+	if m != nil {
+		if err := contradicts(n, m.MediaType); err != nil {
+			wk.fail(&e, err)
+			m = nil
 		}
 	}
 	if m != nil && m.IsIndex() && role == RoleImage {
 		e.Role = RoleIndex
+	}
+	if m != nil && m.IsIndex() && len(m.Children) > 0 && n.depth >= MaxDepth {
+		wk.fail(&e, fmt.Errorf("%w (%d): %s lists %d manifests that were not walked", ErrTooDeep, MaxDepth, d.Digest, len(m.Children)))
+		m = nil
 	}
 	wk.img.Manifests = append(wk.img.Manifests, e)
 	if m != nil && m.IsIndex() {
@@ -244,11 +285,11 @@ func (w *walker) walk(ctx context.Context, wk *walk, d Descriptor, role Role, pl
 		w.prefetch(ctx, wk, m, e.Role, platformOf)
 		for _, c := range m.Children {
 			cr, cp := childRole(c, e.Role, platformOf)
-			w.walk(ctx, wk, c, cr, cp, d.Digest)
+			w.visit(ctx, wk, node{d: c, role: cr, platform: cp, parent: d.Digest, depth: n.depth + 1, listed: true})
 		}
 	}
 	if isRoot || role == RolePlatform {
-		w.referrers(ctx, wk, d.Digest)
+		w.referrers(ctx, wk, d.Digest, n.depth+1)
 	}
 }
 
@@ -281,7 +322,7 @@ var cosignRoles = []struct {
 }{{"", RoleReferrer}, {".sig", RoleSignature}, {".att", RoleAttestation}, {".sbom", RoleReferrer}}
 
 // referrers adds the manifests that refer to subject.
-func (w *walker) referrers(ctx context.Context, wk *walk, subject string) {
+func (w *walker) referrers(ctx context.Context, wk *walk, subject string, depth int) {
 	if w.versions != nil {
 		for _, cr := range cosignRoles {
 			tag := TagSchema(subject) + cr.suffix
@@ -293,7 +334,7 @@ func (w *walker) referrers(ctx context.Context, wk *walk, subject string) {
 			if cr.suffix == "" {
 				d.MediaType = MediaTypeOCIIndex // the tag schema's referrers index
 			}
-			w.walk(ctx, wk, d, cr.role, "", subject)
+			w.visit(ctx, wk, node{d: d, role: cr.role, parent: subject, depth: depth})
 		}
 		if !w.referrersAPI {
 			return
@@ -315,7 +356,7 @@ func (w *walker) referrers(ctx context.Context, wk *walk, subject string) {
 				role = cr.role
 			}
 		}
-		w.walk(ctx, wk, r, role, "", subject)
+		w.visit(ctx, wk, node{d: r, role: role, parent: subject, depth: depth})
 	}
 }
 

@@ -107,7 +107,7 @@ func (c *cli) runImages(ctx context.Context) int {
 	ir := &imageReport{c: c}
 
 	if c.img.verify && !c.apply && !c.img.broken {
-		rep, err := r.Check(ctx, c.img.images...)
+		rep, err := r.Verify(ctx, image.Roots(c.img.images...))
 		if err != nil {
 			return c.fail(err)
 		}

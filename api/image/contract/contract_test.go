@@ -203,12 +203,12 @@ func TestCheckReportsWhatTheRegistryServes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := rs.Check(ctx, "v1")
+	rep, err := rs.Verify(ctx, image.Roots("v1"))
 	if err != nil || !rep.Whole() || len(rep.Images[0].Manifests) != 5 {
 		t.Fatalf("check of a whole image: %v %+v", err, rep)
 	}
 	r.delete(children[2]) // the arm64 platform
-	rep, err = rs.Check(ctx, "v1")
+	rep, err = rs.Verify(ctx, image.Roots("v1"))
 	if err != nil || rep.Whole() {
 		t.Fatalf("check after a delete: %v, whole %v", err, rep.Whole())
 	}
