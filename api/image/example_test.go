@@ -60,7 +60,7 @@ func ExampleRestorer() {
 	for _, p := range report.Images[0].Platforms() {
 		fmt.Println(p.Platform, "whole:", p.Whole)
 	}
-	fmt.Println("restored:", len(res.Restores), "image whole:", report.Whole())
+	fmt.Println("restored:", len(res.Report.Results), "image whole:", report.Whole())
 	// Output:
 	// index  present
 	// platform linux/amd64 deleted

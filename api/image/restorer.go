@@ -155,7 +155,7 @@ func (r *Restorer) Plan(ctx context.Context, roots ...string) (Plan, error) {
 		return Plan{}, err
 	}
 	imgs := r.each(ctx, len(roots), func(i int) Image { return w.plan(ctx, roots[i]) })
-	p := Plan{Package: r.repo, Images: imgs}
+	p := r.stamp(w, Plan{Repository: r.repo, Images: imgs})
 	if err := fatal(p); err != nil {
 		return p, err
 	}
@@ -173,7 +173,7 @@ func (r *Restorer) Broken(ctx context.Context) (Plan, error) {
 	}
 	tagged := w.versions.taggedImages()
 	imgs := r.each(ctx, len(tagged), func(i int) Image { return w.plan(ctx, tagged[i].Name) })
-	p := Plan{Package: r.repo, Scanned: len(tagged)}
+	p := Plan{Repository: r.repo, Scanned: len(tagged)}
 	if err := fatal(Plan{Images: imgs}); err != nil {
 		return p, err
 	}
@@ -183,7 +183,7 @@ func (r *Restorer) Broken(ctx context.Context) (Plan, error) {
 			p.Images = append(p.Images, img)
 		}
 	}
-	return p, ctx.Err()
+	return r.stamp(w, p), ctx.Err()
 }
 
 // each runs fn for 0..n-1 on r.workers goroutines and returns the results
@@ -227,7 +227,7 @@ func (r *Restorer) Check(ctx context.Context, roots ...string) (Plan, error) {
 	if len(roots) == 0 {
 		return Plan{}, invalid("image", "", "give at least one tag or digest")
 	}
-	p := Plan{Package: r.repo}
+	p := Plan{Repository: r.repo}
 	for _, root := range roots {
 		if err := validRef(root); err != nil {
 			return Plan{}, err
@@ -244,14 +244,14 @@ func (r *Restorer) Check(ctx context.Context, roots ...string) (Plan, error) {
 // Verify checks, in the registry, every manifest of each image of a plan
 // (usually Apply's): it reads each index and HEADs every other manifest of
 // the closure by digest, and checks that each tag resolves to the image's
-// root digest. A manifest the plan says was restored (StateRestored) is
+// root digest. A manifest the plan says was restored (ManifestRestored) is
 // polled with backoff on the clock while the registry does not serve it
 // yet. An image is whole only when all of it resolves.
 func (r *Restorer) Verify(ctx context.Context, p Plan) (Plan, error) {
 	restored := map[string]bool{}
 	for _, img := range p.Images {
 		for k, e := range img.Manifests {
-			if e.State == StateRestored {
+			if e.State == ManifestRestored {
 				restored[e.Digest] = true
 				if k == 0 {
 					for _, t := range img.Tags {
@@ -267,7 +267,7 @@ func (r *Restorer) Verify(ctx context.Context, p Plan) (Plan, error) {
 
 func (r *Restorer) verify(ctx context.Context, p Plan, restored map[string]bool) (Plan, error) {
 	w := &walker{reg: r.reg, repo: r.repo, clock: r.clock, poll: r.poll, restored: restored}
-	out := Plan{Package: r.repo, Scanned: p.Scanned}
+	out := Plan{Repository: r.repo, Scanned: p.Scanned}
 	out.Images = r.each(ctx, len(p.Images), func(i int) Image { return w.verify(ctx, p.Images[i]) })
 	if err := fatal(out); err != nil {
 		return out, err

@@ -97,7 +97,7 @@ func (w *walker) plan(ctx context.Context, root string) Image {
 	img := Image{Root: root}
 	v, ok := w.versions.root(root)
 	if !ok {
-		e := Entry{Role: RoleImage, State: StateGone, Why: "no version of the package has this tag or digest: deleted more than 30 days ago, or never pushed"}
+		e := Entry{Role: RoleImage, State: ManifestGone, Why: "no version of the package has this tag or digest: deleted more than 30 days ago, or never pushed"}
 		if IsDigest(root) {
 			img.Digest, e.Digest = root, root
 		} else {
@@ -163,7 +163,7 @@ func (w *walker) verify(ctx context.Context, img Image) Image {
 		img.TagsOK = &tagsOK
 	}
 	if img.Digest == "" {
-		img.Manifests = []Entry{{Role: RoleImage, Tag: img.Root, State: StateMissing, Why: "the registry does not serve this tag"}}
+		img.Manifests = []Entry{{Role: RoleImage, Tag: img.Root, State: ManifestMissing, Why: "the registry does not serve this tag"}}
 		return img
 	}
 	wk := &walk{img: &img, seen: map[string]bool{}, heads: map[string]headResult{}, refs: map[string]refsResult{}}
@@ -191,26 +191,26 @@ func (w *walker) walk(ctx context.Context, wk *walk, d Descriptor, role Role, pl
 	case w.versions != nil && !e.State.ok():
 		// Only a restorable index hides children that become known; one
 		// past the window leaves the image broken for good.
-		if mustRead && e.State == StateDeleted {
+		if mustRead && e.State == ManifestDeleted {
 			wk.img.Pending = true
 			e.Why += "; what it lists becomes known once it is restored"
 		}
 	case isRoot && wk.root != nil:
 		m = wk.root
-		e.MediaType, e.State, e.Why = m.MediaType, StatePresent, "the registry serves it"
+		e.MediaType, e.State, e.Why = m.MediaType, ManifestPresent, "the registry serves it"
 	case mustRead:
 		got, err := w.read(ctx, d.Digest)
 		switch {
 		case errors.Is(err, ErrManifestUnknown):
-			e.State, e.Why = StateMissing, missingWhy(w.versions != nil)
+			e.State, e.Why = ManifestMissing, missingWhy(w.versions != nil)
 		case err != nil:
-			e.State, e.Err = StateMissing, err.Error()
+			e.State, e.Err = ManifestMissing, err.Error()
 			wk.img.Err, wk.img.err = err.Error(), err
 		default:
 			m = &got
 			e.MediaType = got.MediaType
 			if w.versions == nil {
-				e.State, e.Why = StatePresent, "the registry serves it"
+				e.State, e.Why = ManifestPresent, "the registry serves it"
 			}
 		}
 	case w.versions == nil:
@@ -221,12 +221,12 @@ func (w *walker) walk(ctx context.Context, wk *walk, d Descriptor, role Role, pl
 		got, err := h.d, h.err
 		switch {
 		case errors.Is(err, ErrManifestUnknown):
-			e.State, e.Why = StateMissing, missingWhy(false)
+			e.State, e.Why = ManifestMissing, missingWhy(false)
 		case err != nil:
-			e.State, e.Err = StateMissing, err.Error()
+			e.State, e.Err = ManifestMissing, err.Error()
 			wk.img.Err, wk.img.err = err.Error(), err
 		default:
-			e.State, e.Why = StatePresent, "the registry serves it"
+			e.State, e.Why = ManifestPresent, "the registry serves it"
 			if e.MediaType == "" {
 				e.MediaType = got.MediaType
 			}
