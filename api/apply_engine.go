@@ -240,6 +240,18 @@ func (e *engine) one(ctx context.Context, t target) (Result, bool, error) {
 		return Result{Item: t.item, Outcome: entry.Outcome, Resumed: true}, false, nil
 	}
 	k := t.key()
+	if sentBefore && !t.whole {
+		// An earlier run sent this restore and never heard back: if the
+		// version is active now, that restore took effect, and sending it
+		// again would only be answered "already active".
+		if _, err := e.c.GetVersion(ctx, t.item.Package, t.item.ID); err == nil {
+			r := Result{Item: t.item, Outcome: OutcomeAlreadyActive}
+			e.rep.AlreadyActive++
+			return r, false, e.record(k, r.Outcome, nil)
+		} else if ctx.Err() != nil {
+			return Result{}, false, ctx.Err()
+		}
+	}
 	if err := e.record(k, OutcomeUnknown, nil); err != nil {
 		return Result{}, false, err
 	}
