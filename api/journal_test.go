@@ -123,7 +123,7 @@ func FuzzJournal(f *testing.F) {
 	f.Add(good)
 	f.Add([]byte("garbage\n" + string(good) + "\n"))
 	f.Add([]byte("\n\n  \n"))
-	f.Add([]byte(`{"package":{"owner":{"org":"o"},"package_type":"container","package_name":"team/app"},"id":9,"outcome":"` + strings.Repeat("x", 1<<16) + `"}`))
+	f.Add([]byte(`{"package":{"owner":{"org":"o"},"package_type":"container","package_name":"team/app"},"id":9,"outcome":"` + strings.Repeat("x", 1<<12) + `"}`))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(dir, "fuzz.journal")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -168,7 +169,9 @@ func (c *Client) Apply(ctx context.Context, plan Plan, opts *ApplyOptions) (Repo
 	more := func(ctx context.Context) ([]target, error) {
 		if !reselected {
 			reselected = true
-			if next := e.reselect(ctx, plan.Selector); len(next) > 0 || ctx.Err() != nil {
+			next := e.reselect(ctx, plan.Selector)
+			next = slices.DeleteFunc(next, func(t target) bool { return e.seen[t.key()] })
+			if len(next) > 0 || ctx.Err() != nil {
 				return next, ctx.Err()
 			}
 		}

@@ -110,9 +110,10 @@ type applying struct {
 	caller  func(context.Context, []api.Result) ([]api.PlanItem, error)
 }
 
-// more walks on after a round: each image whose deleted index this round
-// restored (or that is still pending) is walked again, and its deleted
-// manifests not sent yet are the next round.
+// more walks on after a round: each image whose deleted index (or root)
+// this round restored is walked again, and its deleted manifests not sent
+// yet are the next round. An image whose pending index was not restored
+// (it failed, or its outcome is unknown) stays pending.
 func (a *applying) more(ctx context.Context, round []api.Result) ([]api.PlanItem, error) {
 	var restoredIndex bool
 	for _, x := range round {
@@ -120,7 +121,7 @@ func (a *applying) more(ctx context.Context, round []api.Result) ([]api.PlanItem
 	}
 	var walk []int
 	for k, img := range a.images {
-		if img.Pending || a.restoredIndexOf(img, round) {
+		if a.restoredIndexOf(img, round) {
 			walk = append(walk, k)
 		}
 	}
