@@ -280,21 +280,16 @@ func pushIndex(reg *apitest.Registry, child apitest.SeededManifest, childType st
 	return reg.Push("acme", "team/app", image.MediaTypeOCIIndex, []byte(body), tags...), len(body)
 }
 
-// Apply walks on through deleted nested indexes deeper than the 8 levels
-// it used to stop at: each restored index makes its child known, and the
-// child is restored in the next round (issue 16, measurement 8).
-func TestApplyWalksOnThroughDeeplyNestedDeletedIndexes(t *testing.T) {
-	const levels = 12
-	if levels >= image.MaxDepth {
-		t.Fatal("the test must stay within MaxDepth")
-	}
-	e := newEnv(t, nil)
+// deepImage pushes an image of levels nested indexes over a leaf, tags the
+// outermost "deep", deletes every version, and returns their ids.
+func deepImage(t *testing.T, e *env, levels int) []int64 {
+	t.Helper()
 	leaf := e.reg.SeedImage("acme", "team/app", "deep leaf")
-	all := []int64{leaf.ID}
 	leafBody, err := e.rc.Manifest(ctx(t), "acme/team/app", leaf.Digest)
 	if err != nil {
 		t.Fatal(err)
 	}
+	all := []int64{leaf.ID}
 	child, childType, size := leaf, image.MediaTypeOCIManifest, int(leafBody.Size)
 	for i := range levels {
 		var tags []string
@@ -308,6 +303,19 @@ func TestApplyWalksOnThroughDeeplyNestedDeletedIndexes(t *testing.T) {
 	for _, id := range all {
 		e.deleteAgo(t, id, time.Hour)
 	}
+	return all
+}
+
+// Apply walks on through deleted nested indexes deeper than the 8 levels
+// it used to stop at: each restored index makes its child known, and the
+// child is restored in the next round (issue 16, measurement 8).
+func TestApplyWalksOnThroughDeeplyNestedDeletedIndexes(t *testing.T) {
+	const levels = 12
+	if levels >= image.MaxDepth {
+		t.Fatal("the test must stay within MaxDepth")
+	}
+	e := newEnv(t, nil)
+	all := deepImage(t, e, levels)
 	plan, err := e.r.Plan(ctx(t), "deep")
 	if err != nil || !plan.Images[0].Pending || len(plan.Items) != 1 {
 		t.Fatalf("plan: %v, %+v", err, plan.Images)
@@ -327,5 +335,82 @@ func TestApplyWalksOnThroughDeeplyNestedDeletedIndexes(t *testing.T) {
 	}
 	if len(res.Plan.Items) != levels+1 {
 		t.Errorf("the applied plan lists %d items, want every restore", len(res.Plan.Items))
+	}
+}
+
+// Past MaxDepth, apply stops walking on: the image stays broken, with the
+// reason, and nothing is sent twice.
+func TestApplyStopsWalkingOnAtMaxDepth(t *testing.T) {
+	e := newEnv(t, nil)
+	deepImage(t, e, image.MaxDepth+2)
+	plan, err := e.r.Plan(ctx(t), "deep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.r.Apply(ctx(t), plan, nil)
+	if err != nil || res.Report.Restored > image.MaxDepth+1 || res.Report.Failed+res.Report.Unknown != 0 {
+		t.Fatalf("apply: %v, restored %d, want at most %d", err, res.Report.Restored, image.MaxDepth+1)
+	}
+	img := res.Plan.Images[0]
+	// The reason is apply's (Image.Err), or the walk's own depth bound's.
+	said := strings.Contains(img.Err, "MaxDepth")
+	for _, m := range img.Manifests {
+		said = said || strings.Contains(strings.ToLower(m.Why+m.Err), "depth")
+	}
+	if img.Whole() || !said {
+		t.Errorf("after apply: whole %v, err %q; want broken, saying why", img.Whole(), img.Err)
+	}
+	for id, n := range e.postsByID() {
+		if n != 1 {
+			t.Errorf("version %d restored %d times", id, n)
+		}
+	}
+}
+
+// The cleanup runs again after an apply and deletes the same children: a
+// plan made now carries the new deletion times, and applying it with the
+// same journal restores them again and says so, rather than reporting
+// them restored by the journal (issue 17, item 8).
+func TestImageApplyRestoresAgainWhatTheCleanupDeletedAgain(t *testing.T) {
+	e := newEnv(t, nil)
+	e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	deleted := e.reg.DeleteUntaggedChildren("acme", "team/app")
+	j, err := api.OpenJournal(filepath.Join(t.TempDir(), "plan.json.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	plan, err := e.r.Plan(ctx(t), "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := e.r.Apply(ctx(t), plan, &api.ApplyOptions{Journal: j}); err != nil || res.Report.Restored != len(deleted) {
+		t.Fatalf("first apply: %v %+v", err, res.Report)
+	}
+	e.clock.Advance(24 * time.Hour)
+	if again := e.reg.DeleteUntaggedChildren("acme", "team/app"); !slices.Equal(again, deleted) {
+		t.Fatalf("the second cleanup deleted %v, want %v", again, deleted)
+	}
+	plan, err = e.restorer(t).Plan(ctx(t), "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.gh.ResetRequests()
+	res, err := e.restorer(t).Apply(ctx(t), plan, &api.ApplyOptions{Journal: j})
+	if err != nil || res.Report.Restored != len(deleted) || res.Report.Skipped != 0 || !res.Report.OK() {
+		t.Fatalf("second apply: %v, restored %d, skipped %d", err, res.Report.Restored, res.Report.Skipped)
+	}
+	for _, r := range res.Report.Results {
+		if !r.Redeleted || r.Resumed {
+			t.Errorf("version %d: redeleted %v, resumed %v; want restored again", r.Item.ID, r.Redeleted, r.Resumed)
+		}
+	}
+	for _, m := range res.Plan.Images[0].Manifests[1:] {
+		if m.State != image.ManifestRestored || !strings.Contains(m.Why, "restored again") {
+			t.Errorf("%s: %s, %q", m.Digest, m.State, m.Why)
+		}
+	}
+	if posts := e.postsByID(); len(posts) != len(deleted) {
+		t.Errorf("restore POSTs %v, want %d", posts, len(deleted))
 	}
 }
