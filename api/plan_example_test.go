@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -49,4 +50,22 @@ func ExampleParsePlan() {
 	// Output:
 	// 2 versions: 2 restored <nil>
 	// 2 skipped, 0 requests <nil>
+}
+
+// A plan file is handed to the parser of its kind: api.ParsePlan for a plan
+// of versions, image.ParsePlan for an image plan. Both are applied by the
+// same engine, with the same journal and report.
+func ExamplePlanKindOf() {
+	for _, data := range []string{
+		`{"schema":1,"base_url":"https://api.github.com","items":[]}`,
+		`{"schema":1,"kind":"image","base_url":"https://api.github.com","images":[]}`,
+		`{"schema":2,"kind":"image"}`,
+	} {
+		kind, err := api.PlanKindOf([]byte(data))
+		fmt.Printf("%q %v\n", kind, err)
+	}
+	// Output:
+	// "versions" <nil>
+	// "image" <nil>
+	// "" invalid input: schema "2": is not 1, the plan version this SDK (dev) reads
 }
