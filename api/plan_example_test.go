@@ -62,10 +62,15 @@ func ExamplePlanKindOf() {
 		`{"schema":2,"kind":"image"}`,
 	} {
 		kind, err := api.PlanKindOf([]byte(data))
-		fmt.Printf("%q %v\n", kind, err)
+		var ve *api.ValidationError
+		if errors.As(err, &ve) {
+			fmt.Println("refused: the field", ve.Field)
+			continue
+		}
+		fmt.Println(kind)
 	}
 	// Output:
-	// "versions" <nil>
-	// "image" <nil>
-	// "" invalid input: schema "2": is not 1, the plan version this SDK (dev) reads
+	// versions
+	// image
+	// refused: the field schema
 }
