@@ -15,6 +15,20 @@ import (
 // refuses any other version rather than guess.
 const PlanSchema = 1
 
+// PlanKind says what a plan file restores, and so which Apply reads it:
+// one plan format family, one schema, several kinds.
+type PlanKind string
+
+// The kinds of plan.
+const (
+	// PlanKindVersions is a plan of package versions (Plan, applied by
+	// Client.Apply). A plan without a kind is one.
+	PlanKindVersions PlanKind = "versions"
+	// PlanKindImage is an image plan of a container package (image.Plan,
+	// applied by image.Restorer.Apply, through the same engine).
+	PlanKindImage PlanKind = "image"
+)
+
 // OutcomeUnknown: the restore was sent but its answer never came (the run
 // was interrupted, or the check after an uncertain attempt failed). The
 // restore may have taken effect. Only plans and journals use it.
@@ -52,6 +66,9 @@ func (it PlanItem) DaysLeftAt(now time.Time) int {
 type Plan struct {
 	// Schema is PlanSchema for plans made by this version of the SDK.
 	Schema int `json:"schema"`
+	// Kind is PlanKindVersions, or empty (the same; plans written before
+	// kinds existed have none).
+	Kind PlanKind `json:"kind,omitempty"`
 	// BaseURL is the API the plan was made against (Client.BaseURL): a plan
 	// names version ids, which mean nothing on another host.
 	BaseURL  string    `json:"base_url"`
@@ -125,18 +142,12 @@ func (p Plan) Validate() error {
 // refuses a plan of another schema version, unknown fields, and bad
 // packages or ids, with a *ValidationError naming the field.
 func ParsePlan(data []byte) (Plan, error) {
-	var head struct {
-		Schema *int `json:"schema"`
+	kind, err := PlanKindOf(data)
+	if err != nil {
+		return Plan{}, err
 	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return Plan{}, &ValidationError{Field: "plan", Value: excerpt(data), Reason: "is not a JSON plan: " + err.Error()}
-	}
-	if head.Schema == nil {
-		return Plan{}, &ValidationError{Field: "schema", Reason: "is missing: not a plan written by this tool"}
-	}
-	if *head.Schema != PlanSchema {
-		return Plan{}, &ValidationError{Field: "schema", Value: strconv.Itoa(*head.Schema),
-			Reason: fmt.Sprintf("is not %d, the plan version this SDK (%s) reads", PlanSchema, ModuleVersion)}
+	if kind != PlanKindVersions {
+		return Plan{}, &ValidationError{Field: "kind", Value: string(kind), Reason: "is not a plan of versions: read it with image.ParsePlan"}
 	}
 	var p Plan
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -157,6 +168,35 @@ func ParsePlan(data []byte) (Plan, error) {
 		p.Items = []PlanItem{}
 	}
 	return p, nil
+}
+
+// PlanKindOf reads the schema and kind of a plan file, so that a caller
+// can hand it to the right parser (ParsePlan or image.ParsePlan). A plan
+// without a kind is PlanKindVersions. It refuses what is not a JSON plan,
+// a plan of another schema version and an unknown kind, with a
+// *ValidationError naming the field.
+func PlanKindOf(data []byte) (PlanKind, error) {
+	var head struct {
+		Schema *int     `json:"schema"`
+		Kind   PlanKind `json:"kind"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return "", &ValidationError{Field: "plan", Value: excerpt(data), Reason: "is not a JSON plan: " + err.Error()}
+	}
+	if head.Schema == nil {
+		return "", &ValidationError{Field: "schema", Reason: "is missing: not a plan written by this tool"}
+	}
+	if *head.Schema != PlanSchema {
+		return "", &ValidationError{Field: "schema", Value: strconv.Itoa(*head.Schema),
+			Reason: fmt.Sprintf("is not %d, the plan version this SDK (%s) reads", PlanSchema, ModuleVersion)}
+	}
+	switch head.Kind {
+	case "", PlanKindVersions:
+		return PlanKindVersions, nil
+	case PlanKindImage:
+		return PlanKindImage, nil
+	}
+	return "", &ValidationError{Field: "kind", Value: string(head.Kind), Reason: fmt.Sprintf("is not a kind of plan this SDK (%s) knows (%q or %q)", ModuleVersion, PlanKindVersions, PlanKindImage)}
 }
 
 func excerpt(b []byte) string {

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,8 +14,12 @@ type Result struct {
 	Outcome Outcome  `json:"outcome"`
 	// Resumed is set when the journal recorded the outcome in an earlier
 	// run: nothing was sent this time.
-	Resumed bool  `json:"resumed,omitempty"`
-	Err     error `json:"-"`
+	Resumed bool `json:"resumed,omitempty"`
+	// Redeleted is set when the journal recorded the version restored, but
+	// it was deleted again after that (its DeletedAt is after the entry): a
+	// new deletion, restored again in this run.
+	Redeleted bool  `json:"redeleted,omitempty"`
+	Err       error `json:"-"`
 }
 
 // MarshalJSON writes the error as its text under "error".
@@ -64,16 +67,31 @@ type Progress struct {
 	Result Result
 }
 
-// ApplyOptions tune Apply.
+// ApplyOptions tune Apply and ApplyItems.
 type ApplyOptions struct {
 	// Progress is called after each version, from Apply's goroutine.
 	Progress func(Progress)
-	// Sending, if set, is called before each restore is sent.
+	// Sending, if set, is called when a version's restore really leaves the
+	// client: after write pacing, the rate-limit gate and the read budget
+	// let it through, once per version (retries are not announced again),
+	// on the goroutine that called Apply. A restore that was still waiting
+	// when ctx ended was never announced, and the report has it NotTried.
 	Sending func(Progress)
 	// Journal, if set, records each outcome as it happens, and what it
 	// recorded as restored or already active is not sent again (see
 	// Journal).
 	Journal Journal
+	// More, if set, is called when the items to restore run out, with the
+	// results of the round just done; the items it returns (those not sent
+	// already in this Apply) are the next round. Return none to stop. The
+	// image half walks on this way through deleted indexes, whose children
+	// are known only once they are restored.
+	More func(ctx context.Context, round []Result) ([]PlanItem, error)
+	// NameTakenIsDone counts a restore refused because an active version
+	// holds the same name (ErrNamespaceReused) as already active. Right for
+	// image plans: a container version's name is its manifest's digest, so
+	// the registry serves that manifest anyway.
+	NameTakenIsDone bool
 }
 
 // Report is what Apply did.
@@ -91,8 +109,10 @@ type Report struct {
 	Unknown int `json:"unknown"`
 	// Skipped were recorded as done by the journal: nothing was sent.
 	Skipped int `json:"skipped"`
-	// InFlight is the version whose restore was sent when the context ended:
-	// its outcome is unknown. NotTried were never sent.
+	// InFlight is the version (or package, ID 0) whose restore had left the
+	// client when the context ended: its outcome is unknown. NotTried were
+	// never sent, including one still waiting for pacing or a rate-limit
+	// gate when the context ended.
 	InFlight []PlanItem `json:"in_flight,omitempty"`
 	NotTried []PlanItem `json:"not_tried,omitempty"`
 }
@@ -109,204 +129,100 @@ func (r Report) OK() bool {
 }
 
 // Apply performs a plan: the packages deleted whole first, then each
-// version, one at a time through the client's pacing and retries. Each
-// version gets an outcome: restored, already active, failed with its error
-// (a name taken by a newer version matches ErrNamespaceReused), or unknown
-// (the error matches ErrOutcomeUnknown: it may have taken effect).
+// version, one at a time through the client's pacing and retries, with the
+// one engine ApplyItems and api/image use. Each version gets an outcome:
+// restored, already active, failed with its error (a name taken by a newer
+// version matches ErrNamespaceReused), or unknown (the error matches
+// ErrOutcomeUnknown: it may have taken effect). Once a package deleted
+// whole is restored, its versions are selected again with the plan's
+// Selector, and what that adds is restored in a further round.
 //
 // With a journal, each outcome is recorded as it happens and what the
 // journal records as done is not sent again, so applying the same plan
-// after an interruption resumes. Without one, applying again is still safe:
-// what is active already is reported so.
+// after an interruption resumes; a version the plan shows deleted after the
+// journal's entry was deleted again, and is restored again
+// (Result.Redeleted). Without one, applying again is still safe: what is
+// active already is reported so.
 //
-// The error is non-nil when the plan is invalid or was made against another
-// API (its BaseURL, when set, is not the client's; nothing is sent), when the
-// journal cannot be written, or when ctx ends: the report then names the
-// version in flight (outcome unknown) and those never tried.
+// The error is non-nil when the plan is invalid, is an image plan, or was
+// made against another API (its BaseURL, when set, is not the client's;
+// nothing is sent), when the journal cannot be written, or when ctx ends:
+// the report then names the version in flight (sent, outcome unknown) and
+// those never tried (including one that waited for pacing or a gate).
 func (c *Client) Apply(ctx context.Context, plan Plan, opts *ApplyOptions) (Report, error) {
 	if err := plan.Validate(); err != nil {
 		return Report{}, err
 	}
-	if plan.BaseURL != "" && strings.TrimRight(plan.BaseURL, "/") != c.BaseURL() {
-		return Report{}, &ValidationError{Field: "base_url", Value: plan.BaseURL,
+	if err := c.CheckPlan(plan.Kind, PlanKindVersions, plan.BaseURL); err != nil {
+		return Report{}, err
+	}
+	e := newEngine(c, opts)
+	first := make([]target, 0, len(plan.RestorePackages)+len(plan.Items))
+	for _, pkg := range plan.RestorePackages {
+		first = append(first, target{item: PlanItem{Package: pkg, Reasons: []string{"the package was deleted whole"}}, whole: true})
+	}
+	for _, it := range plan.Items {
+		first = append(first, target{item: it})
+	}
+	public := e.publicMore()
+	reselected := len(plan.RestorePackages) == 0
+	more := func(ctx context.Context) ([]target, error) {
+		if !reselected {
+			reselected = true
+			next := e.reselect(ctx, plan.Selector)
+			next = slices.DeleteFunc(next, func(t target) bool { return e.seen[t.key()] })
+			if len(next) > 0 || ctx.Err() != nil {
+				return next, ctx.Err()
+			}
+		}
+		if public == nil {
+			return nil, nil
+		}
+		return public(ctx)
+	}
+	return e.run(ctx, first, more)
+}
+
+// CheckPlan refuses, as Apply does before sending anything, a plan whose
+// kind is not want (an empty kind is PlanKindVersions, as in plans written
+// before kinds existed), or one made against another API than the client's
+// (baseURL, when set, is not BaseURL(): its ids mean nothing here). The
+// error is a *ValidationError naming "kind" or "base_url". The image half
+// checks its plans with it.
+func (c *Client) CheckPlan(kind, want PlanKind, baseURL string) error {
+	if kind == "" {
+		kind = PlanKindVersions
+	}
+	if kind != want {
+		return &ValidationError{Field: "kind", Value: string(kind), Reason: fmt.Sprintf("is not %q: apply it with the %s plan's own Apply", want, kind)}
+	}
+	if baseURL != "" && strings.TrimRight(baseURL, "/") != c.BaseURL() {
+		return &ValidationError{Field: "base_url", Value: baseURL,
 			Reason: "the plan was made against another API than this client's " + c.BaseURL() + ": its version ids mean nothing here"}
 	}
-	var o ApplyOptions
-	if opts != nil {
-		o = *opts
-	}
-	a := applier{c: c, o: o, rep: Report{Results: make([]Result, 0, len(plan.Items))}}
-	items := slices.Clone(plan.Items)
-	for _, pkg := range plan.RestorePackages {
-		more, err := a.restorePackage(ctx, pkg, plan.Selector)
-		if err != nil {
-			a.rep.NotTried = a.left(items)
-			return a.rep, err
-		}
-		for _, it := range more {
-			if !slices.ContainsFunc(items, func(x PlanItem) bool { return x.Package == it.Package && x.ID == it.ID }) {
-				items = append(items, it)
-			}
-		}
-	}
-	for i, it := range items {
-		if err := ctx.Err(); err != nil {
-			a.rep.NotTried = a.left(items[i:])
-			return a.rep, err
-		}
-		r, err := a.restoreVersion(ctx, it, i, len(items))
-		if err != nil {
-			switch {
-			case r.Outcome != "":
-				// GitHub answered; only the journal failed to record it.
-				a.rep.Results = append(a.rep.Results, r)
-				a.rep.NotTried = a.left(items[i+1:])
-			case ctx.Err() != nil:
-				a.rep.InFlight = []PlanItem{it}
-				a.rep.NotTried = a.left(items[i+1:])
-			default:
-				// The journal failed before the restore was sent.
-				a.rep.NotTried = a.left(items[i:])
-			}
-			return a.rep, err
-		}
-		a.rep.Results = append(a.rep.Results, r)
-		if o.Progress != nil {
-			o.Progress(Progress{Done: i + 1, Total: len(items), Result: r})
-		}
-	}
-	return a.rep, nil
+	return nil
 }
 
-// applier carries one Apply's options and report.
-type applier struct {
-	c   *Client
-	o   ApplyOptions
-	rep Report
-}
-
-// left is what of items is still to do: those the journal does not record
-// as done.
-func (a *applier) left(items []PlanItem) []PlanItem {
-	var out []PlanItem
-	for _, it := range items {
-		if _, ok := a.lookup(it.Package, it.ID); !ok {
-			out = append(out, it)
+// reselect selects again the versions of each package this Apply restored
+// whole (or found restored in the journal). A package whose versions cannot
+// be listed says so in its result.
+func (e *engine) reselect(ctx context.Context, sel Selector) []target {
+	var out []target
+	for k, pr := range e.rep.Packages {
+		if pr.Err != nil || pr.Outcome == OutcomeUnknown {
+			continue
+		}
+		plan, err := e.c.MakePlan(ctx, pr.Package, sel)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			e.rep.Packages[k].Err = fmt.Errorf("%s: restored, but its deleted versions could not be listed: %w", pr.Package, err)
+			continue
+		}
+		for _, it := range plan.Items {
+			out = append(out, target{item: it})
 		}
 	}
 	return out
-}
-
-func (a *applier) lookup(pkg Package, id int64) (Outcome, bool) {
-	if a.o.Journal == nil {
-		return "", false
-	}
-	out, ok := a.o.Journal.Lookup(pkg, id)
-	return out, ok && done(out)
-}
-
-// sentBefore reports whether the journal records a restore of the target
-// that was sent and never answered (an interrupted run).
-func (a *applier) sentBefore(pkg Package, id int64) bool {
-	if a.o.Journal == nil {
-		return false
-	}
-	out, ok := a.o.Journal.Lookup(pkg, id)
-	return ok && out == OutcomeUnknown
-}
-
-func (a *applier) record(pkg Package, id int64, out Outcome, err error) error {
-	if a.o.Journal == nil {
-		return nil
-	}
-	e := JournalEntry{Package: pkg, ID: id, Outcome: out, At: a.c.clock.Now().UTC()}
-	if err != nil {
-		e.Error = err.Error()
-	}
-	return a.o.Journal.Record(e)
-}
-
-// restoreVersion restores one version and counts it. The error is non-nil
-// only when ctx ended while the restore was in flight (the Result is zero),
-// or the journal failed: before sending (the Result is zero) or after the
-// answer (the Result has it).
-func (a *applier) restoreVersion(ctx context.Context, it PlanItem, i, total int) (Result, error) {
-	if out, ok := a.lookup(it.Package, it.ID); ok {
-		a.rep.Skipped++
-		return Result{Item: it, Outcome: out, Resumed: true}, nil
-	}
-	if a.o.Sending != nil {
-		a.o.Sending(Progress{Done: i, Total: total, Result: Result{Item: it}})
-	}
-	if err := a.record(it.Package, it.ID, OutcomeUnknown, nil); err != nil {
-		return Result{}, err
-	}
-	out, err := a.c.RestoreVersion(ctx, it.Package, it.ID)
-	if err != nil && ctx.Err() != nil {
-		return Result{}, ctx.Err() // in flight: the journal keeps "unknown"
-	}
-	r := Result{Item: it, Outcome: out, Err: err}
-	switch {
-	case errors.Is(err, ErrOutcomeUnknown):
-		r.Outcome = OutcomeUnknown
-		a.rep.Unknown++
-	case err != nil:
-		r.Outcome = OutcomeFailed
-		a.rep.Failed++
-	case out == OutcomeAlreadyActive:
-		a.rep.AlreadyActive++
-	default:
-		a.rep.Restored++
-	}
-	return r, a.record(it.Package, it.ID, r.Outcome, err)
-}
-
-// restorePackage restores a package deleted whole and selects its versions
-// again. A failure is recorded in the report; the error is non-nil only
-// when ctx ended or the journal failed.
-func (a *applier) restorePackage(ctx context.Context, pkg Package, sel Selector) ([]PlanItem, error) {
-	pr := PackageResult{Package: pkg}
-	if out, ok := a.lookup(pkg, 0); ok {
-		pr.Outcome, pr.Resumed = out, true
-	} else {
-		sentBefore := a.sentBefore(pkg, 0)
-		if err := a.record(pkg, 0, OutcomeUnknown, nil); err != nil {
-			return nil, err
-		}
-		out, err := a.c.RestorePackage(ctx, pkg, nil)
-		if err != nil && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		pr.Outcome, pr.Err = out, err
-		switch {
-		case errors.Is(err, ErrNameInUse) && sentBefore:
-			// An earlier run sent this restore and never heard back: the
-			// package GitHub says is active is the one it restored.
-			pr.Outcome, pr.Err = OutcomeAlreadyActive, nil
-		case errors.Is(err, ErrOutcomeUnknown):
-			pr.Outcome = OutcomeUnknown
-		case errors.Is(err, ErrNotFound):
-			pr.Outcome = OutcomeFailed
-			pr.Err = fmt.Errorf("%s: no such package, or deleted more than 30 days ago: %w", pkg, err)
-		case err != nil:
-			pr.Outcome = OutcomeFailed
-		}
-		if err := a.record(pkg, 0, pr.Outcome, pr.Err); err != nil {
-			a.rep.Packages = append(a.rep.Packages, pr) // answered, not recorded
-			return nil, err
-		}
-	}
-	a.rep.Packages = append(a.rep.Packages, pr)
-	if pr.Err != nil {
-		return nil, nil
-	}
-	plan, err := a.c.MakePlan(ctx, pkg, sel)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		a.rep.Packages[len(a.rep.Packages)-1].Err = fmt.Errorf("%s: restored, but its deleted versions could not be listed: %w", pkg, err)
-		return nil, nil
-	}
-	return plan.Items, nil
 }

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -49,4 +50,27 @@ func ExampleParsePlan() {
 	// Output:
 	// 2 versions: 2 restored <nil>
 	// 2 skipped, 0 requests <nil>
+}
+
+// A plan file is handed to the parser of its kind: api.ParsePlan for a plan
+// of versions, image.ParsePlan for an image plan. Both are applied by the
+// same engine, with the same journal and report.
+func ExamplePlanKindOf() {
+	for _, data := range []string{
+		`{"schema":1,"base_url":"https://api.github.com","items":[]}`,
+		`{"schema":1,"kind":"image","base_url":"https://api.github.com","images":[]}`,
+		`{"schema":2,"kind":"image"}`,
+	} {
+		kind, err := api.PlanKindOf([]byte(data))
+		var ve *api.ValidationError
+		if errors.As(err, &ve) {
+			fmt.Println("refused: the field", ve.Field)
+			continue
+		}
+		fmt.Println(kind)
+	}
+	// Output:
+	// versions
+	// image
+	// refused: the field schema
 }

@@ -164,8 +164,8 @@ func TestInterruptedApplyResumesFromJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	if out, ok := j.Lookup(restorePkg, p.Items[3].ID); !ok || out != api.OutcomeUnknown {
-		t.Errorf("the version in flight is journaled as %q, %v; want unknown", out, ok)
+	if got, ok := j.Lookup(restorePkg, p.Items[3].ID); !ok || got.Outcome != api.OutcomeUnknown {
+		t.Errorf("the version in flight is journaled as %q, %v; want unknown", got.Outcome, ok)
 	}
 	e.srv.ResetRequests()
 	rep, err = e.c.Apply(context.Background(), p, &api.ApplyOptions{Journal: j})
@@ -196,7 +196,8 @@ func TestJournalToleratesATornLastLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, ok := j.Lookup(restorePkg, 5); !ok || out != api.OutcomeRestored || j.Done() != 1 {
+	if got, ok := j.Lookup(restorePkg, 5); !ok || got.Outcome != api.OutcomeRestored || j.Done() != 1 {
+		out := got.Outcome
 		t.Errorf("lookup = %q %v", out, ok)
 	}
 	j.Close()
@@ -241,7 +242,8 @@ func TestJournalRecordsAfterATornLastLine(t *testing.T) {
 			}
 			defer j.Close()
 			for _, id := range tc.ids {
-				if out, ok := j.Lookup(restorePkg, id); !ok || !(out == api.OutcomeRestored || out == api.OutcomeAlreadyActive) {
+				if got, ok := j.Lookup(restorePkg, id); !ok || !(got.Outcome == api.OutcomeRestored || got.Outcome == api.OutcomeAlreadyActive) {
+					out := got.Outcome
 					t.Errorf("lookup %d = %q %v", id, out, ok)
 				}
 			}
@@ -297,7 +299,9 @@ type failingJournal struct {
 	records, failAt int
 }
 
-func (j *failingJournal) Lookup(api.Package, int64) (api.Outcome, bool) { return "", false }
+func (j *failingJournal) Lookup(api.Package, int64) (api.JournalEntry, bool) {
+	return api.JournalEntry{}, false
+}
 
 func (j *failingJournal) Record(api.JournalEntry) error {
 	if j.records++; j.records >= j.failAt {
@@ -413,19 +417,19 @@ func TestDaysLeftAtRechecksTheWindow(t *testing.T) {
 }
 
 // memJournal is a Journal in memory.
-type memJournal map[string]api.Outcome
+type memJournal map[string]api.JournalEntry
 
 func (m memJournal) key(pkg api.Package, id int64) string {
 	return pkg.String() + "#" + strconv.FormatInt(id, 10)
 }
 
-func (m memJournal) Lookup(pkg api.Package, id int64) (api.Outcome, bool) {
-	o, ok := m[m.key(pkg, id)]
-	return o, ok
+func (m memJournal) Lookup(pkg api.Package, id int64) (api.JournalEntry, bool) {
+	e, ok := m[m.key(pkg, id)]
+	return e, ok
 }
 
 func (m memJournal) Record(e api.JournalEntry) error {
-	m[m.key(e.Package, e.ID)] = e.Outcome
+	m[m.key(e.Package, e.ID)] = e
 	return nil
 }
 
@@ -451,8 +455,8 @@ func TestResentPackageRestoreAnsweredNameInUseCountsAsDone(t *testing.T) {
 	if err != nil || len(rep.Packages) != 1 || rep.Packages[0].Err != nil || rep.Packages[0].Outcome != api.OutcomeAlreadyActive || !rep.OK() {
 		t.Fatalf("resumed: %+v %v", rep.Packages, err)
 	}
-	if out, _ := j.Lookup(lib, 0); out != api.OutcomeAlreadyActive {
-		t.Errorf("journal says %q", out)
+	if got, _ := j.Lookup(lib, 0); got.Outcome != api.OutcomeAlreadyActive {
+		t.Errorf("journal says %q", got.Outcome)
 	}
 }
 

@@ -58,8 +58,8 @@ func BenchmarkClosureOf8Platforms8Attestations(b *testing.B) {
 		planReqs = countRegistry(e.reg.Requests())
 		e.reg.ResetRequests()
 		res, err := e.r.Apply(ctx(b), plan, nil)
-		if err != nil || res.Failed() != 0 {
-			b.Fatal(err, res.Restores)
+		if err != nil || res.Report.Failed+res.Report.Unknown != 0 {
+			b.Fatal(err, res.Report.Results)
 		}
 		rest := len(e.restorePOSTs())
 		if reqs := countRegistry(e.reg.Requests()); reqs.total != 0 {

@@ -24,7 +24,7 @@ func TestDeletedIndexIsFoundByDigestToo(t *testing.T) {
 		t.Fatalf("plan = %+v", got)
 	}
 	res, err := e.r.Apply(ctx(t), plan, nil)
-	if err != nil || len(res.Restores) != 2 || !res.Plan.Whole() {
+	if err != nil || len(res.Report.Results) != 2 || !res.Plan.Whole() {
 		t.Fatalf("apply: %v %+v", err, res)
 	}
 }
@@ -78,7 +78,7 @@ func TestReferrersAPIIsUsedWhereTheRegistryHasIt(t *testing.T) {
 	}
 	found := false
 	for _, m := range plan.Images[0].Manifests {
-		found = found || (m.Digest == sbom.Digest && m.Role == image.RoleReferrer && m.State == image.StatePresent)
+		found = found || (m.Digest == sbom.Digest && m.Role == image.RoleReferrer && m.State == image.ManifestPresent)
 	}
 	if !found {
 		t.Fatalf("plan lacks the referrer: %+v", plan.Images[0].Manifests)
@@ -156,7 +156,7 @@ func TestNestedIndexPastTheWindowIsGoneNotPending(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := plan.Images[0]
-	if got.Pending || got.Whole() || len(got.Manifests) != 2 || got.Manifests[1].State != image.StateGone {
+	if got.Pending || got.Whole() || len(got.Manifests) != 2 || got.Manifests[1].State != image.ManifestGone {
 		t.Fatalf("plan = %+v, want the nested index gone and the image broken, not pending", got)
 	}
 	if why := got.Manifests[1].Why; strings.Contains(why, "once it is restored") {

@@ -2,7 +2,10 @@ package image_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/ghpackages/restore/api"
@@ -60,7 +63,7 @@ func ExampleRestorer() {
 	for _, p := range report.Images[0].Platforms() {
 		fmt.Println(p.Platform, "whole:", p.Whole)
 	}
-	fmt.Println("restored:", len(res.Restores), "image whole:", report.Whole())
+	fmt.Println("restored:", len(res.Report.Results), "image whole:", report.Whole())
 	// Output:
 	// index  present
 	// platform linux/amd64 deleted
@@ -103,4 +106,82 @@ func ExampleRoots() {
 	// Output:
 	// linux/amd64 missing
 	// linux/arm64 missing
+}
+
+// An image plan is saved to a file, reviewed, and applied later exactly as
+// written, with a journal so that an interrupted apply resumes: the same
+// plan files, engine and report as a plan of versions.
+func ExampleParsePlan() {
+	ctx := context.Background()
+	clock := apitest.NewClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	gh, err := apitest.Start(apitest.WithClock(clock))
+	if err != nil {
+		panic(err)
+	}
+	defer gh.Close()
+	gh.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
+	reg := apitest.StartRegistry(gh)
+	defer reg.Close()
+	reg.SeedIndex("acme", "web", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	reg.DeleteUntaggedChildren("acme", "web")
+
+	client, err := api.New(api.WithBaseURL(gh.URL), api.WithToken("ghp_example"), api.WithClock(clock))
+	if err != nil {
+		panic(err)
+	}
+	defer client.CloseIdleConnections()
+	rc, err := image.NewRegistry(image.WithRegistry(reg.URL), image.WithToken("ghp_example"), image.WithClock(clock))
+	if err != nil {
+		panic(err)
+	}
+	defer rc.CloseIdleConnections()
+	pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}
+	r, err := image.NewRestorer(client, rc, pkg, &image.RestorerOptions{Clock: clock})
+	if err != nil {
+		panic(err)
+	}
+	plan, err := r.Plan(ctx, "v1")
+	if err != nil {
+		panic(err)
+	}
+	dir, err := os.MkdirTemp("", "plan")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "plan.json")
+	data, err := json.Marshal(plan)
+	if err != nil {
+		panic(err)
+	}
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		panic(err)
+	}
+
+	// Later, perhaps in another process:
+	data, err = os.ReadFile(file)
+	if err != nil {
+		panic(err)
+	}
+	saved, err := image.ParsePlan(data)
+	if err != nil {
+		panic(err)
+	}
+	for _, it := range saved.Items {
+		fmt.Println("restore:", it.Reasons[0])
+	}
+	journal, err := api.OpenJournal(file + ".journal")
+	if err != nil {
+		panic(err)
+	}
+	defer journal.Close()
+	res, err := r.Apply(ctx, saved, &api.ApplyOptions{Journal: journal})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("restored:", res.Report.Restored, "ok:", res.Report.OK())
+	// Output:
+	// restore: platform linux/amd64 of v1
+	// restore: platform linux/arm64 of v1
+	// restored: 2 ok: true
 }

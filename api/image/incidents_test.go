@@ -44,15 +44,15 @@ func TestDeletedIndexIsFoundByTagRestoredFirstThenItsChildren(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := plan.Images[0]
-	if !got.Pending || len(got.Manifests) != 1 || got.Manifests[0].VersionID != img.Index.ID || got.Manifests[0].State != image.StateDeleted {
+	if !got.Pending || len(got.Manifests) != 1 || got.Manifests[0].VersionID != img.Index.ID || got.Manifests[0].State != image.ManifestDeleted {
 		t.Fatalf("plan = %+v, want the deleted index alone, pending", got)
 	}
 	res, err := e.r.Apply(ctx(t), plan, nil)
-	if err != nil || res.Failed() != 0 {
-		t.Fatalf("apply: %v %+v", err, res.Restores)
+	if err != nil || res.Report.Failed+res.Report.Unknown != 0 {
+		t.Fatalf("apply: %v %+v", err, res.Report.Results)
 	}
-	if res.Restores[0].VersionID != img.Index.ID {
-		t.Errorf("first restore = %d, want the index %d", res.Restores[0].VersionID, img.Index.ID)
+	if res.Report.Results[0].Item.ID != img.Index.ID {
+		t.Errorf("first restore = %d, want the index %d", res.Report.Results[0].Item.ID, img.Index.ID)
 	}
 	want := append(ids(img.Children()...), strconv.FormatInt(img.Index.ID, 10))
 	slices.Sort(want)
@@ -115,7 +115,7 @@ func TestChildPastTheWindowIsGoneAndTheImageStaysBroken(t *testing.T) {
 		t.Fatal(err)
 	}
 	lost := plan.Images[0].Lost()
-	if len(lost) != 1 || lost[0].Digest != img.Platforms[0].Digest || lost[0].State != image.StateGone {
+	if len(lost) != 1 || lost[0].Digest != img.Platforms[0].Digest || lost[0].State != image.ManifestGone {
 		t.Fatalf("lost = %+v, want the expired platform", lost)
 	}
 	res, err := e.r.Apply(ctx(t), plan, nil)
@@ -152,7 +152,7 @@ func TestReusedDigestCountsAsSatisfied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := plan.Images[0].Manifests[1].State; st != image.StateReused || !plan.Images[0].Whole() || len(plan.Restores()) != 0 {
+	if st := plan.Images[0].Manifests[1].State; st != image.ManifestReused || !plan.Images[0].Whole() || len(plan.Restores()) != 0 {
 		t.Fatalf("plan = %+v, want the reused digest satisfied and nothing to restore", plan.Images[0])
 	}
 }
@@ -170,8 +170,8 @@ func TestDeletedCosignSignatureIsFoundThroughTheTagSchemaAndRestored(t *testing.
 		t.Fatalf("restores = %+v, want the signature by its tag", r)
 	}
 	res, err := e.r.Apply(ctx(t), plan, nil)
-	if err != nil || res.Failed() != 0 {
-		t.Fatal(err, res.Restores)
+	if err != nil || res.Report.Failed+res.Report.Unknown != 0 {
+		t.Fatal(err, res.Report.Results)
 	}
 	rep, err := e.r.Verify(ctx(t), res.Plan)
 	if err != nil || !rep.Whole() {
@@ -179,7 +179,7 @@ func TestDeletedCosignSignatureIsFoundThroughTheTagSchemaAndRestored(t *testing.
 	}
 	found := false
 	for _, m := range rep.Images[0].Manifests {
-		found = found || (m.Role == image.RoleSignature && m.Digest == img.Signature.Digest && m.State == image.StatePresent)
+		found = found || (m.Role == image.RoleSignature && m.Digest == img.Signature.Digest && m.State == image.ManifestPresent)
 	}
 	if !found {
 		t.Fatalf("verify did not find the signature through the registry: %+v", rep.Images[0].Manifests)
@@ -240,8 +240,8 @@ func TestDigestPushedAgainAfterThePlanCountsAsSatisfied(t *testing.T) {
 	}
 	e.seed(spec) // pushed again: a new active version of the same digest
 	res, err := e.r.Apply(ctx(t), plan, nil)
-	if err != nil || res.Failed() != 0 || res.Restores[0].Outcome != api.OutcomeAlreadyActive {
-		t.Fatalf("apply: %v %+v", err, res.Restores)
+	if err != nil || res.Report.Failed+res.Report.Unknown != 0 || res.Report.Results[0].Outcome != api.OutcomeAlreadyActive {
+		t.Fatalf("apply: %v %+v", err, res.Report.Results)
 	}
 	rep, err := e.r.Verify(ctx(t), res.Plan)
 	if err != nil || !rep.Whole() {

@@ -49,7 +49,7 @@ func TestDeletedChildrenArePlannedRestoredAndVerifiedWhole(t *testing.T) {
 			t.Errorf("restore %s: role %q platform %q id %d; want role %q platform %q", r.Digest, r.Role, r.Platform, r.VersionID, want[r.Digest], platforms[r.Digest])
 		}
 	}
-	if got := plan.Images[0].Manifests[0]; got.Role != image.RoleIndex || got.State != image.StatePresent {
+	if got := plan.Images[0].Manifests[0]; got.Role != image.RoleIndex || got.State != image.ManifestPresent {
 		t.Errorf("root = %+v, want a present index", got)
 	}
 	if len(e.restorePOSTs()) != 0 {
@@ -57,8 +57,8 @@ func TestDeletedChildrenArePlannedRestoredAndVerifiedWhole(t *testing.T) {
 	}
 
 	res, err := e.r.Apply(ctx(t), plan, nil)
-	if err != nil || res.Failed() != 0 {
-		t.Fatalf("apply: %v, %+v", err, res.Restores)
+	if err != nil || res.Report.Failed+res.Report.Unknown != 0 {
+		t.Fatalf("apply: %v, %+v", err, res.Report.Results)
 	}
 	var wantIDs []string
 	for _, id := range deleted {
@@ -101,7 +101,7 @@ func TestVerifyAloneReportsTheBrokenImage(t *testing.T) {
 		t.Fatal("a broken image verified whole")
 	}
 	for _, p := range img.Platforms() {
-		if p.Whole || p.Manifests[0].State != image.StateMissing {
+		if p.Whole || p.Manifests[0].State != image.ManifestMissing {
 			t.Errorf("platform %s = %+v, want missing", p.Platform, p)
 		}
 	}

@@ -201,7 +201,7 @@ func (r *Restorer) Plan(ctx context.Context, roots ...string) (Plan, error) {
 		return Plan{}, err
 	}
 	imgs := r.each(ctx, len(roots), func(i int) Image { return w.plan(ctx, roots[i]) })
-	p := Plan{Package: r.repo, Images: imgs}
+	p := r.stamp(w, Plan{Repository: r.repo, Images: imgs})
 	if err := r.outcome(ctx, w, p); err != nil {
 		return p, err
 	}
@@ -266,14 +266,14 @@ func (r *Restorer) Broken(ctx context.Context) (Plan, error) {
 	}
 	tagged := w.versions.taggedImages()
 	imgs := r.each(ctx, len(tagged), func(i int) Image { return w.plan(ctx, tagged[i].Name) })
-	p := Plan{Package: r.repo, Scanned: len(tagged)}
+	p := Plan{Repository: r.repo, Scanned: len(tagged)}
 	for k, img := range imgs {
 		img.Tags = tagged[k].Tags
 		if !img.Whole() {
 			p.Images = append(p.Images, img)
 		}
 	}
-	return p, r.outcome(ctx, w, Plan{Images: imgs})
+	return r.stamp(w, p), r.outcome(ctx, w, Plan{Images: imgs})
 }
 
 // each runs fn for 0..n-1 on r.workers goroutines and returns the results
@@ -331,7 +331,7 @@ func Roots(roots ...string) Plan {
 // plan (Apply's, Plan's, or Roots' for images named by tag or digest): it
 // reads each index and HEADs every other manifest of the closure by digest,
 // and checks that each tag resolves to the image's root digest. A manifest
-// the plan says was restored (StateRestored) is polled with backoff on the
+// the plan says was restored (ManifestRestored) is polled with backoff on the
 // clock while the registry does not serve it yet; nothing else is polled.
 // An image is whole only when all of it resolves. A root that is neither a
 // tag nor a digest is an *api.ValidationError, and nothing is sent.
@@ -344,7 +344,7 @@ func (r *Restorer) Verify(ctx context.Context, p Plan) (Plan, error) {
 	restored := map[string]bool{}
 	for _, img := range p.Images {
 		for k, e := range img.Manifests {
-			if e.State == StateRestored {
+			if e.State == ManifestRestored {
 				restored[e.Digest] = true
 				if k == 0 {
 					for _, t := range img.Tags {
@@ -360,7 +360,7 @@ func (r *Restorer) Verify(ctx context.Context, p Plan) (Plan, error) {
 
 func (r *Restorer) verify(ctx context.Context, p Plan, restored map[string]bool) (Plan, error) {
 	w := &walker{reg: r.reg, repo: r.repo, clock: r.clock, poll: r.poll, restored: restored}
-	out := Plan{Package: r.repo, Scanned: p.Scanned}
+	out := Plan{Repository: r.repo, Scanned: p.Scanned}
 	out.Images = r.each(ctx, len(p.Images), func(i int) Image { return w.verify(ctx, p.Images[i]) })
 	if err := fatal(out); err != nil {
 		return out, err

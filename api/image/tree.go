@@ -3,6 +3,7 @@ package image
 import (
 	"errors"
 	"slices"
+	"time"
 
 	"github.com/ghpackages/restore/api"
 )
@@ -30,33 +31,44 @@ const (
 	RoleReferrer Role = "referrer"
 )
 
-// State is what became, or becomes, of a manifest.
-type State string
+// ManifestState is what became, or becomes, of a manifest in an image
+// plan or report. (api.State is another thing: a version listing's
+// active/deleted filter.)
+type ManifestState string
 
 // The states of a manifest in a plan and a report.
 const (
-	// StatePresent: an active version holds it (plan), or the registry
+	// ManifestPresent: an active version holds it (plan), or the registry
 	// serves it (verify).
-	StatePresent State = "present"
-	// StateReused: its version is deleted, but an active version holds the
+	ManifestPresent ManifestState = "present"
+	// ManifestReused: its version is deleted, but an active version holds the
 	// same digest, so the image needs nothing restored for it.
-	StateReused State = "reused"
-	// StateDeleted: its version is deleted and restorable: the plan
+	ManifestReused ManifestState = "reused"
+	// ManifestDeleted: its version is deleted and restorable: the plan
 	// restores VersionID.
-	StateDeleted State = "deleted"
-	// StateRestored: apply restored its version.
-	StateRestored State = "restored"
-	// StateGone: no restorable version holds it: deleted more than 30 days
+	ManifestDeleted ManifestState = "deleted"
+	// ManifestRestored: apply restored its version.
+	ManifestRestored ManifestState = "restored"
+	// ManifestGone: no restorable version holds it: deleted more than 30 days
 	// ago, or never pushed to this package. The image cannot be made whole.
-	StateGone State = "gone"
-	// StateMissing: verify found the registry does not serve it.
-	StateMissing State = "missing"
-	// StateFailed: apply tried to restore its version and failed.
-	StateFailed State = "failed"
+	ManifestGone ManifestState = "gone"
+	// ManifestMissing: verify found the registry does not serve it.
+	ManifestMissing ManifestState = "missing"
+	// ManifestFailed: apply tried to restore its version and failed.
+	ManifestFailed ManifestState = "failed"
+	// ManifestUnknown: apply sent its restore but the outcome is not known
+	// (the answer never came, or the run was interrupted while it was in
+	// flight): it may be restored. Applying the plan again settles it.
+	ManifestUnknown ManifestState = "unknown"
+	// ManifestNotTried: apply did not send its restore (the run ended
+	// first, or it was still waiting for pacing or a rate-limit gate).
+	ManifestNotTried ManifestState = "not_tried"
 )
 
 // ok reports whether the state counts towards a whole image.
-func (s State) ok() bool { return s == StatePresent || s == StateReused || s == StateRestored }
+func (s ManifestState) ok() bool {
+	return s == ManifestPresent || s == ManifestReused || s == ManifestRestored
+}
 
 // Manifest states and roles form a tree per image: Entry is one node.
 type Entry struct {
@@ -69,11 +81,11 @@ type Entry struct {
 	Tag string `json:"tag,omitempty"`
 	// Parent is the digest of the manifest that lists or is referred to by
 	// this one; "" for the root.
-	Parent    string `json:"parent,omitempty"`
-	State     State  `json:"state"`
-	VersionID int64  `json:"version_id,omitempty"`
-	Why       string `json:"why"`
-	// Err is the error behind StateFailed or a failed read, as text.
+	Parent    string        `json:"parent,omitempty"`
+	State     ManifestState `json:"state"`
+	VersionID int64         `json:"version_id,omitempty"`
+	Why       string        `json:"why"`
+	// Err is the error behind ManifestFailed or a failed read, as text.
 	Err string `json:"error,omitempty"`
 }
 
@@ -116,19 +128,19 @@ func (i Image) Whole() bool {
 func (i Image) ToRestore() []Entry {
 	var out []Entry
 	for _, e := range i.Manifests {
-		if e.State == StateDeleted {
+		if e.State == ManifestDeleted {
 			out = append(out, e)
 		}
 	}
 	return out
 }
 
-// Lost returns the entries that cannot be restored (StateGone,
-// StateMissing, StateFailed).
+// Lost returns the entries that cannot be restored (ManifestGone,
+// ManifestMissing, ManifestFailed).
 func (i Image) Lost() []Entry {
 	var out []Entry
 	for _, e := range i.Manifests {
-		if e.State == StateGone || e.State == StateMissing || e.State == StateFailed {
+		if e.State == ManifestGone || e.State == ManifestMissing || e.State == ManifestFailed {
 			out = append(out, e)
 		}
 	}
@@ -164,11 +176,33 @@ func (i Image) Platforms() []PlatformStatus {
 	return out
 }
 
-// Plan is an image-level restore plan of one container package: per image,
-// every manifest of its closure with its role, state and why.
+// Plan is the image kind of the one plan concept (api.PlanKindImage): an
+// image-level restore plan of one container package, per image every
+// manifest of its closure with its role, state and why, and the versions
+// to restore. It shares its header with api.Plan (schema, kind, the API it
+// was made against, when) and adds the registry it was read from. It is
+// JSON-serialisable; ParsePlan reads it back, and Restorer.Apply applies it
+// exactly as written, through the same engine as api.Client.Apply. Verify
+// and Check return one too, as reports.
 type Plan struct {
-	Package string  `json:"package"` // OWNER/NAME
-	Images  []Image `json:"images"`
+	// Schema is api.PlanSchema for plans made by this version of the SDK.
+	Schema int `json:"schema,omitempty"`
+	// Kind is api.PlanKindImage.
+	Kind api.PlanKind `json:"kind,omitempty"`
+	// BaseURL is the API the plan was made against: its version ids mean
+	// nothing on another host.
+	BaseURL string    `json:"base_url,omitempty"`
+	MadeAt  time.Time `json:"made_at,omitzero"`
+	// Package is the container package; Repository its registry name
+	// (OWNER/NAME, lower case).
+	Package    api.Package `json:"package,omitzero"`
+	Repository string      `json:"repository"`
+	// Registry is the host the images were read from.
+	Registry string  `json:"registry,omitempty"`
+	Images   []Image `json:"images"`
+	// Items are the versions the plan restores, each once, deleted roots
+	// first (see Restores), with why (the role and image of each).
+	Items []api.PlanItem `json:"items,omitempty"`
 	// Scanned is how many tagged images a broken-images scan read.
 	Scanned int `json:"scanned,omitempty"`
 }
@@ -181,7 +215,7 @@ func (p Plan) Restores() []Entry {
 	seen := map[int64]bool{}
 	for _, img := range p.Images {
 		for k, e := range img.Manifests {
-			if e.State != StateDeleted || seen[e.VersionID] {
+			if e.State != ManifestDeleted || seen[e.VersionID] {
 				continue
 			}
 			seen[e.VersionID] = true

@@ -70,7 +70,7 @@ func (x *versionIndex) byTagName(tag string) (*api.Version, bool) { return x.roo
 // state says what holds digest: an active version (present), an active one
 // beside deleted ones (reused), a restorable deleted one (deleted, with its
 // id), or nothing restorable (gone).
-func (x *versionIndex) state(digest string) (State, int64, string) {
+func (x *versionIndex) state(digest string) (ManifestState, int64, string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	var active, restorable, expired *api.Version
@@ -92,15 +92,15 @@ func (x *versionIndex) state(digest string) (State, int64, string) {
 		if other == nil {
 			other = expired
 		}
-		return StateReused, active.ID, fmt.Sprintf("active version %d holds this digest; deleted version %d need not be restored", active.ID, other.ID)
+		return ManifestReused, active.ID, fmt.Sprintf("active version %d holds this digest; deleted version %d need not be restored", active.ID, other.ID)
 	case active != nil:
-		return StatePresent, active.ID, fmt.Sprintf("active version %d", active.ID)
+		return ManifestPresent, active.ID, fmt.Sprintf("active version %d", active.ID)
 	case restorable != nil:
-		return StateDeleted, restorable.ID, fmt.Sprintf("deleted %s, restorable for %d more days", restorable.DeletedAt.UTC().Format(time.DateOnly), restorable.DaysLeft(x.now))
+		return ManifestDeleted, restorable.ID, fmt.Sprintf("deleted %s, restorable for %d more days", restorable.DeletedAt.UTC().Format(time.DateOnly), restorable.DaysLeft(x.now))
 	case expired != nil:
-		return StateGone, expired.ID, fmt.Sprintf("version %d deleted %s, past GitHub's 30-day window", expired.ID, expired.DeletedAt.UTC().Format(time.DateOnly))
+		return ManifestGone, expired.ID, fmt.Sprintf("version %d deleted %s, past GitHub's 30-day window", expired.ID, expired.DeletedAt.UTC().Format(time.DateOnly))
 	}
-	return StateGone, 0, "no version of the package holds it: deleted more than 30 days ago, or never pushed to this package"
+	return ManifestGone, 0, "no version of the package holds it: deleted more than 30 days ago, or never pushed to this package"
 }
 
 // restored records that version id is active again.

@@ -101,7 +101,7 @@ func (w *walker) plan(ctx context.Context, root string) Image {
 	img := Image{Root: root}
 	v, ok := w.versions.root(root)
 	if !ok {
-		e := Entry{Role: RoleImage, State: StateGone, Why: "no version of the package has this tag or digest: deleted more than 30 days ago, or never pushed"}
+		e := Entry{Role: RoleImage, State: ManifestGone, Why: "no version of the package has this tag or digest: deleted more than 30 days ago, or never pushed"}
 		if IsDigest(root) {
 			img.Digest, e.Digest = root, root
 		} else {
@@ -167,7 +167,7 @@ func (w *walker) verify(ctx context.Context, img Image) Image {
 		img.TagsOK = &tagsOK
 	}
 	if img.Digest == "" {
-		img.Manifests = []Entry{{Role: RoleImage, Tag: img.Root, State: StateMissing, Why: "the registry does not serve this tag"}}
+		img.Manifests = []Entry{{Role: RoleImage, Tag: img.Root, State: ManifestMissing, Why: "the registry does not serve this tag"}}
 		return img
 	}
 	wk := &walk{img: &img, seen: map[string]bool{}, heads: map[string]headResult{}, refs: map[string]refsResult{}}
@@ -207,13 +207,13 @@ func (w *walker) visit(ctx context.Context, wk *walk, n node) {
 	case w.versions != nil && !e.State.ok():
 		// Only a restorable index hides children that become known; one
 		// past the window leaves the image broken for good.
-		if mustRead && e.State == StateDeleted {
+		if mustRead && e.State == ManifestDeleted {
 			wk.img.Pending = true
 			e.Why += "; what it lists becomes known once it is restored"
 		}
 	case isRoot && wk.root != nil:
 		m = wk.root
-		e.MediaType, e.State, e.Why = m.MediaType, StatePresent, "the registry serves it"
+		e.MediaType, e.State, e.Why = m.MediaType, ManifestPresent, "the registry serves it"
 	case mustRead:
 		got, err := w.read(ctx, d.Digest)
 		if w.versions != nil {
@@ -224,21 +224,21 @@ func (w *walker) visit(ctx context.Context, wk *walk, n node) {
 		}
 		switch {
 		case errors.Is(err, ErrManifestUnknown):
-			e.State, e.Why = StateMissing, missingWhy(w.versions != nil)
+			e.State, e.Why = ManifestMissing, missingWhy(w.versions != nil)
 		case errors.Is(err, ErrMediaTypeMismatch):
 			// Served, but not what it says it is: what it lists is unknown.
 			if w.versions == nil {
-				e.State, e.Why = StatePresent, "the registry serves it"
+				e.State, e.Why = ManifestPresent, "the registry serves it"
 			}
 			wk.fail(&e, err)
 		case err != nil:
-			e.State = StateMissing
+			e.State = ManifestMissing
 			wk.fail(&e, err)
 		default:
 			m = &got
 			e.MediaType = got.MediaType
 			if w.versions == nil {
-				e.State, e.Why = StatePresent, "the registry serves it"
+				e.State, e.Why = ManifestPresent, "the registry serves it"
 			}
 		}
 	case w.versions == nil:
@@ -249,12 +249,12 @@ func (w *walker) visit(ctx context.Context, wk *walk, n node) {
 		got, err := h.d, h.err
 		switch {
 		case errors.Is(err, ErrManifestUnknown):
-			e.State, e.Why = StateMissing, missingWhy(false)
+			e.State, e.Why = ManifestMissing, missingWhy(false)
 		case err != nil:
-			e.State = StateMissing
+			e.State = ManifestMissing
 			wk.fail(&e, err)
 		default:
-			e.State, e.Why = StatePresent, "the registry serves it"
+			e.State, e.Why = ManifestPresent, "the registry serves it"
 			if e.MediaType == "" {
 				e.MediaType = got.MediaType
 			}

@@ -14,7 +14,9 @@ import (
 // manifest MaxDepth levels below the root is recorded, but what it lists is
 // not walked, and the image is reported not whole with the reason
 // (Image.Err, an error matching ErrTooDeep), never a crash. Real images nest
-// one or two levels; a deeper chain is a registry that looks wrong.
+// one or two levels; a deeper chain is a registry that looks wrong. Apply
+// walks on through deleted nested indexes (whose children are known only
+// once they are restored) at most MaxDepth rounds.
 const MaxDepth = 32
 
 // ErrTooDeep matches the reason of an image whose indexes nest deeper than
