@@ -237,6 +237,10 @@ func (c *Client) BaseURL() string { return c.base.String() }
 //	g, err := gen.NewClient(c.BaseURL(), gen.WithHTTPClient(c.HTTPClient()))
 func (c *Client) HTTPClient() *http.Client { return c.hc }
 
+// Clock returns the clock behind every wait of the client (WithClock). An
+// image run (package api/image) waits on the same one.
+func (c *Client) Clock() Clock { return c.clock }
+
 // TokenKind reports the kind of the configured static token (TokenNone
 // without one, TokenUnknown with a token source).
 func (c *Client) TokenKind() TokenKind { return c.kind }

@@ -53,7 +53,7 @@ func (e *env) client(t *testing.T, token string, opts ...api.Option) *api.Client
 
 func (e *env) restorerWith(t *testing.T, c *api.Client, pkg api.Package) *image.Restorer {
 	t.Helper()
-	r, err := image.NewRestorer(c, e.rc, pkg, &image.RestorerOptions{Clock: e.clock})
+	r, err := image.NewRestorer(c, e.rc, pkg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -99,7 +99,7 @@ func BenchmarkBrokenOver500Tags(b *testing.B) {
 	const tags, latency = 500, 20 * time.Millisecond
 	scan := func(n int) (time.Duration, int) {
 		e := newEnv(b, []apitest.RegistryOption{apitest.WithLatency(latency)}, image.WithMaxInFlight(n))
-		r, err := image.NewRestorer(e.c, e.rc, e.pkg, &image.RestorerOptions{Clock: e.clock, Concurrency: n})
+		r, err := image.NewRestorer(e.c, e.rc, e.pkg, &image.RestorerOptions{Concurrency: n})
 		if err != nil {
 			b.Fatal(err)
 		}

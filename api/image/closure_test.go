@@ -114,7 +114,7 @@ func TestBrokenScanHonoursRetryAfterUnderConcurrency(t *testing.T) {
 	}
 	e.reg.Script(apitest.RegistryRouteManifest, apitest.TooManyRequests(2), apitest.TooManyRequests(2), apitest.TooManyRequests(2))
 	var walked []int
-	r, err := image.NewRestorer(e.c, e.rc, e.pkg, &image.RestorerOptions{Clock: e.clock, Walked: func(done, total int) {
+	r, err := image.NewRestorer(e.c, e.rc, e.pkg, &image.RestorerOptions{Walked: func(done, total int) {
 		if total != 12 {
 			t.Errorf("total = %d", total)
 		}

@@ -123,7 +123,7 @@ func TestDiscoverRegistryOnLoopback(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(rc.CloseIdleConnections)
-			r, err := image.NewRestorer(c, rc, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "team/app"}, &image.RestorerOptions{Clock: clock})
+			r, err := image.NewRestorer(c, rc, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "team/app"}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

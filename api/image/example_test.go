@@ -40,7 +40,7 @@ func ExampleRestorer() {
 	}
 	defer rc.CloseIdleConnections()
 	pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}
-	r, err := image.NewRestorer(client, rc, pkg, &image.RestorerOptions{Clock: clock})
+	r, err := image.NewRestorer(client, rc, pkg, nil)
 	if err != nil {
 		panic(err)
 	}
@@ -136,7 +136,7 @@ func ExampleParsePlan() {
 	}
 	defer rc.CloseIdleConnections()
 	pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}
-	r, err := image.NewRestorer(client, rc, pkg, &image.RestorerOptions{Clock: clock})
+	r, err := image.NewRestorer(client, rc, pkg, nil)
 	if err != nil {
 		panic(err)
 	}

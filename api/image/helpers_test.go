@@ -58,7 +58,7 @@ func newEnv(t testing.TB, regOpts []apitest.RegistryOption, opts ...image.Regist
 
 func (e *env) restorer(t testing.TB) *image.Restorer {
 	t.Helper()
-	r, err := image.NewRestorer(e.c, e.rc, e.pkg, &image.RestorerOptions{Clock: e.clock})
+	r, err := image.NewRestorer(e.c, e.rc, e.pkg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,6 +68,24 @@ func TestForgedManifestBodiesMatchErrDigestMismatch(t *testing.T) {
 	}
 }
 
+// A HEAD whose Docker-Content-Digest is not the digest asked for is a
+// mismatch too (Resolve), not an untyped library error.
+func TestResolveOfAnotherDigestMatchesErrDigestMismatch(t *testing.T) {
+	real := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":2},"layers":[]}`)
+	e := newEnv(t, nil)
+	e.reg.Push("acme", "team/app", image.MediaTypeOCIManifest, real, "v1")
+	h := http.Header{"Content-Type": {image.MediaTypeOCIManifest}, "Docker-Content-Digest": {sha([]byte("another manifest"))}}
+	e.reg.Script(apitest.RegistryRouteManifest, apitest.Fault{Status: http.StatusOK, Header: h})
+	_, err := e.rc.Resolve(ctx(t), "acme/team/app", sha(real))
+	var ie *image.RegistryError
+	if !errors.Is(err, image.ErrDigestMismatch) || !errors.As(err, &ie) {
+		t.Fatalf("err = %v (%T), want an *image.RegistryError matching ErrDigestMismatch", err, err)
+	}
+	if _, err := e.rc.Resolve(ctx(t), "acme/team/app", sha(real)); err != nil {
+		t.Fatalf("the unscripted HEAD: %v", err)
+	}
+}
+
 // The body's own mediaType decides what a manifest is: a Content-Type that
 // contradicts it is an error matching ErrMediaTypeMismatch, never an index
 // read as an image manifest with no children.

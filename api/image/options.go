@@ -117,26 +117,15 @@ func ParseRegistry(hostOrURL string) (host string, plainHTTP bool, err error) {
 	return strings.TrimSuffix(host, ":"), plainHTTP, nil
 }
 
-// RegistryFor returns the container registry that belongs to a GitHub API
-// base URL: ghcr.io for github.com (https://api.github.com),
+// RegistryFor returns the container registry that GitHub's host rules give
+// a GitHub API base URL: ghcr.io for github.com (https://api.github.com),
 // containers.SUBDOMAIN.ghe.com for GHE.com (https://api.SUBDOMAIN.ghe.com),
-// and containers.HOST for GitHub Enterprise Server (https://HOST/api/v3).
-func RegistryFor(apiBaseURL string) string {
-	u, err := url.Parse(apiBaseURL)
-	if err != nil || u.Hostname() == "" {
-		return "ghcr.io"
-	}
-	h := strings.ToLower(u.Hostname())
-	if h == "api.github.com" || h == "github.com" {
-		return "ghcr.io"
-	}
-	if strings.HasSuffix(h, ".ghe.com") {
-		// GHE.com serves its API at api.SUBDOMAIN.ghe.com and its
-		// registry at containers.SUBDOMAIN.ghe.com.
-		h = strings.TrimPrefix(h, "api.")
-	}
-	return "containers." + h
-}
+// and containers.HOST for GitHub Enterprise Server (https://HOST/api/v3). It
+// reports false for any other URL (a loopback test server, an IP address, a
+// host of no known form): then there is no registry to guess, and
+// DiscoverRegistry, which asks the API first, or an explicit WithRegistry is
+// needed.
+func RegistryFor(apiBaseURL string) (string, bool) { return registryByHostRules(apiBaseURL) }
 
 // WithToken sets the GitHub token (a classic PAT with read:packages, or
 // Actions' GITHUB_TOKEN). It is exchanged for a registry token through the

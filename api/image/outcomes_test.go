@@ -35,7 +35,7 @@ func TestRegistryServingNoneOfThePackageIsWrong(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(wrong.CloseIdleConnections)
-			r, err := image.NewRestorer(e.c, wrong, e.pkg, &image.RestorerOptions{Clock: e.clock})
+			r, err := image.NewRestorer(e.c, wrong, e.pkg, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,8 @@
 package image
 
 import (
+	"github.com/ghpackages/restore/api"
+
 	"context"
 	"errors"
 	"fmt"
@@ -59,6 +61,7 @@ type Registry struct {
 	plainHTTP bool
 	client    *auth.Client
 	sem       chan struct{}
+	clock     api.Clock
 
 	pool    *http.Transport // the default transport, nil with WithTransport
 	secrets *wire.Secrets   // the tokens the client knows, masked in every text
@@ -83,6 +86,7 @@ func NewRegistry(opts ...RegistryOption) (*Registry, error) {
 		host:      cfg.host,
 		plainHTTP: cfg.plainHTTP,
 		sem:       make(chan struct{}, cfg.maxInFlight),
+		clock:     cfg.clock,
 		repos:     map[string]*remote.Repository{},
 
 		referrersAPI: map[string]bool{},
@@ -134,6 +138,10 @@ func (r *Registry) CloseIdleConnections() {
 		r.pool.CloseIdleConnections()
 	}
 }
+
+// Clock returns the clock behind the client's waits (WithClock). A
+// Restorer without a GitHub client waits on it too.
+func (r *Registry) Clock() api.Clock { return r.clock }
 
 // Host returns the registry's host (and port), as images are named:
 // ghcr.io/OWNER/NAME.
@@ -389,6 +397,10 @@ func (r *Registry) wrap(op string, err error) error {
 	switch {
 	case errors.Is(err, errdef.ErrNotFound):
 		return &RegistryError{Op: op, Err: ErrManifestUnknown}
+	case strings.Contains(err.Error(), "invalid response; digest mismatch"):
+		// oras' Resolve (HEAD) found a Docker-Content-Digest other than the
+		// digest asked for; its error has no type of its own.
+		return &RegistryError{Op: op, Err: fmt.Errorf("%w: %s", ErrDigestMismatch, r.secrets.Redact(err.Error()))}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return r.secrets.RedactError(err)
 	}

@@ -239,7 +239,7 @@ func TestPlanMasksATokenTheRegistryEchoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rc.CloseIdleConnections()
-	r, err := image.NewRestorer(e.c, rc, e.pkg, &image.RestorerOptions{Clock: e.clock})
+	r, err := image.NewRestorer(e.c, rc, e.pkg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -360,15 +360,22 @@ func TestParseRegistry(t *testing.T) {
 
 func TestRegistryFor(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://api.github.com":           "ghcr.io",
-		"https://api.github.com/":          "ghcr.io",
-		"https://ghe.example.com/api/v3":   "containers.ghe.example.com",
-		"https://GHE.example.com:8443/api": "containers.ghe.example.com",
-		"https://api.octo.ghe.com":         "containers.octo.ghe.com",
-		"https://api.octo.ghe.com/":        "containers.octo.ghe.com",
+		"https://api.github.com":          "ghcr.io",
+		"https://api.github.com/":         "ghcr.io",
+		"https://ghe.example.com/api/v3":  "containers.ghe.example.com",
+		"https://GHE.example.com/api/v3/": "containers.ghe.example.com",
+		"https://api.octo.ghe.com":        "containers.octo.ghe.com",
+		"https://api.octo.ghe.com/":       "containers.octo.ghe.com",
+		// No rule: nothing is guessed (never containers.127.0.0.1).
+		"http://127.0.0.1:8080":          "",
+		"http://localhost:8080/api/v3":   "",
+		"https://10.0.0.8/api/v3":        "",
+		"https://ghe.example.com:8443/x": "",
+		"not a url":                      "",
 	} {
-		if got := image.RegistryFor(in); got != want {
-			t.Errorf("RegistryFor(%q) = %q, want %q", in, got, want)
+		got, ok := image.RegistryFor(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("RegistryFor(%q) = %q, %v; want %q, %v", in, got, ok, want, want != "")
 		}
 	}
 }
@@ -419,7 +426,7 @@ func TestAnUnknownGitHubTokenIsAnUnauthorizedErrorWithoutTheToken(t *testing.T) 
 	if !errors.Is(err, api.ErrUnauthorized) || strings.Contains(err.Error(), wrong) {
 		t.Fatalf("err = %v, want an unauthorized error that hides the token", err)
 	}
-	r, err := image.NewRestorer(e.c, rc, e.pkg, &image.RestorerOptions{Clock: e.clock})
+	r, err := image.NewRestorer(e.c, rc, e.pkg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,9 +44,6 @@ type Restorer struct {
 
 // RestorerOptions tunes a Restorer; the zero value (or nil) is the default.
 type RestorerOptions struct {
-	// Clock is behind the verify polls (default api.SystemClock{}); share
-	// the clients' clock.
-	Clock api.Clock
 	// Concurrency is how many images are walked at once. An image run has
 	// one bound: the registry's on reads in flight (WithMaxInFlight,
 	// Registry.InFlightBound), which Concurrency defaults to and may be set
@@ -91,11 +88,8 @@ func NewRestorer(gh *api.Client, reg Reader, pkg api.Package, opts *RestorerOpti
 	if b, ok := reg.(interface{ InFlightBound() int }); ok && b.InFlightBound() > 0 {
 		bound = b.InFlightBound()
 	}
-	r := &Restorer{gh: gh, reg: reg, pkg: pkg, repo: Repository(pkg), clock: api.SystemClock{}, workers: bound, poll: defaultPoll}
+	r := &Restorer{gh: gh, reg: reg, pkg: pkg, repo: Repository(pkg), clock: runClock(gh, reg), workers: bound, poll: defaultPoll}
 	if opts != nil {
-		if opts.Clock != nil {
-			r.clock = opts.Clock
-		}
 		if opts.Concurrency < 0 || opts.Concurrency > bound {
 			return nil, invalid("concurrency", strconv.Itoa(opts.Concurrency), "must be between 1 and the registry's bound on reads in flight, %d (WithMaxInFlight)", bound)
 		}
@@ -113,6 +107,19 @@ func NewRestorer(gh *api.Client, reg Reader, pkg api.Package, opts *RestorerOpti
 		r.walked = opts.Walked
 	}
 	return r, nil
+}
+
+// runClock is the one clock of an image run: the GitHub client's
+// (api.WithClock), else the registry client's (WithClock), else the wall
+// clock. Give both clients the same clock.
+func runClock(gh *api.Client, reg Reader) api.Clock {
+	if gh != nil {
+		return gh.Clock()
+	}
+	if c, ok := reg.(interface{ Clock() api.Clock }); ok && c.Clock() != nil {
+		return c.Clock()
+	}
+	return api.SystemClock{}
 }
 
 // Repository is the registry's name of a container package: OWNER/NAME in

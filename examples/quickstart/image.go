@@ -35,7 +35,7 @@ func imageAct(ctx context.Context, w io.Writer, clk api.Clock, srv *apitest.Serv
 	}
 	fmt.Fprintf(w, "   The tag resolves, but docker pull --platform %s fails: manifest unknown.\n", arm.Platform)
 
-	r, err := image.NewRestorer(client, rc, demo.Package, &image.RestorerOptions{Clock: clk})
+	r, err := image.NewRestorer(client, rc, demo.Package, nil)
 	if err != nil {
 		return err
 	}
