@@ -51,6 +51,11 @@ var (
 	// ErrRedirect matches *RedirectError: a redirect the client does not
 	// follow.
 	ErrRedirect = errors.New("redirect not followed")
+	// ErrListingCapped matches *ListingCapError, and GitHub's 400 answer
+	// to a page past its cap ("The per_page and page parameters are
+	// invalid. The value of per_page multipled by page cannot be greater
+	// than 10000."): a listing shows at most MaxListed results.
+	ErrListingCapped = errors.New("listing capped at 10000 results")
 	// ErrAttemptTimeout matches an attempt that ran past the bound set by
 	// WithAttemptTimeout (headers and body together).
 	ErrAttemptTimeout = errors.New("attempt timed out")
@@ -145,6 +150,8 @@ func (e *Error) Is(target error) bool {
 		return e.StatusCode == 409 && strings.Contains(m, "multiple deleted packages")
 	case ErrNameRetired:
 		return e.StatusCode == 422 && strings.Contains(m, "retired")
+	case ErrListingCapped:
+		return e.StatusCode == 400 && strings.Contains(m, "cannot be greater than 10000")
 	}
 	return false
 }
@@ -326,3 +333,24 @@ func (e *attemptTimeoutError) Error() string {
 func (e *attemptTimeoutError) Is(target error) bool { return target == ErrAttemptTimeout }
 func (e *attemptTimeoutError) Timeout() bool        { return true }
 func (e *attemptTimeoutError) Temporary() bool      { return true }
+
+// MaxListed is the most results GitHub shows of one listing: it answers
+// 400 to a page whose page × per_page is above it.
+const MaxListed = 10000
+
+// ListingCapError ends a listing that reached GitHub's cap of MaxListed
+// results with more to come (a full last page): the rest cannot be listed
+// through this route. Nothing past the cap was sent.
+type ListingCapError struct {
+	Op      string // GitHub's operationId
+	Listed  int    // the results listed (pages × per_page)
+	PerPage int
+}
+
+// Error says that the listing stopped at the cap.
+func (e *ListingCapError) Error() string {
+	return fmt.Sprintf("%s: GitHub lists at most %d results (page × per_page), and %d were listed with more to come: the rest cannot be listed; narrow the listing (a package type, a visibility)", e.Op, MaxListed, e.Listed)
+}
+
+// Is matches ErrListingCapped.
+func (e *ListingCapError) Is(target error) bool { return target == ErrListingCapped }
