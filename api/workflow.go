@@ -317,7 +317,7 @@ func (c *Client) planUnlisted(ctx context.Context, p Plan, pkg Package, sel Sele
 		p.Items = append(p.Items, PlanItem{Package: pkg, ID: id, Reasons: []string{"id " + strconv.FormatInt(id, 10) + " (not listed)"}})
 	}
 	p.Sort()
-	p.Notes = append(p.Notes, fmt.Sprintf("the deleted versions could not be listed: %s; restoring needs only read:packages and write:packages, so the %d version ids given and not active are restored directly, unchecked: their names, tags and deletion times are not known, and an id GitHub does not know fails", why, len(p.Items)))
+	p.Notes = append(p.Notes, fmt.Sprintf("the deleted versions could not be listed: %s; restoring needs only read:packages and write:packages, so the version ids given that are not active (%d) are restored directly, unchecked: their names, tags and deletion times are not known, and an id GitHub does not know fails", why, len(p.Items)))
 	for _, id := range active {
 		p.Notes = append(p.Notes, fmt.Sprintf("version %d is active: nothing to restore", id))
 	}
