@@ -283,7 +283,7 @@ func (c *Client) selectionNotes(ctx context.Context, pkg Package, sel Selector, 
 // the message or by the token's scopes.
 func lacksDeleteScope(err error) bool {
 	var e *Error
-	if !errors.As(err, &e) || e.StatusCode != 403 || e.rateLimited {
+	if !errors.As(err, &e) || e.StatusCode != 403 || e.rateLimited || errors.Is(e, ErrSSORequired) || errors.Is(e, ErrLockedOut) {
 		return false
 	}
 	return strings.Contains(e.Message, "delete:packages") || (e.Scopes != nil && !hasScope(e.Scopes, "delete:packages"))
