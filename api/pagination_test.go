@@ -502,3 +502,29 @@ func TestFollowsEchoedLinksOfEveryForm(t *testing.T) {
 		t.Errorf("%d requests in the /user/{id} form, want 3: %+v", linked, e.srv.Requests())
 	}
 }
+
+// API version 2026-03-10 drops repository.has_downloads from package
+// bodies (issue 17 item 6): a client on that version lists and decodes
+// them, repository included, and the fake says which version it served.
+func TestPackagesUnderAPIVersion2026(t *testing.T) {
+	for _, v := range []string{"2022-11-28", "2026-03-10"} {
+		t.Run(v, func(t *testing.T) {
+			e := newEnv(t, nil, api.WithAPIVersion(v))
+			e.srv.AddPackage("o", api.PackageTypeNpm, "lib", apitest.PackageSeed{Repository: "o/lib", Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
+			var got []api.PackageInfo
+			for p, err := range e.c.Packages(context.Background(), api.Org("o"), api.PackageTypeNpm, nil) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, p)
+			}
+			if len(got) != 1 || got[0].Repository != "o/lib" || got[0].Package.Name != "lib" {
+				t.Fatalf("packages %+v", got)
+			}
+			r := e.srv.Requests()[0]
+			if r.Header.Get("X-Github-Api-Version") != v {
+				t.Errorf("sent version %q, want %q", r.Header.Get("X-Github-Api-Version"), v)
+			}
+		})
+	}
+}

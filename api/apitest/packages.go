@@ -163,7 +163,8 @@ func (s *Server) packageJSON(c *call, p *pkgState) map[string]any {
 
 // repositoryJSON is the package's repository as a minimal-repository: the
 // fields the description requires, the URL templates built from its
-// list of required fields.
+// list of required fields, and has_downloads except under API version
+// 2026-03-10, which removes it (changeset remove_has_downloads).
 func (s *Server) repositoryJSON(c *call, p *pkgState) map[string]any {
 	ownerLogin, name, _ := strings.Cut(p.repository, "/")
 	base := s.linkBase(c.r) + "/repos/" + p.repository
@@ -178,6 +179,9 @@ func (s *Server) repositoryJSON(c *call, p *pkgState) map[string]any {
 		"url":         base,
 		"html_url":    "https://github.com/" + p.repository,
 		"owner":       s.userJSON(c, ownerLogin),
+	}
+	if c.apiVersion != apiV2026 {
+		m["has_downloads"] = true // API version 2026-03-10 drops it
 	}
 	for _, field := range s.doc.Components.Schemas["nullable-minimal-repository"].Value.Required {
 		if _, set := m[field]; !set && strings.HasSuffix(field, "_url") {
