@@ -194,3 +194,23 @@ func TestEvidencePackagesUnderAPIVersion2026(t *testing.T) {
 		}
 	}
 }
+
+// Source (README.md, row 29): GitHub's handler checks write:packages and
+// read:packages on restore, and delete:packages only on the deleted
+// listing: a token without delete:packages cannot list deleted versions
+// but restores a known id.
+func TestEvidenceRestoreWithoutDeleteScope(t *testing.T) {
+	f := setup(t)
+	const rw = "ghp_readwrite"
+	f.srv.AddToken(apitest.Token{Value: rw, User: "octocat", Scopes: []string{"read:packages", "write:packages"}})
+	id := f.srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{Name: "sha256:1", DeletedAt: t0.Add(-time.Hour)})
+	if a := f.do(t, "GET", pkgPath+"/versions?state=deleted", rw); a.status != 403 || a.message(t) != "You need at least delete:packages and read:packages scopes to get a package's deleted versions." {
+		t.Errorf("deleted listing: %d %s", a.status, a.body)
+	}
+	if a := f.do(t, "POST", fmt.Sprintf("%s/versions/%d/restore", pkgPath, id), rw); a.status != 204 {
+		t.Errorf("restore: %d %s", a.status, a.body)
+	}
+	if a := f.do(t, "GET", fmt.Sprintf("%s/versions/%d", pkgPath, id), rw); a.status != 200 {
+		t.Errorf("the restored version: %d %s", a.status, a.body)
+	}
+}
