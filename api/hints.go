@@ -278,7 +278,11 @@ func hint(e *Error, kind OwnerKind, action string, need []string) string {
 			if len(e.Scopes) > 0 {
 				has = "it has " + strings.Join(e.Scopes, ", ")
 			}
-			return "the token lacks the " + scopeList(missing) + " " + plural(len(missing)) + " (" + has + "); " + needs
+			h := "the token lacks the " + scopeList(missing) + " " + plural(len(missing)) + " (" + has + "); " + needs
+			if slices.Equal(missing, []string{"delete:packages"}) {
+				h += "; restoring needs only read:packages and write:packages: given version ids are restored without the listing (MakePlan)"
+			}
+			return h
 		}
 	}
 	if e.StatusCode == 403 {

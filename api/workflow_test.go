@@ -398,7 +398,7 @@ func TestPlanWithoutDeleteScopeNeedsIDs(t *testing.T) {
 	e.deletedVersion(t, restorePkg, "sha256:gone", nil, day)
 	_, err = c.MakePlan(context.Background(), restorePkg, api.Selector{All: true})
 	var apiErr *api.Error
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != 403 || !strings.Contains(apiErr.Hint, "delete:packages") {
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 403 || !strings.Contains(apiErr.Hint, "lacks the delete:packages scope") || !strings.Contains(apiErr.Hint, "given version ids are restored without the listing") {
 		t.Errorf("err %v; want the 403 naming delete:packages", err)
 	}
 }
