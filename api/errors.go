@@ -374,7 +374,7 @@ type ListingCapError struct {
 
 // Error says that the listing stopped at the cap.
 func (e *ListingCapError) Error() string {
-	return fmt.Sprintf("%s: GitHub lists at most %d results (page × per_page), and %d were listed with more to come: the rest cannot be listed; narrow the listing (a package type, a visibility)", e.Op, MaxListed, e.Listed)
+	return fmt.Sprintf("%s: GitHub lists at most %d results (page × per_page), and %d were listed with more to come: the rest cannot be listed through this route", e.Op, MaxListed, e.Listed)
 }
 
 // Is matches ErrListingCapped.

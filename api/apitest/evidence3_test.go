@@ -105,8 +105,14 @@ func TestEvidenceActiveRestoreSwitch(t *testing.T) {
 			}
 		}
 	}
-	if _, err := apitest.Start(apitest.WithActiveRestore(200)); err == nil || !strings.Contains(err.Error(), "WithActiveRestore") {
-		t.Errorf("WithActiveRestore(200): %v", err)
+	for _, bad := range []apitest.Option{apitest.WithActiveRestore(200), apitest.WithBadCredentialsLockout(3, 0)} {
+		s, err := apitest.Start(bad)
+		if err == nil {
+			s.Close()
+			t.Errorf("an invalid switch was taken")
+		} else if !strings.Contains(err.Error(), "WithActiveRestore") && !strings.Contains(err.Error(), "WithBadCredentialsLockout") {
+			t.Errorf("error %v does not name the option", err)
+		}
 	}
 }
 
