@@ -51,6 +51,26 @@ var (
 	// ErrRedirect matches *RedirectError: a redirect the client does not
 	// follow.
 	ErrRedirect = errors.New("redirect not followed")
+	// ErrSSORequired matches GitHub's 403 for an organization that enforces
+	// SAML single sign-on, when the token is not authorized for it
+	// ("Resource protected by organization SAML enforcement. ...", with the
+	// header X-GitHub-SSO: required; url=...): *Error.SSOURL is the page
+	// where the token's user authorizes it.
+	ErrSSORequired = errors.New("the organization requires SAML SSO authorization of the token")
+	// ErrPackagesDisabled matches GitHub Enterprise Server's 404 when GitHub
+	// Packages is not enabled ("GitHub Packages has not been enabled.
+	// Contact your Enterprise Administrator to enable GitHub Packages.").
+	ErrPackagesDisabled = errors.New("GitHub Packages is not enabled")
+	// ErrLockedOut matches GitHub's 403 after several bad credentials in a
+	// short time ("Maximum number of login attempts exceeded. Please try
+	// again later."): every request of the user is refused for a while.
+	// It is never retried: wait, and check the token.
+	ErrLockedOut = errors.New("locked out after bad credentials")
+	// ErrListingCapped matches *ListingCapError, and GitHub's 400 answer
+	// to a page past its cap ("The per_page and page parameters are
+	// invalid. The value of per_page multipled by page cannot be greater
+	// than 10000."): a listing shows at most MaxListed results.
+	ErrListingCapped = errors.New("listing capped at 10000 results")
 	// ErrAttemptTimeout matches an attempt that ran past the bound set by
 	// WithAttemptTimeout (headers and body together).
 	ErrAttemptTimeout = errors.New("attempt timed out")
@@ -91,6 +111,10 @@ type Error struct {
 	Scopes         []string
 	AcceptedScopes []string
 	TokenKind      TokenKind
+	// SSOURL is where the token's user authorizes the token for an
+	// organization that enforces SAML single sign-on: the url of GitHub's
+	// X-GitHub-SSO header ("required; url=..."), set with ErrSSORequired.
+	SSOURL string
 	// Hint says what is most likely wrong and how to fix it, for 401, 403 and
 	// 404 answers. A 403 hint names the scopes the call needs that the token
 	// lacks.
@@ -145,6 +169,14 @@ func (e *Error) Is(target error) bool {
 		return e.StatusCode == 409 && strings.Contains(m, "multiple deleted packages")
 	case ErrNameRetired:
 		return e.StatusCode == 422 && strings.Contains(m, "retired")
+	case ErrSSORequired:
+		return e.StatusCode == 403 && (e.SSOURL != "" || strings.Contains(m, "saml enforcement"))
+	case ErrPackagesDisabled:
+		return e.StatusCode == 404 && strings.Contains(m, "github packages has not been enabled")
+	case ErrLockedOut:
+		return e.StatusCode == 403 && strings.Contains(m, "maximum number of login attempts exceeded")
+	case ErrListingCapped:
+		return e.StatusCode == 400 && strings.Contains(m, "cannot be greater than 10000")
 	}
 	return false
 }
@@ -326,3 +358,24 @@ func (e *attemptTimeoutError) Error() string {
 func (e *attemptTimeoutError) Is(target error) bool { return target == ErrAttemptTimeout }
 func (e *attemptTimeoutError) Timeout() bool        { return true }
 func (e *attemptTimeoutError) Temporary() bool      { return true }
+
+// MaxListed is the most results GitHub shows of one listing: it answers
+// 400 to a page whose page × per_page is above it.
+const MaxListed = 10000
+
+// ListingCapError ends a listing that reached GitHub's cap of MaxListed
+// results with more to come (a full last page): the rest cannot be listed
+// through this route. Nothing past the cap was sent.
+type ListingCapError struct {
+	Op      string // GitHub's operationId
+	Listed  int    // the results listed (pages × per_page)
+	PerPage int
+}
+
+// Error says that the listing stopped at the cap.
+func (e *ListingCapError) Error() string {
+	return fmt.Sprintf("%s: GitHub lists at most %d results (page × per_page), and %d were listed with more to come: the rest cannot be listed through this route", e.Op, MaxListed, e.Listed)
+}
+
+// Is matches ErrListingCapped.
+func (e *ListingCapError) Is(target error) bool { return target == ErrListingCapped }

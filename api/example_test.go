@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ghpackages/restore/api"
@@ -196,4 +197,30 @@ func ExampleRateLimitError() {
 	}
 	// Output:
 	// secondary: true retry at: 2026-11-20T09:10:00Z
+}
+
+// An organization that enforces SAML single sign-on refuses a token not
+// authorized for it; the error carries the page where the user authorizes
+// the token.
+func ExampleErrSSORequired() {
+	srv, err := apitest.Start(apitest.WithSSO("octo-org"))
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	srv.AddOrg("octo-org")
+	srv.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages", "write:packages"}})
+	c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken("ghp_example"))
+	if err != nil {
+		panic(err)
+	}
+	pkg := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"}
+	_, err = c.RestoreVersion(context.Background(), pkg, 1)
+	var apiErr *api.Error
+	if errors.Is(err, api.ErrSSORequired) && errors.As(err, &apiErr) {
+		u, _, _ := strings.Cut(apiErr.SSOURL, "?")
+		fmt.Println("authorize the token at", u)
+	}
+	// Output:
+	// authorize the token at https://github.com/orgs/octo-org/sso
 }

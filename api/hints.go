@@ -114,6 +114,7 @@ func (c *Client) errorFrom(op Operation, kind OwnerKind, resp *http.Response, st
 		e.Method, e.Path = req.Method, c.secrets.redact(req.URL.EscapedPath())
 		deleted = req.URL.Query().Get("state") == string(StateDeleted)
 	}
+	e.SSOURL = c.secrets.redact(ssoURL(resp.Header))
 	e.Scopes, _ = splitScopes(resp.Header, "X-Oauth-Scopes")
 	e.AcceptedScopes, _ = splitScopes(resp.Header, "X-Accepted-Oauth-Scopes")
 	for _, list := range [][]string{e.Scopes, e.AcceptedScopes} {
@@ -211,6 +212,45 @@ func plural(n int) string {
 	return "scopes"
 }
 
+// ssoURL is the authorize URL of GitHub's X-GitHub-SSO header
+// ("required; url=https://github.com/orgs/ORG/sso?authorization_request=..."),
+// or "" when there is none. Only an absolute http(s) URL is taken.
+func ssoURL(h http.Header) string {
+	v := h.Get("X-Github-Sso")
+	if v == "" {
+		return ""
+	}
+	for part := range strings.SplitSeq(v, ";") {
+		k, val, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "url") {
+			continue
+		}
+		u, err := url.Parse(strings.TrimSpace(val))
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return ""
+		}
+		return u.String()
+	}
+	return ""
+}
+
+// answerHint is the hint of an answer GitHub gives whatever the token's
+// scopes, told by its words: "" when e is none of them.
+func answerHint(e *Error) string {
+	switch {
+	case errors.Is(e, ErrSSORequired):
+		if e.SSOURL == "" {
+			return "the organization enforces SAML single sign-on and the token is not authorized for it: authorize it in the token's settings (Configure SSO), then run again"
+		}
+		return "the organization enforces SAML single sign-on and the token is not authorized for it: open " + e.SSOURL + " to authorize it, then run again"
+	case errors.Is(e, ErrPackagesDisabled):
+		return "GitHub Packages is not enabled on this GitHub Enterprise Server: its administrator must enable it; nothing can be restored until then"
+	case errors.Is(e, ErrLockedOut):
+		return "GitHub refuses every request of this user for a while after several bad credentials: do not retry now; wait (some minutes), and check that the token is right before the next run"
+	}
+	return ""
+}
+
 // hint explains a 401, 403 or 404 from the token's kind and scopes: what
 // the call does (action) needs the need scopes, and a 403 names those the
 // token lacks. kind is the package owner's kind: an organization's packages
@@ -219,6 +259,9 @@ func hint(e *Error, kind OwnerKind, action string, need []string) string {
 	if e.StatusCode != 401 && e.StatusCode != 403 && e.StatusCode != 404 {
 		return ""
 	}
+	if h := answerHint(e); h != "" {
+		return h
+	}
 	if p := tokenKindProblem(e.TokenKind); p != "" && e.TokenKind != TokenNone {
 		return p
 	}
@@ -226,7 +269,7 @@ func hint(e *Error, kind OwnerKind, action string, need []string) string {
 		if e.TokenKind == TokenNone {
 			return "no token was sent: set GH_TOKEN or GITHUB_TOKEN, or use WithToken"
 		}
-		return "GitHub rejected the token: it is wrong, expired or revoked"
+		return "GitHub rejected the token: it is wrong, expired or revoked; do not try it again and again: after several bad credentials GitHub refuses every request of the user for a while"
 	}
 	needs := action + " needs the " + scopeList(need) + " " + plural(len(need))
 	if e.Scopes != nil {
@@ -235,7 +278,11 @@ func hint(e *Error, kind OwnerKind, action string, need []string) string {
 			if len(e.Scopes) > 0 {
 				has = "it has " + strings.Join(e.Scopes, ", ")
 			}
-			return "the token lacks the " + scopeList(missing) + " " + plural(len(missing)) + " (" + has + "); " + needs
+			h := "the token lacks the " + scopeList(missing) + " " + plural(len(missing)) + " (" + has + "); " + needs
+			if slices.Equal(missing, []string{"delete:packages"}) {
+				h += "; restoring needs only read:packages and write:packages: given version ids are restored without the listing (MakePlan)"
+			}
+			return h
 		}
 	}
 	if e.StatusCode == 403 {

@@ -125,6 +125,7 @@ func readPages[G, T any](ctx context.Context, c *Client, op Operation, kind Owne
 	pages.redact = c.secrets.redact
 	seen := map[int64]struct{}{}
 	cctx, st := newCall(ctx)
+	cur := first
 	resp, err := c.send(cctx, http.MethodGet, first)
 	for {
 		if err != nil {
@@ -136,10 +137,16 @@ func readPages[G, T any](ctx context.Context, c *Client, op Operation, kind Owne
 			return
 		}
 		next, nerr := pages.next(resp.Header)
+		linked := len(resp.Header.Values("Link")) > 0
 		var page []G
 		if err := c.decode(opID, resp, &page); err != nil {
 			yield(zero, err)
 			return
+		}
+		if next == nil && nerr == nil && !linked && len(page) == pages.perPage() {
+			// A full page without any Link: GitHub often leaves Link out
+			// of listings that have more pages. Ask for the next page.
+			next, nerr = pages.following(cur)
 		}
 		for i := range page {
 			k := id(&page[i])
@@ -158,7 +165,8 @@ func readPages[G, T any](ctx context.Context, c *Client, op Operation, kind Owne
 		if next == nil {
 			return
 		}
-		resp, err = c.send(cctx, http.MethodGet, next.String())
+		cur = next.String()
+		resp, err = c.send(cctx, http.MethodGet, cur)
 	}
 }
 
@@ -266,6 +274,40 @@ func (p *pager) next(h http.Header) (*url.URL, error) {
 	p.fetched[key] = true
 	u.RawQuery = q.Encode()
 	u.Fragment, u.RawFragment = "", ""
+	return u, nil
+}
+
+// perPage is the listing's page size (its per_page filter).
+func (p *pager) perPage() int {
+	n, _ := strconv.Atoi(p.filters.Get("per_page"))
+	return n
+}
+
+// following is the page after cur (a URL of this listing) when GitHub sent
+// no Link: cur with page+1 and the listing's filters. Past GitHub's cap of
+// 10,000 results (page × per_page) it is a *ListingCapError: GitHub would
+// answer 400, and the listing cannot go on.
+func (p *pager) following(cur string) (*url.URL, error) {
+	u, err := p.base.Parse(cur)
+	if err != nil {
+		return nil, p.refuse(cur, "not a URL: %v", err)
+	}
+	q := u.Query()
+	page, _ := strconv.Atoi(q.Get("page"))
+	page = max(page, 1) + 1
+	if per := p.perPage(); page*per > MaxListed {
+		return nil, &ListingCapError{Op: p.op, Listed: (page - 1) * per, PerPage: per}
+	}
+	for name, v := range p.filters {
+		q[name] = v
+	}
+	q.Set("page", strconv.Itoa(page))
+	key := p.pageKey(q)
+	if p.fetched[key] {
+		return nil, p.refuse(u.String(), "that page was fetched already (the links loop)")
+	}
+	p.fetched[key] = true
+	u.RawQuery = q.Encode()
 	return u, nil
 }
 

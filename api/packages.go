@@ -43,9 +43,15 @@ func (o *PackagesOptions) validate() error {
 }
 
 // Packages lists an owner's packages of one type, following GitHub's Link
-// headers across all pages (never stopping at a short page). It streams as
-// Versions does, and an error ends the sequence, yielded with a zero
-// PackageInfo. opts may be nil.
+// headers across all pages (never stopping at a short page). GitHub often
+// answers this listing with a full page and no Link although more pages
+// exist: after a full page without any Link header, the next page is asked
+// for by number (same filters, per_page always sent) until a short or
+// empty page. GitHub shows at most MaxListed results of a listing; a
+// listing that fills every page up to that cap ends with a
+// *ListingCapError (ErrListingCapped). It streams as Versions does, and an
+// error ends the sequence, yielded with a zero PackageInfo. opts may be
+// nil.
 //
 // GET /orgs/{org}/packages
 // (https://docs.github.com/rest/packages/packages#list-packages-for-an-organization),

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -156,5 +157,33 @@ func TestPreflightReadsEitherRateLimitShape(t *testing.T) {
 		}
 		c.CloseIdleConnections()
 		srv.Close()
+	}
+}
+
+// Preflight recognises a fine-grained personal access token, which GitHub
+// refuses on the restore routes (while /rate_limit answers it), and says
+// that a classic token with the scopes is needed (issue 17 item 5).
+func TestPreflightSaysAFineGrainedTokenNeedsReplacing(t *testing.T) {
+	e := newEnv(t, nil)
+	const fg = "github_pat_11AAAAAAA0preflight"
+	e.srv.AddToken(apitest.Token{Value: fg, Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
+	c, err := api.New(api.WithBaseURL(e.srv.URL), api.WithToken(fg), api.WithClock(e.clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.CloseIdleConnections)
+	r, err := c.Preflight(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.TokenKind != api.TokenFineGrained || r.OK() || r.Restore.Allowed || !r.Restore.Known {
+		t.Fatalf("report %+v; want a fine-grained token that cannot restore", r)
+	}
+	if p := strings.Join(r.Problems, "\n"); !strings.Contains(p, "does not accept fine-grained personal access tokens") || !strings.Contains(p, "classic personal access token (ghp_) or an OAuth token with read:packages and write:packages") {
+		t.Errorf("problems %q do not say the fix", p)
+	}
+	// The restore route then refuses it, as Preflight said.
+	if _, err := c.RestoreVersion(context.Background(), restorePkg, 1); !errors.Is(err, api.ErrForbidden) {
+		t.Errorf("restore with it: %v", err)
 	}
 }

@@ -42,7 +42,22 @@ const (
 // limit answers the retry (then no look-up is sent), the error matches
 // ErrOutcomeUnknown: the restore may have taken effect. A version
 // whose name is taken by a newer active version gives an error matching
-// ErrNamespaceReused. The token needs read:packages and write:packages, and
+// ErrNamespaceReused.
+//
+// GitHub does not check that the version is deleted: a restore of an
+// active version answers either 400 "Active package version already exists
+// with given name." (then the look-up finds it active:
+// OutcomeAlreadyActive) or 204, which does not tell an active version from
+// a deleted one: OutcomeRestored. Look the version up first (GetVersion)
+// when that matters; MakePlan does for ids it cannot list.
+//
+// Answers that no retry or look-up can change are returned at once, typed:
+// ErrSSORequired (the error's SSOURL is where to authorize the token),
+// ErrPackagesDisabled (GitHub Enterprise Server without GitHub Packages),
+// ErrLockedOut (after several bad credentials), and a fine-grained token's
+// 403, whose hint says a classic token is needed.
+//
+// The token needs read:packages and write:packages (not delete:packages), and
 // its user must be an admin of the organization (and of the package, for
 // registries with granular permissions).
 func (c *Client) RestoreVersion(ctx context.Context, pkg Package, id int64) (Outcome, error) {
@@ -151,6 +166,9 @@ func (c *Client) restore(ctx context.Context, op Operation, pkg Package, u strin
 	answer := c.errorFrom(op, kind, resp, st, pkg.Type)
 	var limited *RateLimitError
 	switch {
+	case errors.Is(answer, ErrPackagesDisabled):
+		// Nothing of GitHub Packages answers: a look-up would not tell.
+		return "", answer
 	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusNotFound,
 		resp.StatusCode/100 == 5 && st.uncertain:
 		return c.decide(op, kind, u, st, answer, active)

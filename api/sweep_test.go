@@ -398,3 +398,38 @@ func TestMakeSweepPlanListsEveryPage(t *testing.T) {
 		t.Errorf("%d listing pages (want 2); summary %q", lists, plan.Notes[0])
 	}
 }
+
+// GitHub lists an owner's packages without Link headers although more
+// pages exist (issue 17 item 1): a sweep over 250 packages served without
+// Link finds all 250, with exactly 3 listing requests (pages 1, 2 and 3 of
+// 100), each with package_type and per_page=100.
+func TestSweepOverPackagesServedWithoutLinks(t *testing.T) {
+	e := newSweepEnv(t, allScopes, nil)
+	var want []ref
+	for i := range 250 {
+		name := fmt.Sprintf("svc-%03d", i)
+		ids := e.srv.AddPackage("o", api.PackageTypeNpm, name, apitest.PackageSeed{Versions: []apitest.VersionSeed{
+			{Name: "1.0.0", CreatedAt: start.Add(-10 * 24 * time.Hour)},
+			{Name: "1.0.1", CreatedAt: start.Add(-10 * 24 * time.Hour), DeletedAt: runStart.Add(time.Minute)},
+		}})
+		want = append(want, ref{name, ids[1]})
+	}
+	e.srv.ResetRequests()
+	plan, err := e.c.MakeSweepPlan(context.Background(), api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeNpm, DeletedSince: runStart, DeletedUntil: runEnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := refsOf(plan); len(got) != 250 || !slices.Equal(got, want) {
+		t.Errorf("%d items, want the 250 versions deleted in the run", len(got))
+	}
+	var lists []string
+	for _, r := range e.srv.Requests() {
+		if r.Op == api.OpListPackages {
+			lists = append(lists, r.Query)
+		}
+	}
+	wantQ := []string{"package_type=npm&page=1&per_page=100", "package_type=npm&page=2&per_page=100", "package_type=npm&page=3&per_page=100"}
+	if !slices.Equal(lists, wantQ) {
+		t.Errorf("listing requests %q, want %q", lists, wantQ)
+	}
+}

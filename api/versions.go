@@ -103,7 +103,9 @@ func validatePerPage(n *int) error {
 }
 
 // Versions lists a package's versions, following GitHub's Link headers
-// across all pages. It streams: one page is held at a time, and no further
+// across all pages; after a full page without any Link header it asks for
+// the next page by number, as Packages does (and stops at GitHub's cap
+// with a *ListingCapError). It streams: one page is held at a time, and no further
 // page is fetched once the loop stops. An error ends the sequence; it is
 // yielded with a zero Version.
 //

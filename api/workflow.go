@@ -60,8 +60,26 @@ func (s Selector) Validate() error {
 	return nil
 }
 
+// selectorSets are a selector's ids and names as sets: matching a version
+// is then constant work however many ids a log gave (--ids-from).
+type selectorSets struct {
+	ids   map[int64]bool
+	names map[string]bool
+}
+
+func (s Selector) sets() selectorSets {
+	ss := selectorSets{ids: make(map[int64]bool, len(s.IDs)), names: make(map[string]bool, len(s.Names))}
+	for _, id := range s.IDs {
+		ss.ids[id] = true
+	}
+	for _, n := range s.Names {
+		ss.names[n] = true
+	}
+	return ss
+}
+
 // match returns why v is selected, or nil.
-func (s Selector) match(v Version) []string {
+func (s Selector) match(v Version, ss selectorSets) []string {
 	if v.DeletedAt == nil {
 		return nil
 	}
@@ -74,10 +92,10 @@ func (s Selector) match(v Version) []string {
 	if s.All {
 		why = append(why, "all deleted versions")
 	}
-	if slices.Contains(s.IDs, v.ID) {
+	if ss.ids[v.ID] {
 		why = append(why, "id "+strconv.FormatInt(v.ID, 10))
 	}
-	if slices.Contains(s.Names, v.Name) {
+	if ss.names[v.Name] {
 		why = append(why, "name "+v.Name)
 	}
 	for _, pat := range s.Tags {
@@ -140,6 +158,7 @@ func (c *Client) selectDeleted(ctx context.Context, pkg Package, sel Selector, s
 			return
 		}
 		now := c.clock.Now()
+		ss := sel.sets()
 		for v, err := range c.Versions(ctx, pkg, &ListOptions{State: StateDeleted}) {
 			if err != nil {
 				yield(PlanItem{}, err)
@@ -147,11 +166,11 @@ func (c *Client) selectDeleted(ctx context.Context, pkg Package, sel Selector, s
 			}
 			if seen != nil {
 				seen.tagged = seen.tagged || len(v.Tags) > 0
-				if slices.Contains(sel.IDs, v.ID) {
+				if ss.ids[v.ID] {
 					seen.ids[v.ID] = v
 				}
 			}
-			why := sel.match(v)
+			why := sel.match(v, ss)
 			if why == nil || v.DaysLeft(now) < 0 {
 				continue
 			}
@@ -167,6 +186,16 @@ func (c *Client) selectDeleted(ctx context.Context, pkg Package, sel Selector, s
 // answers 404 "Package not found." to the listing, the package was deleted
 // as a whole or does not exist (a typo in its name or type): the plan lists
 // it in RestorePackages, and Apply tries the package restore first.
+//
+// Listing deleted versions needs delete:packages; restoring does not (it
+// needs read:packages and write:packages). When the listing answers 403
+// for want of delete:packages and sel names version ids, the plan restores
+// those ids without the listing: each is looked up first (GET answers 200
+// for an active version, which is left out with a note, and 404 for a
+// deleted one), the items carry only their id (no name, tags or deletion
+// time: DeletedAt is zero), and a note says what could not be listed and
+// why. Names, tags and deletion windows cannot be selected that way: a
+// note names them.
 func (c *Client) MakePlan(ctx context.Context, pkg Package, sel Selector) (Plan, error) {
 	if err := pkg.Validate(); err != nil {
 		return Plan{}, err
@@ -178,6 +207,9 @@ func (c *Client) MakePlan(ctx context.Context, pkg Package, sel Selector) (Plan,
 			if IsPackageNotFound(err) {
 				p.RestorePackages = append(p.RestorePackages, pkg)
 				return p, nil
+			}
+			if len(sel.IDs) > 0 && lacksDeleteScope(err) {
+				return c.planUnlisted(ctx, p, pkg, sel, err)
 			}
 			return Plan{}, err
 		}
@@ -202,10 +234,16 @@ func IsPackageNotFound(err error) bool {
 func (c *Client) selectionNotes(ctx context.Context, pkg Package, sel Selector, items []PlanItem, seen deletedSeen) []string {
 	var notes []string
 	now := c.clock.Now()
+	planned := make(map[int64]bool, len(items))
+	named := make(map[string]bool, len(items))
+	for _, it := range items {
+		planned[it.ID], named[it.Name] = true, true
+	}
 	for _, id := range sel.IDs {
-		if slices.ContainsFunc(items, func(it PlanItem) bool { return it.ID == id }) {
+		if planned[id] {
 			continue
 		}
+		planned[id] = true // one note per id, however often it was given
 		if v, ok := seen.ids[id]; ok {
 			if v.DaysLeft(now) < 0 {
 				notes = append(notes, fmt.Sprintf("version %d was deleted more than 30 days ago: past GitHub's 30-day window, it can no longer be restored", id))
@@ -225,7 +263,7 @@ func (c *Client) selectionNotes(ctx context.Context, pkg Package, sel Selector, 
 		}
 	}
 	for _, n := range sel.Names {
-		if !slices.ContainsFunc(items, func(it PlanItem) bool { return it.Name == n }) {
+		if !named[n] {
 			notes = append(notes, fmt.Sprintf("no deleted version is named %s", n))
 		}
 	}
@@ -237,4 +275,67 @@ func (c *Client) selectionNotes(ctx context.Context, pkg Package, sel Selector, 
 		notes = append(notes, note)
 	}
 	return notes
+}
+
+// lacksDeleteScope reports whether err is GitHub's 403 to a deleted
+// listing for want of delete:packages ("You need at least delete:packages
+// and read:packages scopes to get a package's deleted versions."), told by
+// the message or by the token's scopes.
+func lacksDeleteScope(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.StatusCode != 403 || e.rateLimited || errors.Is(e, ErrSSORequired) || errors.Is(e, ErrLockedOut) {
+		return false
+	}
+	return strings.Contains(e.Message, "delete:packages") || (e.Scopes != nil && !hasScope(e.Scopes, "delete:packages"))
+}
+
+// planUnlisted plans the ids of sel without the deleted listing, which
+// listErr refused: each id is looked up, and those GitHub does not show as
+// active are restored directly.
+func (c *Client) planUnlisted(ctx context.Context, p Plan, pkg Package, sel Selector, listErr error) (Plan, error) {
+	var e *Error
+	errors.As(listErr, &e)
+	why := "the token lacks delete:packages"
+	if e.Message != "" {
+		why += " (GitHub: " + strconv.Quote(e.Message) + ")"
+	}
+	seen := make(map[int64]bool, len(sel.IDs))
+	var active []int64
+	for _, id := range sel.IDs {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		v, err := c.getVersion(ctx, pkg, id)
+		switch {
+		case err == nil && !v.Deleted():
+			active = append(active, id)
+			continue
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return Plan{}, err
+		}
+		p.Items = append(p.Items, PlanItem{Package: pkg, ID: id, Reasons: []string{"id " + strconv.FormatInt(id, 10) + " (not listed)"}})
+	}
+	p.Sort()
+	p.Notes = append(p.Notes, fmt.Sprintf("the deleted versions could not be listed: %s; restoring needs only read:packages and write:packages, so the version ids given that are not active (%d) are restored directly, unchecked: their names, tags and deletion times are not known, and an id GitHub does not know fails", why, len(p.Items)))
+	for _, id := range active {
+		p.Notes = append(p.Notes, fmt.Sprintf("version %d is active: nothing to restore", id))
+	}
+	var unselected []string
+	if len(sel.Names) > 0 {
+		unselected = append(unselected, "names ("+strings.Join(sel.Names, ", ")+")")
+	}
+	if len(sel.Tags) > 0 {
+		unselected = append(unselected, "tags ("+strings.Join(sel.Tags, ", ")+")")
+	}
+	if !sel.DeletedSince.IsZero() || !sel.DeletedUntil.IsZero() {
+		unselected = append(unselected, "the deletion window (deleted "+windowText(sel)+")")
+	}
+	if sel.All {
+		unselected = append(unselected, "all deleted versions")
+	}
+	if len(unselected) > 0 {
+		p.Notes = append(p.Notes, "not selected, since that needs the deleted listing (add delete:packages to the token): "+strings.Join(unselected, "; "))
+	}
+	return p, nil
 }

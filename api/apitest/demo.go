@@ -61,7 +61,7 @@ func SeedDemo(s *Server) Demo {
 		{nil, true}, {[]string{"v1.2.0", "stable"}, true}, {[]string{"v2.0.0", "latest"}, false},
 	}
 	for i, v := range versions {
-		id := s.AddVersion(d.Org, d.Image.Type, d.Image.Name, VersionSeed{
+		id, _ := s.SeedVersion(d.Image, VersionSeed{ // a valid package: no error
 			Name:      fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(fmt.Sprintf("team/app layer %d", i)))),
 			Tags:      v.tags,
 			CreatedAt: now.Add(-time.Duration(20-i) * day),
@@ -72,7 +72,7 @@ func SeedDemo(s *Server) Demo {
 			d.ImageActive = append(d.ImageActive, id)
 		}
 	}
-	d.LibraryID = s.AddVersion(d.Org, d.Library.Type, d.Library.Name, VersionSeed{Name: "1.3.0", CreatedAt: now.Add(-40 * day)})
+	d.LibraryID, _ = s.SeedVersion(d.Library, VersionSeed{Name: "1.3.0", CreatedAt: now.Add(-40 * day)})
 	s.mu.Lock()
 	for _, id := range d.ImageDeleted {
 		_, v := s.lookup(d.Org, d.Image.Type, d.Image.Name, id)
@@ -86,7 +86,7 @@ func SeedDemo(s *Server) Demo {
 	s.mu.Unlock()
 
 	d.UserImage = api.Package{Owner: api.Me(), Type: api.PackageTypeContainer, Name: "dotfiles"}
-	ids := s.AddPackage(DemoUser, d.UserImage.Type, d.UserImage.Name, PackageSeed{Versions: []VersionSeed{
+	ids, _ := s.SeedPackage(api.Package{Owner: api.User(DemoUser), Type: d.UserImage.Type, Name: d.UserImage.Name}, PackageSeed{Versions: []VersionSeed{
 		{Name: fmt.Sprintf("sha256:%x", sha256.Sum256([]byte("dotfiles 1"))), Tags: []string{"v1"}, CreatedAt: now.Add(-5 * day), DeletedAt: now.Add(-day)},
 		{Name: fmt.Sprintf("sha256:%x", sha256.Sum256([]byte("dotfiles 2"))), Tags: []string{"v2", "latest"}, CreatedAt: now.Add(-4 * day)},
 	}})

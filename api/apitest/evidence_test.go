@@ -97,8 +97,10 @@ func TestEvidenceGetDeletedVersion(t *testing.T) {
 
 // Source (README.md, row 5): a real capture
 // (https://api.github.com/organizations/54834211/packages/container/vuls-data-db/versions?page=2&per_page=100)
-// names the org by numeric id and keeps only page and per_page; rels come
-// in the order next, prev, first, last; last is absent on the last page; a
+// names the org by numeric id, with page and per_page first and the
+// request's other parameters echoed after them (a captured
+// `?page=2&per_page=40&package_type=maven`); rels come in the order next,
+// prev, first, last; last is absent on the last page; a
 // page past the end is []; a deleted listing with nothing in it is []
 // without Link. The fake serves the Link paths.
 func TestEvidenceLinkHeaders(t *testing.T) {
@@ -110,7 +112,7 @@ func TestEvidenceLinkHeaders(t *testing.T) {
 	id, _ := f.srv.AccountID("octo-org")
 	base := fmt.Sprintf("%s/organizations/%d/packages/container/team%%2Fapp/versions", f.srv.URL, id)
 	link := func(page int, rel string) string {
-		return fmt.Sprintf(`<%s?page=%d&per_page=20>; rel="%s"`, base, page, rel)
+		return fmt.Sprintf(`<%s?page=%d&per_page=20&state=deleted>; rel="%s"`, base, page, rel)
 	}
 	tests := []struct {
 		page  int

@@ -14,6 +14,7 @@ import (
 // reqInfo is what the outer handler knows of a request before routing.
 type reqInfo struct {
 	rawPath  string    // as sent, before a Link form was mapped
+	rawQuery string    // as sent, before validation added defaults
 	at       time.Time // arrival
 	linkForm bool      // the path was in a Link form
 	inFlight int       // requests in flight at its arrival, itself included
@@ -53,7 +54,7 @@ func linkForm(ctx context.Context) bool {
 // answers 404.
 func (s *Server) mapLinkForm(r *http.Request, inFlight int) *http.Request {
 	raw := r.URL.EscapedPath()
-	info := reqInfo{rawPath: raw, at: s.clock.Now(), inFlight: inFlight}
+	info := reqInfo{rawPath: raw, rawQuery: r.URL.RawQuery, at: s.clock.Now(), inFlight: inFlight}
 	rest, ok := strings.CutPrefix(raw, s.prefix())
 	if ok {
 		for _, f := range []struct {
@@ -121,12 +122,18 @@ func (c *call) ownerLinkPath() string {
 
 // linkHeader builds GitHub's Link header for page of last pages: rels in
 // the order next, prev, first, last; next and last absent on the last page,
-// prev and first absent on the first; none for a single page. query is
-// written before page and per_page (GitHub keeps only page and per_page on
-// the versions route).
-func linkHeader(base, query string, page, last, perPage int) string {
+// prev and first absent on the first; none for a single page. Each link has
+// page and per_page, then the request's other query parameters as it sent
+// them (GitHub echoes them: `?page=2&per_page=40&package_type=maven` was
+// captured on a versions listing).
+func linkHeader(base string, r *http.Request, page, last, perPage int) string {
+	raw := r.URL.RawQuery
+	if i, ok := infoOf(r); ok {
+		raw = i.rawQuery
+	}
+	extra := echoedQuery(raw)
 	link := func(p int, rel string) string {
-		return "<" + base + "?" + query + "page=" + strconv.Itoa(p) + "&per_page=" + strconv.Itoa(perPage) + `>; rel="` + rel + `"`
+		return "<" + base + "?page=" + strconv.Itoa(p) + "&per_page=" + strconv.Itoa(perPage) + extra + `>; rel="` + rel + `"`
 	}
 	var parts []string
 	if page < last {
@@ -139,6 +146,21 @@ func linkHeader(base, query string, page, last, perPage int) string {
 		parts = append(parts, link(last, "last"))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// echoedQuery is a raw query without page and per_page, in the order sent,
+// each parameter led by "&"; "" when nothing is left.
+func echoedQuery(raw string) string {
+	var b strings.Builder
+	for part := range strings.SplitSeq(raw, "&") {
+		name, _, _ := strings.Cut(part, "=")
+		if part == "" || name == "page" || name == "per_page" {
+			continue
+		}
+		b.WriteString("&")
+		b.WriteString(part)
+	}
+	return b.String()
 }
 
 // pageParams reads page and per_page with GitHub's defaults (1, 30) and cap

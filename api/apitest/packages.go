@@ -15,7 +15,7 @@ import (
 const (
 	msgActivePackage    = "An active package already exists with given name."
 	msgMultipleDeleted  = "Multiple deleted packages match given name, specify a package by providing a restore token"
-	msgPaginationLimit  = "The value of `per_page` multiplied by `page` cannot be greater than 10000."
+	msgPaginationLimit  = "The per_page and page parameters are invalid. The value of per_page multipled by page cannot be greater than 10000."
 	maxPaginatedResults = 10000
 )
 
@@ -77,8 +77,9 @@ func (s *Server) restorePackage(c *call) reply {
 
 // listPackages lists the owner's packages of one type that the token sees,
 // oldest first: packages deleted whole are not listed; a user's private
-// packages are listed to that user only. Link headers name the owner by id
-// and keep package_type and visibility.
+// packages are listed to that user only. It sends no Link header, as GitHub
+// often does although more pages exist, unless WithPackageListLinks: then
+// Link headers name the owner by id and echo the query.
 func (s *Server) listPackages(c *call) reply {
 	if rep, ok := c.needScopes(msgScopesRead, "read:packages"); !ok {
 		return rep
@@ -109,12 +110,11 @@ func (s *Server) listPackages(c *call) reply {
 		out = append(out, s.packageJSON(c, p))
 	}
 	rep := jsonReply(http.StatusOK, out)
-	query := "package_type=" + url.QueryEscape(string(typ)) + "&"
-	if visibility != "" {
-		query += "visibility=" + url.QueryEscape(visibility) + "&"
+	if !s.packageLinks {
+		return rep // GitHub often sends no Link here, with more pages or not
 	}
 	last := max((len(list)+perPage-1)/perPage, 1)
-	if l := linkHeader(s.linkBase(c.r)+c.ownerLinkPath()+"/packages", query, page, last, perPage); l != "" {
+	if l := linkHeader(s.linkBase(c.r)+c.ownerLinkPath()+"/packages", c.r, page, last, perPage); l != "" {
 		rep.header.Set("Link", l)
 	}
 	return rep
@@ -163,7 +163,8 @@ func (s *Server) packageJSON(c *call, p *pkgState) map[string]any {
 
 // repositoryJSON is the package's repository as a minimal-repository: the
 // fields the description requires, the URL templates built from its
-// list of required fields.
+// list of required fields, and has_downloads except under API version
+// 2026-03-10, which removes it (changeset remove_has_downloads).
 func (s *Server) repositoryJSON(c *call, p *pkgState) map[string]any {
 	ownerLogin, name, _ := strings.Cut(p.repository, "/")
 	base := s.linkBase(c.r) + "/repos/" + p.repository
@@ -178,6 +179,9 @@ func (s *Server) repositoryJSON(c *call, p *pkgState) map[string]any {
 		"url":         base,
 		"html_url":    "https://github.com/" + p.repository,
 		"owner":       s.userJSON(c, ownerLogin),
+	}
+	if c.apiVersion != apiV2026 {
+		m["has_downloads"] = true // API version 2026-03-10 drops it
 	}
 	for _, field := range s.doc.Components.Schemas["nullable-minimal-repository"].Value.Required {
 		if _, set := m[field]; !set && strings.HasSuffix(field, "_url") {

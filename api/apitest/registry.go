@@ -45,6 +45,10 @@ type Registry struct {
 	requests []RegistryRequest
 	inFlight int
 	maxIn    int
+
+	// grants are the repositories each registry token may pull (lower
+	// case), from the scope of its request; under mu.
+	grants map[string]map[string]bool
 }
 
 // RegistryOption configures a Registry.

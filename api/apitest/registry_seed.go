@@ -294,12 +294,12 @@ type RegistryDemo struct {
 func SeedRegistryDemo(r *Registry) RegistryDemo {
 	d := RegistryDemo{Package: api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/web"}, Tag: "v1.4.0"}
 	now := r.gh.clock.Now()
-	d.Image = r.SeedIndex("octo-org", "team/web", ImageSpec{
+	d.Image, _ = r.SeedIndexFor(d.Package, ImageSpec{ // a valid package: no error
 		Tags:         []string{d.Tag, "latest"},
 		Platforms:    []string{"linux/amd64", "linux/arm64", "linux/arm/v7"},
 		Attestations: true,
 		CreatedAt:    now.Add(-72 * time.Hour),
 	})
-	d.Deleted = r.DeleteUntaggedChildren("octo-org", "team/web")
+	d.Deleted, _ = r.DeleteUntaggedChildrenOf(d.Package)
 	return d
 }

@@ -110,11 +110,17 @@ func (r *Registry) answer(req *http.Request, route, repo, ref string) regReply {
 	if route == RegistryRouteToken {
 		return r.token(req)
 	}
-	if !r.authorized(req) {
+	if valid, granted := r.authorized(req, repo); !valid || !granted {
 		rep := regError(http.StatusUnauthorized, "UNAUTHORIZED", "authentication required")
 		challenge := fmt.Sprintf(`Bearer realm=%q,service=%q`, r.realm, r.Host)
 		if repo != "" {
 			challenge += fmt.Sprintf(`,scope="repository:%s:pull"`, repo)
+		}
+		if valid {
+			// A token for other repositories: the distribution spec's
+			// answer to a token without the scope.
+			rep = regError(http.StatusUnauthorized, "DENIED", "requested access to the resource is denied")
+			challenge += `,error="insufficient_scope"`
 		}
 		rep.header.Set("Www-Authenticate", challenge)
 		return rep
@@ -154,20 +160,53 @@ func (r *Registry) token(req *http.Request) regReply {
 	tok := "ghcr_" + hex.EncodeToString(raw)
 	r.mu.Lock()
 	r.issued[tok] = r.gh.clock.Now().Add(r.tokenTTL)
+	if r.grants == nil {
+		r.grants = map[string]map[string]bool{}
+	}
+	r.grants[tok] = pullScopes(req.URL.Query()["scope"])
 	r.mu.Unlock()
 	b, _ := json.Marshal(map[string]any{"token": tok, "expires_in": int(r.tokenTTL / time.Second)})
 	return regReply{status: http.StatusOK, header: http.Header{"Content-Type": {"application/json"}}, body: b}
 }
 
-func (r *Registry) authorized(req *http.Request) bool {
+// pullScopes are the repositories that the scope parameters of a token
+// request ask to pull ("repository:OWNER/NAME:pull", actions separated by
+// commas), lower-case.
+func pullScopes(scopes []string) map[string]bool {
+	repos := map[string]bool{}
+	for _, sc := range scopes {
+		for one := range strings.FieldsSeq(sc) { // several scopes may share one parameter
+			rest, ok := strings.CutPrefix(one, "repository:")
+			i := strings.LastIndexByte(rest, ':')
+			if !ok || i <= 0 {
+				continue
+			}
+			for action := range strings.SplitSeq(rest[i+1:], ",") {
+				if action == "pull" || action == "*" {
+					repos[strings.ToLower(rest[:i])] = true
+				}
+			}
+		}
+	}
+	return repos
+}
+
+// authorized reports whether the request carries a registry token that is
+// valid, and whether it was issued for pulling repo (as ghcr.io does, a
+// token is good for the repositories of its scope only; the base route
+// /v2/ takes any valid token).
+func (r *Registry) authorized(req *http.Request, repo string) (valid, granted bool) {
 	tok, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
 	if !ok {
-		return false
+		return false, false
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	exp, ok := r.issued[tok]
-	return ok && r.gh.clock.Now().Before(exp)
+	if !ok || !r.gh.clock.Now().Before(exp) {
+		return false, false
+	}
+	return true, repo == "" || r.grants[tok][strings.ToLower(repo)]
 }
 
 // lookup finds the active manifest a tag or digest names in repo.

@@ -49,10 +49,17 @@ func (f *regFixture) get(t *testing.T, method, path, auth string) (*http.Respons
 	return resp, string(b)
 }
 
-// bearer runs ghcr's token exchange with the GitHub token.
+// bearer runs ghcr's token exchange with the GitHub token, for pulling
+// acme/team/app.
 func (f *regFixture) bearer(t *testing.T) string {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, f.reg.URL+"/token?service="+f.reg.Host+"&scope=repository:acme/team/app:pull", nil)
+	return f.bearerFor(t, "repository:acme/team/app:pull")
+}
+
+// bearerFor runs the exchange for scope ("" asks for none).
+func (f *regFixture) bearerFor(t *testing.T, scope string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, f.reg.URL+"/token?service="+f.reg.Host+"&scope="+scope, nil)
 	req.SetBasicAuth("anyone", regToken)
 	resp, err := f.hc.Do(req)
 	if err != nil {
@@ -170,5 +177,39 @@ func TestFakeRegistryScriptsA429WithRetryAfter(t *testing.T) {
 	reqs := f.reg.Requests()
 	if last := reqs[len(reqs)-1]; last.Route != apitest.RegistryRouteManifest || last.Status != 200 || last.Path != "/v2/acme/team/app/manifests/v1" {
 		t.Fatalf("request log: %+v", last)
+	}
+}
+
+// Source (README.md, row 35): ghcr.io issues a registry token for the
+// scope of its request (repository:OWNER/NAME:pull) and refuses it for any
+// other repository, as the distribution token spec says: 401 with the
+// challenge and error="insufficient_scope". /v2/ takes any valid token.
+func TestEvidenceRegistryTokenScope(t *testing.T) {
+	f := newRegFixture(t)
+	f.reg.SeedIndex("acme", "other", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
+	tests := []struct {
+		name, scope, path string
+		status            int
+		insufficient      bool
+	}{
+		{"its repository", "repository:acme/team/app:pull", "/v2/acme/team/app/manifests/v1", 200, false},
+		{"case-insensitive", "repository:ACME/team/app:pull", "/v2/acme/team/app/manifests/v1", 200, false},
+		{"several actions", "repository:acme/team/app:push,pull", "/v2/acme/team/app/manifests/v1", 200, false},
+		{"another repository", "repository:acme/team/app:pull", "/v2/acme/other/manifests/v1", 401, true},
+		{"push only", "repository:acme/team/app:push", "/v2/acme/team/app/manifests/v1", 401, true},
+		{"no scope", "", "/v2/acme/team/app/manifests/v1", 401, true},
+		{"no scope, base route", "", "/v2/", 200, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := f.get(t, http.MethodGet, tt.path, f.bearerFor(t, tt.scope))
+			if resp.StatusCode != tt.status {
+				t.Fatalf("%s %s", resp.Status, body)
+			}
+			ch := resp.Header.Get("Www-Authenticate")
+			if tt.insufficient != strings.Contains(ch, `error="insufficient_scope"`) || tt.insufficient && !strings.Contains(ch, `scope="repository:`+strings.TrimPrefix(strings.Split(tt.path, "/manifests/")[0], "/v2/")+`:pull"`) {
+				t.Errorf("challenge %q", ch)
+			}
+		})
 	}
 }

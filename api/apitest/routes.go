@@ -46,9 +46,9 @@ func (s *Server) versionOf(c *call, p *pkgState) *VersionState {
 // restoreVersion: 204 when restored; 400 when the version's name is taken
 // by an active version (namespace reuse); 404 when the package or version
 // is unknown or past the 30-day window. GitHub does not check that the
-// version is deleted: an active one answers 400 on registries with granular
-// permissions (container, npm, NuGet, RubyGems) and 204 on the older ones
-// (Maven, Docker).
+// version is deleted: an active one answers 204 or 400 (WithActiveRestore;
+// by default 400 on registries with granular permissions (container, npm,
+// NuGet, RubyGems) and 204 on the older ones (Maven, Docker)).
 func (s *Server) restoreVersion(c *call) reply {
 	p := s.activePackage(c, true)
 	if p == nil {
@@ -62,7 +62,11 @@ func (s *Server) restoreVersion(c *call) reply {
 		return errReply(http.StatusNotFound, msgVersionNotFound, docsPackages)
 	}
 	if v.DeletedAt == nil {
-		if p.typ == api.PackageTypeMaven || p.typ == api.PackageTypeDocker {
+		status := s.activeRestore
+		if status == 0 && (p.typ == api.PackageTypeMaven || p.typ == api.PackageTypeDocker) {
+			status = http.StatusNoContent
+		}
+		if status == http.StatusNoContent {
 			return reply{status: http.StatusNoContent, header: http.Header{}}
 		}
 		return errReply(http.StatusBadRequest, msgNameTaken, docsPackages)
@@ -136,7 +140,7 @@ func (s *Server) listVersions(c *call) reply {
 	last := max((total+perPage-1)/perPage, 1)
 	rep := jsonReply(http.StatusOK, out)
 	base := s.linkBase(c.r) + c.ownerLinkPath() + "/packages/" + string(p.typ) + "/" + url.PathEscape(p.name) + "/versions"
-	if l := linkHeader(base, "", page, last, perPage); l != "" {
+	if l := linkHeader(base, c.r, page, last, perPage); l != "" && !s.noVersionLinks {
 		rep.header.Set("Link", l)
 	}
 	return rep

@@ -96,6 +96,9 @@ func (s *Server) respond(c *call, fn func(*call) reply) reply {
 	if rep, ok := s.authenticate(c); !ok {
 		return rep
 	}
+	if s.packagesDisabled && c.op != api.OpRateLimit {
+		return errReply(http.StatusNotFound, msgPackagesDisabled, docsPackages)
+	}
 	if err := openapi3filter.ValidateRequest(r.Context(), c.input); err != nil {
 		s.violation(r, false, err.Error())
 		return invalidRequest(err)
@@ -114,16 +117,20 @@ func (s *Server) authenticate(c *call) (reply, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r := c.r
+	now := s.clock.Now()
+	if s.lockedOut(now) {
+		return errReply(http.StatusForbidden, msgLockedOut, "https://docs.github.com/rest"), false
+	}
 	tok := bearer(r.Header.Get("Authorization"))
 	t := s.tokens[tok]
 	if t == nil {
 		if tok == "" {
 			return errReply(http.StatusUnauthorized, "Requires authentication", "https://docs.github.com/rest"), false
 		}
+		s.noteBadCredentials(now)
 		return errReply(http.StatusUnauthorized, "Bad credentials", "https://docs.github.com/rest"), false
 	}
 	c.token = t
-	now := s.clock.Now()
 	if now.Sub(t.windowStart) >= time.Hour {
 		t.windowStart, t.used = now, 0
 	}
@@ -156,6 +163,9 @@ func (s *Server) resolveOwner(c *call) (reply, bool) {
 		a := s.accounts[strings.ToLower(c.params["org"])]
 		if a == nil || a.kind != api.OwnerOrg || !c.token.administers(a.login) {
 			return notFound, false
+		}
+		if rep, ok := s.ssoReply(c, a.login); ok {
+			return rep, false
 		}
 		c.acct = a
 	case api.OwnerUser:

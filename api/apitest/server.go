@@ -109,6 +109,7 @@ type Server struct {
 	secondaryPerMinute int
 	pointsPerMinute    int
 	latency            time.Duration
+	round3             // GitHub's answers of issue 17 (options in answers.go)
 	doc                *openapi3.T
 	routes             map[string]*routers.Route // by operationId
 	load               loadMeter
@@ -189,7 +190,7 @@ func (s *Server) checkOptions() error {
 	case strings.ContainsAny(s.basePath, "?#%") || strings.Contains(s.basePath, ".."):
 		return fmt.Errorf("apitest: WithBasePath: %q is not a plain path", s.basePath)
 	}
-	return nil
+	return s.round3.check()
 }
 
 // New starts a fake GitHub for a test or benchmark, the one constructor

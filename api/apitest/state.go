@@ -179,7 +179,8 @@ func (s *Server) AddToken(t Token) {
 }
 
 // AddVersion creates a version of a package and returns its id; ids are
-// unique across the server. owner is the login of an organization or a user
+// unique across the server (SeedVersion takes an api.Package, whose owner
+// kind is explicit). owner is the login of an organization or a user
 // (an unknown login becomes an organization, unless AddUser or a token's
 // User declares it a user later); the package is created if
 // needed, private, and a package deleted as a whole is not reused: a new
@@ -191,12 +192,18 @@ func (s *Server) AddVersion(owner string, typ api.PackageType, pkg string, v Ver
 }
 
 // AddPackage creates a package with its versions (the package exists even
-// with none) and returns the versions' ids in seed order. owner is as in
+// with none) and returns the versions' ids in seed order (SeedPackage takes
+// an api.Package, whose owner kind is explicit). owner is as in
 // AddVersion. With an active package of that name already there, its
 // visibility is set and the versions are added to it.
 func (s *Server) AddPackage(owner string, typ api.PackageType, name string, p PackageSeed) []int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.addPackage(owner, typ, name, p)
+}
+
+// addPackage is AddPackage; s.mu is held.
+func (s *Server) addPackage(owner string, typ api.PackageType, name string, p PackageSeed) []int64 {
 	ps := s.activePkg(owner, typ, name, p.Visibility)
 	if p.Repository != "" {
 		ps.repository = p.Repository

@@ -71,6 +71,18 @@ func (s *Server) validateReply(c *call, rep reply) {
 	if err := openapi3filter.ValidateResponse(r.Context(), out); err != nil {
 		s.violation(r, true, err.Error())
 	}
+	if c.op == api.OpListPackages && c.apiVersion == apiV2026 && rep.status == http.StatusOK {
+		var list []struct {
+			Repository map[string]any `json:"repository"`
+		}
+		_ = json.Unmarshal(rep.body, &list)
+		for _, p := range list {
+			if _, ok := p.Repository["has_downloads"]; ok {
+				s.violation(r, true, "packages (2026-03-10): repository.has_downloads is present; that version drops it")
+				break
+			}
+		}
+	}
 }
 
 // validateRateLimit2026 checks a /rate_limit answer of API version
