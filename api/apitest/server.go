@@ -124,6 +124,7 @@ type Server struct {
 	faults      map[api.Operation][]Fault
 	writes      []time.Time
 	points      map[api.Operation][]pointsLog
+	runs        workflowRuns // runs.go
 	reqSeq      int
 }
 
@@ -317,6 +318,9 @@ func (s *Server) handler() (http.Handler, error) {
 		}
 	}
 	if err := add("GET", "/rate_limit", api.OpRateLimit, "", s.rateLimit); err != nil {
+		return nil, err
+	}
+	if err := s.handleWorkflowRuns(mux); err != nil {
 		return nil, err
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
