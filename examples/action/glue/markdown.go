@@ -1,0 +1,310 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// markdown renders the job summary: what was asked, the plan, and after an
+// apply the outcome per version and, for images, per platform; then the
+// broken images and the counts.
+func markdown(r *result, in inputs) string {
+	var b strings.Builder
+	b.WriteString("## Restore GitHub Packages\n\n")
+	mode, _ := r.summary["mode"].(string)
+	applied, _ := r.summary["applied"].(bool)
+	switch {
+	case applied:
+		b.WriteString("**Applied.**")
+	case in.isDryRun():
+		b.WriteString("**Dry run: nothing changed.** Set `dry-run: false` to restore.")
+	default:
+		b.WriteString("**Nothing was applied.**")
+	}
+	if mode != "" {
+		fmt.Fprintf(&b, " Mode: %s.", code(mode))
+	}
+	fmt.Fprintf(&b, " Exit status: %d.\n\n", r.exitCode)
+	for _, e := range append([]string{r.usage}, r.errors...) {
+		if e != "" {
+			fmt.Fprintf(&b, "> [!CAUTION]\n> %s\n\n", cell(e))
+		}
+	}
+	writePlan(&b, r.plan)
+	writeResults(&b, r.results)
+	writeImages(&b, r.images)
+	if broken := r.list("broken"); len(broken) > 0 {
+		fmt.Fprintf(&b, "### Broken images (%d)\n\n", len(broken))
+		for _, ref := range broken {
+			fmt.Fprintf(&b, "- %s\n", code(ref))
+		}
+		b.WriteString("\n")
+	}
+	if r.summary != nil {
+		b.WriteString("### Summary\n\n| Restored | Failed | Unknown | Not tried | Broken |\n|---:|---:|---:|---:|---:|\n")
+		fmt.Fprintf(&b, "| %d | %d | %d | %d | %d |\n\n", len(r.list("restored")), len(r.list("failed")), len(r.list("unknown")), len(r.list("not_tried")), len(r.list("broken")))
+		for _, name := range []string{"failed", "unknown", "not_tried"} {
+			if l := r.list(name); len(l) > 0 {
+				fmt.Fprintf(&b, "%s: %s\n\n", strings.ReplaceAll(name, "_", " "), codes(l))
+			}
+		}
+	}
+	return b.String()
+}
+
+// planJSON is what the summary reads of an api.Plan.
+type planJSON struct {
+	Items []struct {
+		Package   json.RawMessage `json:"package"`
+		ID        int64           `json:"id"`
+		Name      string          `json:"name"`
+		Tags      []string        `json:"tags"`
+		DeletedAt string          `json:"deleted_at"`
+		DaysLeft  *int            `json:"days_left"`
+	} `json:"items"`
+	RestorePackages []json.RawMessage `json:"restore_packages"`
+	Notes           []string          `json:"notes"`
+	// An image plan (image.Plan): the images and their manifests.
+	Images []json.RawMessage `json:"images"`
+}
+
+func writePlan(b *strings.Builder, raw json.RawMessage) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return
+	}
+	var p planJSON
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return
+	}
+	pkgs := map[string]bool{}
+	for _, it := range p.Items {
+		pkgs[packageName(it.Package)] = true
+	}
+	fmt.Fprintf(b, "### Plan: %s in %s\n\n", plural(len(p.Items), "version"), plural(len(pkgs), "package"))
+	for _, pk := range p.RestorePackages {
+		fmt.Fprintf(b, "- restore the package %s whole first\n", code(packageName(pk)))
+	}
+	for _, n := range p.Notes {
+		fmt.Fprintf(b, "- %s\n", cell(n))
+	}
+	if len(p.RestorePackages)+len(p.Notes) > 0 {
+		b.WriteString("\n")
+	}
+	if len(p.Items) > 0 {
+		b.WriteString("| Package | Version id | Name | Tags | Deleted at | Days left |\n|---|---:|---|---|---|---:|\n")
+		for _, it := range p.Items {
+			days := "—"
+			if it.DaysLeft != nil {
+				days = fmt.Sprint(*it.DaysLeft)
+			}
+			fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s |\n", code(packageName(it.Package)), it.ID, code(it.Name), codes(it.Tags), cell(it.DeletedAt), days)
+		}
+		b.WriteString("\n")
+	}
+}
+
+func writeResults(b *strings.Builder, results []json.RawMessage) {
+	if len(results) == 0 {
+		return
+	}
+	b.WriteString("### Outcome per version\n\n| Package | Version id | Outcome | Detail |\n|---|---:|---|---|\n")
+	for _, raw := range results {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) != nil {
+			continue
+		}
+		pkg := packageName(m["package"])
+		id := text(m["id"])
+		if id == "" {
+			id = text(m["version_id"])
+		}
+		outcome := firstOf(text(m["outcome"]), text(m["status"]))
+		detail := firstOf(text(m["error"]), text(m["message"]), text(m["hint"]))
+		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", code(pkg), cell(id), mark(outcome)+cell(outcome), cell(detail))
+	}
+	b.WriteString("\n")
+}
+
+// imageJSON is what the summary reads of an image event.
+type imageJSON struct {
+	Phase     string `json:"phase"`
+	Package   string `json:"package"`
+	Image     string `json:"image"`
+	Root      string `json:"root"`
+	Digest    string `json:"digest"`
+	Whole     *bool  `json:"whole"`
+	Error     string `json:"error"`
+	Platforms []struct {
+		Platform  string          `json:"platform"`
+		Whole     bool            `json:"whole"`
+		Manifests []manifestEntry `json:"manifests"`
+	} `json:"platforms"`
+	Manifests []manifestEntry `json:"manifests"`
+}
+
+type manifestEntry struct {
+	Role     string `json:"role"`
+	Platform string `json:"platform"`
+	State    string `json:"state"`
+}
+
+func writeImages(b *strings.Builder, images []json.RawMessage) {
+	if len(images) == 0 {
+		return
+	}
+	b.WriteString("### Images, per platform\n\n| Image | Phase | Platform | Whole | Manifests |\n|---|---|---|---|---|\n")
+	for _, raw := range images {
+		var img imageJSON
+		if json.Unmarshal(raw, &img) != nil {
+			continue
+		}
+		name := img.Image
+		if name == "" {
+			sep := ":"
+			if strings.HasPrefix(img.Root, "sha256:") {
+				sep = "@"
+			}
+			name = img.Package + sep + img.Root
+		}
+		whole := "—"
+		if img.Whole != nil {
+			whole = yesNo(*img.Whole)
+		}
+		root := states(img.Manifests, func(e manifestEntry) bool { return e.Platform == "" })
+		if img.Error != "" {
+			root = cell(img.Error)
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", code(name), cell(img.Phase), "(image)", whole, root)
+		for _, p := range img.Platforms {
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", code(name), cell(img.Phase), code(p.Platform), yesNo(p.Whole), states(p.Manifests, nil))
+		}
+	}
+	b.WriteString("\n")
+}
+
+// states counts manifests by role and state: "index present, platform
+// restored ×2".
+func states(es []manifestEntry, keep func(manifestEntry) bool) string {
+	n := map[string]int{}
+	for _, e := range es {
+		if keep == nil || keep(e) {
+			n[e.Role+" "+e.State]++
+		}
+	}
+	var out []string
+	for k, c := range n {
+		if c > 1 {
+			k += fmt.Sprintf(" ×%d", c)
+		}
+		out = append(out, cell(k))
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		return "—"
+	}
+	return strings.Join(out, ", ")
+}
+
+func yesNo(ok bool) string {
+	if ok {
+		return "✅ yes"
+	}
+	return "❌ no"
+}
+
+func mark(outcome string) string {
+	switch outcome {
+	case "restored", "already_active", "already active":
+		return "✅ "
+	case "failed", "unknown":
+		return "❌ "
+	}
+	return ""
+}
+
+// packageName reads a package as the tool writes it: a string, or an
+// api.Package object ({"owner":{"org":…},"type":…,"name":…}).
+func packageName(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var p struct {
+		Owner struct{ Org, User string } `json:"owner"`
+		Type  string                     `json:"type"`
+		Name  string                     `json:"name"`
+	}
+	if json.Unmarshal(raw, &p) != nil {
+		return string(raw)
+	}
+	return firstOf(p.Owner.Org, p.Owner.User) + "/" + p.Type + "/" + p.Name
+}
+
+// text is a JSON scalar as text ("" for null or absent).
+func text(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// cell makes text safe in a Markdown table cell: line breaks become
+// spaces; HTML and Markdown's punctuation are escaped, so that no package
+// name or message from the API can add rows, links, HTML or formatting.
+func cell(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			b.WriteByte(' ')
+		case r == '&':
+			b.WriteString("&amp;")
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case strings.ContainsRune("\\`*_{}[]()#+!|~$", r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// code shows an identifier (a package, digest or tag) in monospace; the
+// text is escaped as a cell's (GitHub reads Markdown inside inline HTML, and
+// a backtick code span cannot hold "|" in a table).
+func code(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return "<code>" + cell(s) + "</code>"
+}
+
+func codes(l []string) string {
+	if len(l) == 0 {
+		return "—"
+	}
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = code(s)
+	}
+	return strings.Join(out, " ")
+}
