@@ -269,3 +269,22 @@ func TestRefusedInputsStillWriteOutputs(t *testing.T) {
 		t.Errorf("summary:\n%s\nerrors: %s", summary, errs.String())
 	}
 }
+
+// An image event without grouped platforms is grouped from its manifests.
+func TestImagesGroupedFromManifests(t *testing.T) {
+	ev := `{"event":"image","phase":"verify","package":"o/app","root":"v1","whole":false,"manifests":[` +
+		`{"role":"index","state":"present"},{"role":"platform","platform":"linux/amd64","state":"restored"},` +
+		`{"role":"attestation","platform":"linux/amd64","state":"restored"},{"role":"platform","platform":"linux/arm64","state":"gone"}]}`
+	r := &result{}
+	r.add([]byte(ev))
+	md := markdown(r, inputs{dryRun: "false"})
+	for _, want := range []string{
+		"| <code>o/app:v1</code> | verify | (image) | ❌ no | index present |",
+		"| <code>o/app:v1</code> | verify | <code>linux/amd64</code> | ✅ yes | attestation restored, platform restored |",
+		"| <code>o/app:v1</code> | verify | <code>linux/arm64</code> | ❌ no | platform gone |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary lacks %q:\n%s", want, md)
+		}
+	}
+}

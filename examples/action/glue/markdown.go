@@ -177,8 +177,30 @@ func writeImages(b *strings.Builder, images []json.RawMessage) {
 			root = cell(img.Error)
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", code(name), cell(img.Phase), "(image)", whole, root)
-		for _, p := range img.Platforms {
-			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", code(name), cell(img.Phase), code(p.Platform), yesNo(p.Whole), states(p.Manifests, nil))
+		if len(img.Platforms) > 0 {
+			for _, p := range img.Platforms {
+				fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", code(name), cell(img.Phase), code(p.Platform), yesNo(p.Whole), states(p.Manifests, nil))
+			}
+			continue
+		}
+		// No platforms grouped by the tool: group the manifests.
+		var order []string
+		byPlatform := map[string][]manifestEntry{}
+		for _, e := range img.Manifests {
+			if e.Platform == "" {
+				continue
+			}
+			if _, seen := byPlatform[e.Platform]; !seen {
+				order = append(order, e.Platform)
+			}
+			byPlatform[e.Platform] = append(byPlatform[e.Platform], e)
+		}
+		for _, p := range order {
+			whole := true
+			for _, e := range byPlatform[p] {
+				whole = whole && (e.State == "present" || e.State == "reused" || e.State == "restored")
+			}
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", code(name), cell(img.Phase), code(p), yesNo(whole), states(byPlatform[p], nil))
 		}
 	}
 	b.WriteString("\n")

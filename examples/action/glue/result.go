@@ -89,6 +89,9 @@ func (r *result) report() string {
 			m["error"] = strings.Join(r.errors, "\n")
 		}
 	}
+	if len(r.errors) > 0 {
+		m["errors"] = r.errors
+	}
 	m["results"] = orEmpty(r.results)
 	m["images"] = orEmpty(r.images)
 	b, _ := json.Marshal(m)
