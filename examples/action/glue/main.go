@@ -35,6 +35,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // exitUsage is the tool's exit status for bad input; the glue uses it for
@@ -109,6 +110,7 @@ func runTool(ctx context.Context, bin string, args, env []string, log, errs io.W
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = env
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second // then the tool is killed
 	cmd.Stderr = errs
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
