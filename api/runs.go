@@ -116,9 +116,10 @@ const RunWindowMargin = 2 * time.Minute
 
 // Window returns the window of time in which the run could have deleted
 // versions: from its start to its last update, widened by margin on both
-// sides. A run still in progress ends at its last update too; undo it once
-// it has finished.
+// sides (a negative margin counts as 0). A run still in progress ends at
+// its last update too; undo it once it has finished.
 func (r WorkflowRun) Window(margin time.Duration) (since, until time.Time) {
+	margin = max(margin, 0)
 	start := r.StartedAt
 	if start.IsZero() {
 		start = r.CreatedAt
