@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/apitest"
 )
@@ -58,7 +60,11 @@ func setup(m *testing.M) (int, error) {
 	if err := r.runStep(act.Runs.Steps[i]); err != nil || r.exitStatus != 0 {
 		return 0, fmt.Errorf("the build step failed (%v, exit %d):\n%s", err, r.exitStatus, r.log.String())
 	}
-	return m.Run(), nil
+	code := m.Run()
+	if err := goleak.Find(); code == 0 && err != nil {
+		return 1, err
+	}
+	return code, nil
 }
 
 type fakes struct {

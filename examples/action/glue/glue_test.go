@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // The test binary doubles as a fake restore tool: with GLUE_FAKE_TOOL set
@@ -26,7 +28,7 @@ func TestMain(m *testing.M) {
 		fmt.Sscan(os.Getenv("GLUE_FAKE_EXIT"), &code)
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(m)
 }
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
