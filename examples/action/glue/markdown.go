@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// markdown renders the job summary: what was asked, the plan, and after an
-// apply the outcome per version and, for images, per platform; then the
-// broken images and the counts.
+// markdown renders the job summary: whether anything changed, the broken
+// images, the plan, and after an apply the outcome per version and, for
+// images, per platform; then the counts.
 func markdown(r *result, in inputs) string {
 	var b strings.Builder
 	b.WriteString("## Restore GitHub Packages\n\n")
@@ -32,9 +32,8 @@ func markdown(r *result, in inputs) string {
 			fmt.Fprintf(&b, "> [!CAUTION]\n> %s\n\n", cell(e))
 		}
 	}
-	writePlan(&b, r.plan)
-	writeResults(&b, r.results)
-	writeImages(&b, r.images)
+	// The broken images open the summary: a scheduled doctor's reader
+	// wants them first.
 	if broken := r.list("broken"); len(broken) > 0 {
 		fmt.Fprintf(&b, "### Broken images (%d)\n\n", len(broken))
 		for _, ref := range broken {
@@ -42,6 +41,9 @@ func markdown(r *result, in inputs) string {
 		}
 		b.WriteString("\n")
 	}
+	writePlan(&b, r.plan)
+	writeResults(&b, r.results)
+	writeImages(&b, r.images)
 	if r.summary != nil {
 		b.WriteString("### Summary\n\n| Restored | Failed | Unknown | Not tried | Broken |\n|---:|---:|---:|---:|---:|\n")
 		fmt.Fprintf(&b, "| %d | %d | %d | %d | %d |\n\n", len(r.list("restored")), len(r.list("failed")), len(r.list("unknown")), len(r.list("not_tried")), len(r.list("broken")))
