@@ -291,3 +291,35 @@ func TestImagesGroupedFromManifests(t *testing.T) {
 		}
 	}
 }
+
+// An image plan, and a doctor's plans, are shown one row per manifest.
+func TestImagePlansInTheSummary(t *testing.T) {
+	img := `{"root":"v1","manifests":[{"digest":"sha256:aaaaaaaaaaaaaaaaaaaaaaaa","role":"index","state":"present","version_id":1},` +
+		`{"digest":"sha256:bbbbbbbbbbbbbbbbbbbbbbbb","role":"platform","platform":"linux/arm64","state":"deleted","version_id":2}]}`
+	for _, tc := range []struct {
+		name, plan string
+		want       []string
+	}{
+		{"image plan", `{"package":"o/team/web","images":[` + img + `]}`, []string{
+			"### Plan: 1 image, 1 manifest to restore",
+			"| <code>o/team/web:v1</code> | index <code>sha256:aaaaaaaaaaaa</code> | — | present | 1 |",
+			"| <code>o/team/web:v1</code> | platform <code>sha256:bbbbbbbbbbbb</code> | <code>linux/arm64</code> | ♻️ deleted | 2 |",
+		}},
+		{"doctor", `{"packages":[{"package":{"owner":{"org":"o"},"type":"container","name":"team/web"},"plan":{"package":"o/team/web","images":[` + img + `],"scanned":3}},` +
+			`{"package":{"owner":{"org":"o"},"type":"container","name":"team/api"},"plan":{"package":"o/team/api","images":[],"scanned":2}}]}`, []string{
+			"### Plan: 1 image, 1 manifest to restore", "Checked 2 packages (5 tagged images).",
+			"| <code>o/team/web:v1</code> | platform <code>sha256:bbbbbbbbbbbb</code> | <code>linux/arm64</code> | ♻️ deleted | 2 |",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &result{}
+			r.add([]byte(`{"event":"plan","plan":` + tc.plan + `}`))
+			md := markdown(r, inputs{})
+			for _, w := range tc.want {
+				if !strings.Contains(md, w) {
+					t.Errorf("summary lacks %q:\n%s", w, md)
+				}
+			}
+		})
+	}
+}

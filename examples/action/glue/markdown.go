@@ -68,8 +68,32 @@ type planJSON struct {
 	} `json:"items"`
 	RestorePackages []json.RawMessage `json:"restore_packages"`
 	Notes           []string          `json:"notes"`
-	// An image plan (image.Plan): the images and their manifests.
-	Images []json.RawMessage `json:"images"`
+	// An image plan (image.Plan): the package and its images.
+	Package json.RawMessage `json:"package"`
+	Images  []imagePlan     `json:"images"`
+	// A doctor's report (image.DoctorReport): a plan per package.
+	Packages []struct {
+		Package json.RawMessage `json:"package"`
+		Plan    struct {
+			Package string      `json:"package"`
+			Images  []imagePlan `json:"images"`
+			Scanned int         `json:"scanned"`
+		} `json:"plan"`
+	} `json:"packages"`
+}
+
+// imagePlan is one image of an image plan.
+type imagePlan struct {
+	Root      string `json:"root"`
+	Tags      []string
+	Error     string `json:"error"`
+	Manifests []struct {
+		Digest    string `json:"digest"`
+		Role      string `json:"role"`
+		Platform  string `json:"platform"`
+		State     string `json:"state"`
+		VersionID int64  `json:"version_id"`
+	} `json:"manifests"`
 }
 
 func writePlan(b *strings.Builder, raw json.RawMessage) {
@@ -78,6 +102,10 @@ func writePlan(b *strings.Builder, raw json.RawMessage) {
 	}
 	var p planJSON
 	if err := json.Unmarshal(raw, &p); err != nil {
+		return
+	}
+	if len(p.Items) == 0 && (len(p.Images) > 0 || len(p.Packages) > 0) {
+		writeImagePlan(b, p)
 		return
 	}
 	pkgs := map[string]bool{}
@@ -105,6 +133,76 @@ func writePlan(b *strings.Builder, raw json.RawMessage) {
 		}
 		b.WriteString("\n")
 	}
+}
+
+// writeImagePlan shows an image plan, or a doctor's plans, one row per
+// manifest of each image that is not whole.
+func writeImagePlan(b *strings.Builder, p planJSON) {
+	type pkgImages struct {
+		pkg    string
+		images []imagePlan
+	}
+	var all []pkgImages
+	if len(p.Images) > 0 {
+		all = append(all, pkgImages{packageName(p.Package), p.Images})
+	}
+	scanned := 0
+	for _, pk := range p.Packages {
+		scanned += pk.Plan.Scanned
+		if len(pk.Plan.Images) > 0 {
+			all = append(all, pkgImages{firstOf(pk.Plan.Package, packageName(pk.Package)), pk.Plan.Images})
+		}
+	}
+	images, restores := 0, 0
+	for _, pi := range all {
+		images += len(pi.images)
+		for _, img := range pi.images {
+			for _, m := range img.Manifests {
+				if m.State == "deleted" {
+					restores++
+				}
+			}
+		}
+	}
+	fmt.Fprintf(b, "### Plan: %s, %s to restore\n\n", plural(images, "image"), plural(restores, "manifest"))
+	if len(p.Packages) > 0 {
+		fmt.Fprintf(b, "Checked %s (%s).\n\n", plural(len(p.Packages), "package"), plural(scanned, "tagged image"))
+	}
+	if images == 0 {
+		return
+	}
+	b.WriteString("| Image | Manifest | Platform | State | Version id |\n|---|---|---|---|---:|\n")
+	for _, pi := range all {
+		for _, img := range pi.images {
+			name := pi.pkg + ":" + img.Root
+			if strings.HasPrefix(img.Root, "sha256:") {
+				name = pi.pkg + "@" + img.Root
+			}
+			if img.Error != "" {
+				fmt.Fprintf(b, "| %s | — | — | %s | — |\n", code(name), cell(img.Error))
+			}
+			for _, m := range img.Manifests {
+				id := "—"
+				if m.VersionID != 0 {
+					id = fmt.Sprint(m.VersionID)
+				}
+				platform := "—"
+				if m.Platform != "" {
+					platform = code(m.Platform)
+				}
+				fmt.Fprintf(b, "| %s | %s %s | %s | %s | %s |\n", code(name), cell(m.Role), code(short(m.Digest)), platform, mark(m.State)+cell(m.State), id)
+			}
+		}
+	}
+	b.WriteString("\n")
+}
+
+// short abbreviates a digest to sha256:12 hex digits.
+func short(d string) string {
+	if len(d) > len("sha256:")+12 && strings.HasPrefix(d, "sha256:") {
+		return d[:len("sha256:")+12]
+	}
+	return d
 }
 
 func writeResults(b *strings.Builder, results []json.RawMessage) {
@@ -242,8 +340,10 @@ func mark(outcome string) string {
 	switch outcome {
 	case "restored", "already_active", "already active":
 		return "✅ "
-	case "failed", "unknown":
+	case "failed", "unknown", "gone", "missing":
 		return "❌ "
+	case "deleted":
+		return "♻️ "
 	}
 	return ""
 }
