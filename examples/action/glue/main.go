@@ -15,7 +15,7 @@
 //	INPUT_TAGS, INPUT_IMAGES, INPUT_DELETED_SINCE, INPUT_DELETED_UNTIL,
 //	INPUT_UNDO_RUN, INPUT_BROKEN, INPUT_VERIFY, INPUT_EXIT_STATUS
 //	                      the action's inputs (README.md)
-//	RESTORE_BIN           the tool (default: "restore" beside this program)
+//	RESTORE_BIN           the tool (default: "restore", or "restore.exe", beside this program)
 //	GITHUB_OUTPUT         the step's output file
 //	GITHUB_STEP_SUMMARY   the job summary file
 //
@@ -70,7 +70,7 @@ func run(ctx context.Context, getenv func(string) string, log, errs io.Writer) i
 			fmt.Fprintf(errs, "::error title=restore::cannot find the restore tool: %s\n", escapeData(err.Error()))
 			return finish(files, &result{exitCode: 1, usage: "the restore tool was not found"}, in, errs)
 		}
-		bin = filepath.Join(filepath.Dir(self), "restore")
+		bin = filepath.Join(filepath.Dir(self), "restore"+filepath.Ext(self)) // .exe on Windows
 	}
 	res := runTool(ctx, bin, args, childEnv(in.token), log, errs)
 	return finish(files, res, in, errs)
