@@ -131,6 +131,14 @@ func (r WorkflowRun) Window(margin time.Duration) (since, until time.Time) {
 	return start.Add(-margin), end.Add(margin)
 }
 
+// Sweep is the sweep that undoes the run: the owner's packages of type typ,
+// for the versions deleted within Window(RunWindowMargin). Set Names,
+// Packages or Concurrency on it as needed, then Client.MakeSweepPlan.
+func (r WorkflowRun) Sweep(owner Owner, typ PackageType) Sweep {
+	since, until := r.Window(RunWindowMargin)
+	return Sweep{Owner: owner, Type: typ, DeletedSince: since, DeletedUntil: until}
+}
+
 // Finished reports whether GitHub says the run has completed.
 func (r WorkflowRun) Finished() bool { return r.Status == "completed" }
 

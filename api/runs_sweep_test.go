@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -89,7 +90,11 @@ func TestUndoRunPlansWhatTheRunDeleted(t *testing.T) {
 	}
 
 	since, until := run.Window(api.RunWindowMargin)
-	plan, err := e.c.MakeSweepPlan(context.Background(), api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer, DeletedSince: since, DeletedUntil: until})
+	sweep := run.Sweep(api.Org("o"), api.PackageTypeContainer)
+	if want := (api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer, DeletedSince: since, DeletedUntil: until}); !reflect.DeepEqual(sweep, want) {
+		t.Fatalf("run.Sweep = %+v, want %+v", sweep, want)
+	}
+	plan, err := e.c.MakeSweepPlan(context.Background(), sweep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +103,9 @@ func TestUndoRunPlansWhatTheRunDeleted(t *testing.T) {
 	}
 	if n := len(plan.Packages()); n != 4 {
 		t.Errorf("the plan touches %d packages, want 4", n)
+	}
+	if !plan.Selector.DeletedSince.Equal(runStart.Add(-api.RunWindowMargin)) || !plan.Selector.DeletedUntil.Equal(runEnd.Add(api.RunWindowMargin)) {
+		t.Errorf("plan window %s .. %s, want the run's widened by %s", plan.Selector.DeletedSince, plan.Selector.DeletedUntil, api.RunWindowMargin)
 	}
 }
 
