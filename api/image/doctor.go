@@ -72,7 +72,9 @@ func (r DoctorReport) Failed() int {
 // /users/{username}/packages:
 // https://docs.github.com/rest/packages/packages#list-packages-for-an-organization),
 // then, opts.Concurrency packages at a time, lists each package's versions
-// and scans its tagged images in the registry. It changes nothing.
+// and scans its tagged images in the registry. It changes nothing, but the
+// token needs delete:packages besides read:packages: each package's
+// deleted versions are listed, to find what repairs a broken image.
 //
 // The API client's read budget (api.WithReadBudget) and the registry
 // client's bound on reads in flight (WithMaxInFlight) hold for all the
