@@ -211,6 +211,30 @@ func TestDoctorErrors(t *testing.T) {
 			t.Errorf("Broken %d, want team/worker's 2 images (team/web could not be checked)", rep.Broken())
 		}
 	})
+	t.Run("a token without delete:packages stops at the first package", func(t *testing.T) {
+		e := newEnv(t, nil)
+		doctorFleet(t, e)
+		e.gh.AddToken(apitest.Token{Value: "ghp_readonly", Scopes: []string{"read:packages"}})
+		c, err := api.New(api.WithBaseURL(e.gh.URL), api.WithToken("ghp_readonly"), api.WithClock(e.clock))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseIdleConnections()
+		e.gh.ResetRequests()
+		rep, err := image.Doctor(ctx(t), c, e.rc, api.Org("acme"), &image.DoctorOptions{Concurrency: 1, Restorer: &image.RestorerOptions{Clock: e.clock}})
+		if !errors.Is(err, api.ErrForbidden) || len(rep.Packages) != 4 || rep.Failed() != 4 {
+			t.Fatalf("err = %v, %d packages, %d failed; want api.ErrForbidden and all 4 named", err, len(rep.Packages), rep.Failed())
+		}
+		refused := 0
+		for _, r := range e.gh.Requests() {
+			if r.Status == http.StatusForbidden {
+				refused++
+			}
+		}
+		if refused != 1 {
+			t.Errorf("%d refused requests, want 1: the doctor stops at the first", refused)
+		}
+	})
 	for _, fatal := range []error{image.ErrToken, &image.RateLimitError{Attempts: 3}, fmt.Errorf("read: %w", api.ErrUnauthorized)} {
 		t.Run(fmt.Sprintf("stops on %v", fatal), func(t *testing.T) {
 			e := newEnv(t, nil)
