@@ -19,7 +19,7 @@ import (
 // requests in flight at the API and at the registry, which must stay within
 // the read budgets (api.DefaultReadsInFlight, image.DefaultMaxInFlight).
 //
-// One iteration takes about half a minute, nearly all of it waiting.
+// One iteration takes about 20 seconds, nearly all of it waiting.
 func BenchmarkDoctor50Packages10Tags(b *testing.B) {
 	const packages, tags, latency = 50, 10, 20 * time.Millisecond
 	run := func(serial bool) (took time.Duration, apiPeak, regPeak int) {
