@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestArgs(t *testing.T) {
-	base := map[string]string{"INPUT_OWNER": "octo-org", "INPUT_PACKAGE_TYPE": "container", "INPUT_DRY_RUN": "true"}
+	base := map[string]string{"INPUT_TOKEN": "ghp_x", "INPUT_OWNER": "octo-org", "INPUT_PACKAGE_TYPE": "container", "INPUT_DRY_RUN": "true"}
 	with := func(kv ...string) map[string]string {
 		m := map[string]string{}
 		for k, v := range base {
@@ -66,6 +66,7 @@ func TestArgs(t *testing.T) {
 		{"verify", with("INPUT_IMAGES", "v1", "INPUT_VERIFY", "true", "INPUT_DRY_RUN", "false"),
 			[]string{"--org", "octo-org", "--type", "container", "--image", "v1", "--verify", "--apply", "--json"}, ""},
 		{"no owner", with("INPUT_OWNER", " "), nil, "owner"},
+		{"no token", with("INPUT_TOKEN", "\n"), nil, "token"},
 		{"a bad owner type", with("INPUT_OWNER_TYPE", "team"), nil, "owner-type"},
 		{"package and packages", with("INPUT_PACKAGE", "a", "INPUT_PACKAGES", "b"), nil, "package"},
 		{"a bad dry-run", with("INPUT_DRY_RUN", "yes please"), nil, "dry-run"},
@@ -92,7 +93,7 @@ func TestArgs(t *testing.T) {
 // A hostile package name or tag is one argument, byte for byte.
 func TestHostileInputsStayOneArgument(t *testing.T) {
 	name := "team/app\"; $(touch PWNED) `id` '\n--apply"
-	got, err := readInputs(env(map[string]string{"INPUT_OWNER": "o", "INPUT_PACKAGE": name, "INPUT_IMAGES": "$(touch PWNED)"})).args()
+	got, err := readInputs(env(map[string]string{"INPUT_TOKEN": "ghp_x", "INPUT_OWNER": "o", "INPUT_PACKAGE": name, "INPUT_IMAGES": "$(touch PWNED)"})).args()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +185,7 @@ func TestRunWithAFakeTool(t *testing.T) {
 		`{"event":"summary","mode":"versions","applied":true,"exit_code":1,"restored":["o/container/team/app@11"],"failed":["o/container/team/app@12"],"unknown":[],"not_tried":[],"broken":[]}`,
 	}, "\n") + "\n"
 	vars := map[string]string{
-		"INPUT_TOKEN": token, "INPUT_OWNER": "o", "INPUT_PACKAGE": "team/app", "INPUT_DRY_RUN": "false",
+		"INPUT_TOKEN": token + "\n", "INPUT_OWNER": "o", "INPUT_PACKAGE": "team/app", "INPUT_DRY_RUN": "false",
 		"RESTORE_BIN": self, "GITHUB_OUTPUT": filepath.Join(dir, "out"), "GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
 	}
 	t.Setenv("GLUE_FAKE_TOOL", "1")

@@ -88,6 +88,9 @@ func (in inputs) args() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if strings.TrimSpace(in.token) == "" {
+		return nil, &inputError{"token", "", "is empty: give a classic personal access token from a secret"}
+	}
 	var args []string
 	switch t := strings.ToLower(in.ownerType); {
 	case in.owner == "":

@@ -99,7 +99,7 @@ func childEnv(token string) []string {
 		}
 		env = append(env, kv)
 	}
-	return append(env, "GH_TOKEN="+token)
+	return append(env, "GH_TOKEN="+strings.TrimSpace(token))
 }
 
 // runTool runs the tool with --json and collects its events. Its JSON lines
