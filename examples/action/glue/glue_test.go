@@ -178,10 +178,12 @@ func TestRunWithAFakeTool(t *testing.T) {
 	}
 	dir := t.TempDir()
 	lines := strings.Join([]string{
-		`{"event":"plan","plan":{"items":[{"package":{"owner":{"org":"o"},"type":"container","name":"team/app"},"id":11,"name":"sha256:aa","deleted_at":"2026-11-24T14:05:00Z","days_left":25}]}}`,
+		`{"event":"plan","mode":"undo-run","apply":true,"selection":"versions deleted during run o/infra/9","run":{"ref":{"owner":"o","repo":"infra","run_id":9},"name":"Clean up","run_number":562,"conclusion":"success","run_started_at":"2026-11-24T14:00:00Z","updated_at":"2026-11-24T14:20:00Z","created_at":"2026-11-24T14:00:00Z"},` +
+			`"plan":{"items":[{"package":{"owner":{"org":"o"},"type":"container","name":"team/app"},"id":11,"name":"sha256:aa","deleted_at":"2026-11-24T14:05:00Z","days_left":25}]}}`,
 		`::error::a line the tool printed`,
-		`{"event":"result","package":"o/container/team/app","id":11,"outcome":"restored"}`,
-		`{"event":"image","phase":"verify","package":"o/team/app","root":"v1","whole":true,"platforms":[{"platform":"linux/amd64","whole":true,"manifests":[{"role":"platform","state":"restored"}]}]}`,
+		`{"event":"result","package":"o/container/team/app","id":11,"name":"sha256:aa","outcome":"restored","done":1,"total":2}`,
+		`{"event":"result","package":"o/container/team/app","id":12,"role":"platform","platform":"linux/arm64","outcome":"failed","error":"500 Internal error","done":2,"total":2}`,
+		`{"event":"image","phase":"verify","package":"o/team/app","ref":"ghcr.example/o/team/app:v1","root":"v1","tags":["v1"],"whole":true,"manifests":[],"platforms":[{"platform":"linux/amd64","whole":true,"manifests":[{"role":"platform","state":"restored"}]}]}`,
 		`{"event":"summary","mode":"versions","applied":true,"exit_code":1,"restored":["o/container/team/app@11"],"failed":["o/container/team/app@12"],"unknown":[],"not_tried":[],"broken":[]}`,
 	}, "\n") + "\n"
 	vars := map[string]string{
@@ -240,10 +242,14 @@ func TestRunWithAFakeTool(t *testing.T) {
 		Results  []map[string]any
 		Images   []map[string]any
 	}
-	if err := json.Unmarshal([]byte(outs["report"]), &report); err != nil || report.Event != "summary" || report.Mode != "versions" || report.ExitCode != 1 || len(report.Results) != 1 || len(report.Images) != 1 {
+	if err := json.Unmarshal([]byte(outs["report"]), &report); err != nil || report.Event != "summary" || report.Mode != "versions" || report.ExitCode != 1 || len(report.Results) != 2 || len(report.Images) != 1 {
 		t.Errorf("report output %q: %v", outs["report"], err)
 	}
-	for _, want := range []string{"**Applied.**", "| Package | Version id | Name |", "| <code>o/container/team/app</code> | 11 | ✅ restored |", "<code>linux/amd64</code> | ✅ yes", "| 1 | 1 | 0 | 0 | 0 |"} {
+	for _, want := range []string{"**Applied.**", "Selection: versions deleted during run o/infra/9",
+		"Undoing the workflow run <code>Clean up</code> #562 (<code>o/infra/9</code>), success, which ran from 2026-11-24T14:00:00Z to 2026-11-24T14:20:00Z.",
+		"| Package | Version id | Name |", "| <code>o/container/team/app</code> | 11 | sha256:aa | ✅ restored |  |",
+		"| <code>o/container/team/app</code> | 12 | platform linux/arm64 | ❌ failed | 500 Internal error |",
+		"| <code>ghcr.example/o/team/app:v1</code> | verify | <code>linux/amd64</code> | ✅ yes", "| 1 | 1 | 0 | 0 | 0 |"} {
 		if !strings.Contains(string(summary), want) {
 			t.Errorf("summary lacks %q:\n%s", want, summary)
 		}
@@ -322,5 +328,31 @@ func TestImagePlansInTheSummary(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Errors and things not found reach the summary, with the fix when the tool
+// gives one; the doctor's packages that could not be checked are named.
+func TestErrorsInTheSummary(t *testing.T) {
+	r := &result{exitCode: 3}
+	for _, l := range []string{
+		`{"event":"not_found","kind":"run","name":"o/infra/10","similar":[],"applied":false,"message":"no run 10 in o/infra that this token can see"}`,
+		`{"event":"error","error":"the token was refused","fix":"gh auth refresh -s read:packages","exit_code":4}`,
+		`{"event":"plan","mode":"doctor","apply":false,"plan":{"owner":"o","registry":"ghcr.example","packages":[{"package":"o/container/team/api","error":"500 Internal error","plan":{"package":"o/team/api","images":[]}}]}}`,
+	} {
+		r.add([]byte(l))
+	}
+	md := markdown(r, inputs{})
+	for _, want := range []string{
+		"> no run 10 in o/infra that this token can see",
+		"> the token was refused Fix: gh auth refresh -s read:packages",
+		"- <code>o/container/team/api</code> could not be checked: 500 Internal error",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("summary lacks %q:\n%s", want, md)
+		}
+	}
+	if rep := r.report(); !strings.Contains(rep, `"exit_code":3`) || !strings.Contains(rep, `"errors":[`) {
+		t.Errorf("report %s", rep)
 	}
 }

@@ -56,6 +56,11 @@ func writeImagePlan(b *strings.Builder, p planJSON) {
 	fmt.Fprintf(b, "### Plan: %s, %s to restore\n\n", plural(images, "image"), plural(restores, "manifest"))
 	if len(p.Packages) > 0 {
 		fmt.Fprintf(b, "Checked %s (%s).\n\n", plural(len(p.Packages), "package"), plural(scanned, "tagged image"))
+		for _, pk := range p.Packages {
+			if pk.Error != "" {
+				fmt.Fprintf(b, "- %s could not be checked: %s\n", code(packageName(pk.Package)), cell(pk.Error))
+			}
+		}
 	}
 	if images == 0 {
 		return
@@ -98,6 +103,7 @@ func short(d string) string {
 type imageJSON struct {
 	Phase     string `json:"phase"`
 	Package   string `json:"package"`
+	Ref       string `json:"ref"` // REGISTRY/OWNER/NAME:TAG
 	Image     string `json:"image"`
 	Root      string `json:"root"`
 	Digest    string `json:"digest"`
@@ -127,7 +133,7 @@ func writeImages(b *strings.Builder, images []json.RawMessage) {
 		if json.Unmarshal(raw, &img) != nil {
 			continue
 		}
-		name := img.Image
+		name := firstOf(img.Ref, img.Image)
 		if name == "" {
 			sep := ":"
 			if strings.HasPrefix(img.Root, "sha256:") {

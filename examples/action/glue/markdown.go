@@ -26,6 +26,13 @@ func markdown(r *result, in inputs) string {
 		fmt.Fprintf(&b, " Mode: %s.", code(mode))
 	}
 	fmt.Fprintf(&b, " Exit status: %d.\n\n", r.exitCode)
+	if r.selection != "" {
+		fmt.Fprintf(&b, "Selection: %s\n\n", cell(r.selection))
+	}
+	if run := r.run; run != nil {
+		fmt.Fprintf(&b, "Undoing the workflow run %s #%d (%s), %s, which ran from %s to %s.\n\n",
+			code(run.Name), run.RunNumber, code(fmt.Sprintf("%s/%s/%d", run.Ref.Owner, run.Ref.Repo, run.Ref.ID)), cell(firstOf(run.Conclusion, "not finished")), cell(run.StartedAt), cell(run.UpdatedAt))
+	}
 	for _, e := range append([]string{r.usage}, r.errors...) {
 		if e != "" {
 			fmt.Fprintf(&b, "> [!CAUTION]\n> %s\n\n", cell(e))
@@ -73,6 +80,7 @@ type planJSON struct {
 	// A doctor's report (image.DoctorReport): a plan per package.
 	Packages []struct {
 		Package json.RawMessage `json:"package"`
+		Error   string          `json:"error"` // why the package could not be checked
 		Plan    struct {
 			Package string      `json:"package"`
 			Images  []imagePlan `json:"images"`
@@ -124,7 +132,7 @@ func writeResults(b *strings.Builder, results []json.RawMessage) {
 	if len(results) == 0 {
 		return
 	}
-	b.WriteString("### Outcome per version\n\n| Package | Version id | Outcome | Detail |\n|---|---:|---|---|\n")
+	b.WriteString("### Outcome per version\n\n| Package | Version id | What | Outcome | Detail |\n|---|---:|---|---|---|\n")
 	for _, raw := range results {
 		var m map[string]json.RawMessage
 		if json.Unmarshal(raw, &m) != nil {
@@ -135,9 +143,16 @@ func writeResults(b *strings.Builder, results []json.RawMessage) {
 		if id == "" {
 			id = text(m["version_id"])
 		}
+		if id == "" {
+			id = "(whole package)"
+		}
+		what := strings.TrimSpace(text(m["role"]) + " " + text(m["platform"]))
+		if what == "" {
+			what = firstOf(text(m["name"]), "—")
+		}
 		outcome := firstOf(text(m["outcome"]), text(m["status"]))
 		detail := firstOf(text(m["error"]), text(m["message"]), text(m["hint"]))
-		fmt.Fprintf(b, "| %s | %s | %s | %s |\n", code(pkg), cell(id), mark(outcome)+cell(outcome), cell(detail))
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", code(pkg), cell(id), cell(what), mark(outcome)+cell(outcome), cell(detail))
 	}
 	b.WriteString("\n")
 }

@@ -14,23 +14,28 @@ import (
 // result is what the tool reported: the events of its --json output (one
 // object a line, "event" first; the last line is the summary).
 type result struct {
-	plan     json.RawMessage   // {"event":"plan","plan":{…}}'s plan
-	results  []json.RawMessage // {"event":"result",…}: one version's outcome
-	images   []json.RawMessage // {"event":"image",…}: one image, per phase
-	errors   []string          // {"event":"error",…}'s messages
-	summary  map[string]any    // the last line, {"event":"summary",…}
-	exitCode int
-	usage    string // why the tool did not run, or its output was unreadable
+	plan      json.RawMessage   // {"event":"plan","plan":{…}}'s plan
+	selection string            // the plan event's selection, stated once
+	run       *runJSON          // undo-run: the workflow run whose window was swept
+	results   []json.RawMessage // {"event":"result",…}: one version's outcome
+	images    []json.RawMessage // {"event":"image",…}: one image, per phase
+	errors    []string          // {"event":"error",…}'s messages
+	summary   map[string]any    // the last line, {"event":"summary",…}
+	exitCode  int
+	usage     string // why the tool did not run, or its output was unreadable
 }
 
 // add reads one line of the tool's output; lines that are not JSON objects
 // are ignored.
 func (r *result) add(line []byte) {
 	var ev struct {
-		Event   string          `json:"event"`
-		Plan    json.RawMessage `json:"plan"`
-		Error   string          `json:"error"`
-		Message string          `json:"message"`
+		Event     string          `json:"event"`
+		Plan      json.RawMessage `json:"plan"`
+		Selection string          `json:"selection"`
+		Run       *runJSON        `json:"run"`
+		Error     string          `json:"error"`
+		Fix       string          `json:"fix"`
+		Message   string          `json:"message"`
 	}
 	if err := json.Unmarshal(line, &ev); err != nil {
 		return
@@ -39,12 +44,19 @@ func (r *result) add(line []byte) {
 	switch ev.Event {
 	case "plan":
 		r.plan = bytes.Clone(ev.Plan)
+		r.selection, r.run = ev.Selection, ev.Run
+	case "not_found":
+		r.errors = append(r.errors, ev.Message)
 	case "result":
 		r.results = append(r.results, raw)
 	case "image":
 		r.images = append(r.images, raw)
 	case "error":
-		r.errors = append(r.errors, firstOf(ev.Error, ev.Message))
+		msg := firstOf(ev.Error, ev.Message)
+		if ev.Fix != "" {
+			msg += " Fix: " + ev.Fix
+		}
+		r.errors = append(r.errors, msg)
 	case "summary":
 		var m map[string]any
 		if json.Unmarshal(line, &m) == nil {
@@ -70,6 +82,21 @@ func (r *result) list(name string) []string {
 		}
 	}
 	return out
+}
+
+// runJSON is what the summary shows of an api.WorkflowRun.
+type runJSON struct {
+	Ref struct {
+		Owner string `json:"owner"`
+		Repo  string `json:"repo"`
+		ID    int64  `json:"run_id"`
+	} `json:"ref"`
+	Name       string `json:"name"`
+	RunNumber  int    `json:"run_number"`
+	HTMLURL    string `json:"html_url"`
+	Conclusion string `json:"conclusion"`
+	StartedAt  string `json:"run_started_at"`
+	UpdatedAt  string `json:"updated_at"`
 }
 
 // report is the report output: the summary object with the version
