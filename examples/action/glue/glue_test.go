@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/ghpackages/restore/api"
 )
 
 // The test binary doubles as a fake restore tool: with GLUE_FAKE_TOOL set
@@ -141,7 +143,7 @@ func TestOutputEntryCannotBeEndedEarly(t *testing.T) {
 
 func TestMarkdownEscapesNamesFromTheAPI(t *testing.T) {
 	hostile := "team/x|y <script>alert(1)</script> [a](http://e) *b*\n| injected | row |"
-	plan := fmt.Sprintf(`{"items":[{"package":{"owner":{"org":"o"},"type":"container","name":%q},"id":7,"name":"sha256:1","tags":["v1"],"deleted_at":"2026-11-24T14:05:00Z","days_left":25}]}`, hostile)
+	plan := fmt.Sprintf(`{"items":[{"package":{"owner":{"org":"o"},"package_type":"container","package_name":%q},"id":7,"name":"sha256:1","tags":["v1"],"deleted_at":"2026-11-24T14:05:00Z","days_left":25}]}`, hostile)
 	r := &result{plan: json.RawMessage(plan), summary: map[string]any{"mode": "versions", "applied": false, "restored": []any{}, "broken": []any{hostile}}}
 	md := markdown(r, inputs{})
 	for _, line := range strings.Split(md, "\n") {
@@ -179,7 +181,7 @@ func TestRunWithAFakeTool(t *testing.T) {
 	dir := t.TempDir()
 	lines := strings.Join([]string{
 		`{"event":"plan","mode":"undo-run","apply":true,"selection":"versions deleted during run o/infra/9","run":{"ref":{"owner":"o","repo":"infra","run_id":9},"name":"Clean up","run_number":562,"conclusion":"success","run_started_at":"2026-11-24T14:00:00Z","updated_at":"2026-11-24T14:20:00Z","created_at":"2026-11-24T14:00:00Z"},` +
-			`"plan":{"items":[{"package":{"owner":{"org":"o"},"type":"container","name":"team/app"},"id":11,"name":"sha256:aa","deleted_at":"2026-11-24T14:05:00Z","days_left":25}]}}`,
+			`"plan":{"items":[{"package":{"owner":{"org":"o"},"package_type":"container","package_name":"team/app"},"id":11,"name":"sha256:aa","deleted_at":"2026-11-24T14:05:00Z","days_left":25}]}}`,
 		`::error::a line the tool printed`,
 		`{"event":"result","package":"o/container/team/app","id":11,"name":"sha256:aa","outcome":"restored","done":1,"total":2}`,
 		`{"event":"result","package":"o/container/team/app","id":12,"role":"platform","platform":"linux/arm64","outcome":"failed","error":"500 Internal error","done":2,"total":2}`,
@@ -312,8 +314,8 @@ func TestImagePlansInTheSummary(t *testing.T) {
 			"| <code>o/team/web:v1</code> | index <code>sha256:aaaaaaaaaaaa</code> | — | present | 1 |",
 			"| <code>o/team/web:v1</code> | platform <code>sha256:bbbbbbbbbbbb</code> | <code>linux/arm64</code> | ♻️ deleted | 2 |",
 		}},
-		{"doctor", `{"packages":[{"package":{"owner":{"org":"o"},"type":"container","name":"team/web"},"plan":{"package":"o/team/web","images":[` + img + `],"scanned":3}},` +
-			`{"package":{"owner":{"org":"o"},"type":"container","name":"team/api"},"plan":{"package":"o/team/api","images":[],"scanned":2}}]}`, []string{
+		{"doctor", `{"packages":[{"package":{"owner":{"org":"o"},"package_type":"container","package_name":"team/web"},"plan":{"package":"o/team/web","images":[` + img + `],"scanned":3}},` +
+			`{"package":{"owner":{"org":"o"},"package_type":"container","package_name":"team/api"},"plan":{"package":"o/team/api","images":[],"scanned":2}}]}`, []string{
 			"### Plan: 1 image, 1 manifest to restore", "Checked 2 packages (5 tagged images).",
 			"| <code>o/team/web:v1</code> | platform <code>sha256:bbbbbbbbbbbb</code> | <code>linux/arm64</code> | ♻️ deleted | 2 |",
 		}},
@@ -354,5 +356,22 @@ func TestErrorsInTheSummary(t *testing.T) {
 	}
 	if rep := r.report(); !strings.Contains(rep, `"exit_code":3`) || !strings.Contains(rep, `"errors":[`) {
 		t.Errorf("report %s", rep)
+	}
+}
+
+// packageName reads api.Package's own JSON, for every owner kind.
+func TestPackageNameReadsTheSDKsJSON(t *testing.T) {
+	for _, p := range []api.Package{
+		{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"},
+		{Owner: api.User("mona"), Type: api.PackageTypeNpm, Name: "left-pad"},
+		{Owner: api.Me(), Type: api.PackageTypeMaven, Name: "com.example.app"},
+	} {
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := packageName(b); got != p.String() {
+			t.Errorf("packageName(%s) = %q, want %q", b, got, p.String())
+		}
 	}
 }

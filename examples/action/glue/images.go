@@ -12,9 +12,9 @@ import (
 
 // imagePlan is one image of an image plan.
 type imagePlan struct {
-	Root      string `json:"root"`
-	Tags      []string
-	Error     string `json:"error"`
+	Root      string   `json:"root"`
+	Tags      []string `json:"tags"`
+	Error     string   `json:"error"`
 	Manifests []struct {
 		Digest    string `json:"digest"`
 		Role      string `json:"role"`
@@ -69,8 +69,11 @@ func writeImagePlan(b *strings.Builder, p planJSON) {
 	for _, pi := range all {
 		for _, img := range pi.images {
 			name := pi.pkg + ":" + img.Root
-			if strings.HasPrefix(img.Root, "sha256:") {
-				name = pi.pkg + "@" + img.Root
+			switch {
+			case len(img.Tags) > 0: // a broken scan's root is the digest
+				name = pi.pkg + ":" + strings.Join(img.Tags, ",")
+			case strings.HasPrefix(img.Root, "sha256:"):
+				name = pi.pkg + "@" + short(img.Root)
 			}
 			if img.Error != "" {
 				fmt.Fprintf(b, "| %s | — | — | %s | — |\n", code(name), cell(img.Error))

@@ -122,7 +122,7 @@ func writePlan(b *strings.Builder, raw json.RawMessage) {
 			if it.DaysLeft != nil {
 				days = fmt.Sprint(*it.DaysLeft)
 			}
-			fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s |\n", code(packageName(it.Package)), it.ID, code(it.Name), codes(it.Tags), cell(it.DeletedAt), days)
+			fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s |\n", code(packageName(it.Package)), it.ID, code(short(it.Name)), codes(it.Tags), cell(it.DeletedAt), days)
 		}
 		b.WriteString("\n")
 	}
@@ -148,7 +148,7 @@ func writeResults(b *strings.Builder, results []json.RawMessage) {
 		}
 		what := strings.TrimSpace(text(m["role"]) + " " + text(m["platform"]))
 		if what == "" {
-			what = firstOf(text(m["name"]), "—")
+			what = firstOf(short(text(m["name"])), "—")
 		}
 		outcome := firstOf(text(m["outcome"]), text(m["status"]))
 		detail := firstOf(text(m["error"]), text(m["message"]), text(m["hint"]))
@@ -177,7 +177,7 @@ func mark(outcome string) string {
 }
 
 // packageName reads a package as the tool writes it: a string, or an
-// api.Package object ({"owner":{"org":…},"type":…,"name":…}).
+// api.Package ({"owner":{"org":…},"package_type":…,"package_name":…}).
 func packageName(raw json.RawMessage) string {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
@@ -185,10 +185,10 @@ func packageName(raw json.RawMessage) string {
 	}
 	var p struct {
 		Owner struct{ Org, User string } `json:"owner"`
-		Type  string                     `json:"type"`
-		Name  string                     `json:"name"`
+		Type  string                     `json:"package_type"`
+		Name  string                     `json:"package_name"`
 	}
-	if json.Unmarshal(raw, &p) != nil {
+	if json.Unmarshal(raw, &p) != nil || p.Name == "" {
 		return string(raw)
 	}
 	return firstOf(p.Owner.Org, p.Owner.User) + "/" + p.Type + "/" + p.Name
