@@ -116,9 +116,10 @@ const RunWindowMargin = 2 * time.Minute
 
 // Window returns the window of time in which the run could have deleted
 // versions: from its start to its last update, widened by margin on both
-// sides. A run still in progress ends at its last update too; undo it once
-// it has finished.
+// sides (a negative margin counts as 0). A run still in progress ends at
+// its last update too; undo it once it has finished.
 func (r WorkflowRun) Window(margin time.Duration) (since, until time.Time) {
+	margin = max(margin, 0)
 	start := r.StartedAt
 	if start.IsZero() {
 		start = r.CreatedAt
@@ -128,6 +129,14 @@ func (r WorkflowRun) Window(margin time.Duration) (since, until time.Time) {
 		end = start
 	}
 	return start.Add(-margin), end.Add(margin)
+}
+
+// Sweep is the sweep that undoes the run: the owner's packages of type typ,
+// for the versions deleted within Window(RunWindowMargin). Set Names,
+// Packages or Concurrency on it as needed, then Client.MakeSweepPlan.
+func (r WorkflowRun) Sweep(owner Owner, typ PackageType) Sweep {
+	since, until := r.Window(RunWindowMargin)
+	return Sweep{Owner: owner, Type: typ, DeletedSince: since, DeletedUntil: until}
 }
 
 // Finished reports whether GitHub says the run has completed.

@@ -25,6 +25,11 @@ func TestParseRunRef(t *testing.T) {
 		{"https://github.com/octo-org/app/actions/runs/123456", api.RunRef{Owner: "octo-org", Repo: "app", ID: 123456}, ""},
 		{"https://github.com/octo-org/app/actions/runs/123456/attempts/2", api.RunRef{Owner: "octo-org", Repo: "app", ID: 123456}, ""},
 		{"https://ghes.example.com/octo-org/app/actions/runs/9/job/77", api.RunRef{Owner: "octo-org", Repo: "app", ID: 9}, ""},
+		{"https://github.com/octo-org/app/actions/runs/12?check_suite_focus=true#summary", api.RunRef{Owner: "octo-org", Repo: "app", ID: 12}, ""},
+		{"https://github.com/octo-org/app/actions/runs/12/", api.RunRef{Owner: "octo-org", Repo: "app", ID: 12}, ""},
+		{"https://github.com/octo-org/app/actions/runs/", api.RunRef{}, "run"},
+		{"https://github.com/octo-org/app/actions/workflows/12", api.RunRef{}, "run"},
+		{"", api.RunRef{}, "run"},
 		{"octo-org/app", api.RunRef{}, "run"},
 		{"octo-org/app/1/2", api.RunRef{}, "run"},
 		{"octo-org/app/x", api.RunRef{}, "run id"},
@@ -56,16 +61,19 @@ func TestWorkflowRunWindow(t *testing.T) {
 	for _, tc := range []struct {
 		name         string
 		run          api.WorkflowRun
+		margin       time.Duration
 		since, until time.Time
 	}{
-		{"started and updated", api.WorkflowRun{StartedAt: started, CreatedAt: started.Add(-time.Minute), UpdatedAt: started.Add(5 * time.Minute)},
+		{"started and updated", api.WorkflowRun{StartedAt: started, CreatedAt: started.Add(-time.Minute), UpdatedAt: started.Add(5 * time.Minute)}, api.RunWindowMargin,
 			started.Add(-api.RunWindowMargin), started.Add(5*time.Minute + api.RunWindowMargin)},
-		{"no run_started_at: created_at stands in", api.WorkflowRun{CreatedAt: started, UpdatedAt: started.Add(time.Minute)},
+		{"no run_started_at: created_at stands in", api.WorkflowRun{CreatedAt: started, UpdatedAt: started.Add(time.Minute)}, api.RunWindowMargin,
 			started.Add(-api.RunWindowMargin), started.Add(time.Minute + api.RunWindowMargin)},
-		{"updated before started: the window is the start", api.WorkflowRun{StartedAt: started, UpdatedAt: started.Add(-time.Hour)},
+		{"updated before started: the window is the start", api.WorkflowRun{StartedAt: started, UpdatedAt: started.Add(-time.Hour)}, api.RunWindowMargin,
 			started.Add(-api.RunWindowMargin), started.Add(api.RunWindowMargin)},
+		{"a negative margin counts as 0", api.WorkflowRun{StartedAt: started, UpdatedAt: started.Add(time.Minute)}, -time.Hour,
+			started, started.Add(time.Minute)},
 	} {
-		since, until := tc.run.Window(api.RunWindowMargin)
+		since, until := tc.run.Window(tc.margin)
 		if !since.Equal(tc.since) || !until.Equal(tc.until) {
 			t.Errorf("%s: Window = %s .. %s; want %s .. %s", tc.name, since, until, tc.since, tc.until)
 		}

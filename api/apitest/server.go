@@ -125,6 +125,7 @@ type Server struct {
 	faults      map[api.Operation][]Fault
 	writes      []time.Time
 	points      map[api.Operation][]pointsLog
+	runs        workflowRuns // runs.go
 	reqSeq      int
 	discovery   discovery // GET /packages/container-registry-url (discovery.go)
 }
@@ -322,6 +323,9 @@ func (s *Server) handler() (http.Handler, error) {
 		return nil, err
 	}
 	if err := add("GET", "/packages/container-registry-url", api.OpContainerRegistryURL, "", s.containerRegistryURL); err != nil {
+		return nil, err
+	}
+	if err := s.handleWorkflowRuns(mux); err != nil {
 		return nil, err
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

@@ -2,7 +2,9 @@ package image
 
 import (
 	"context"
+	"errors"
 	"path"
+	"strconv"
 	"sync"
 
 	"github.com/ghpackages/restore/api"
@@ -67,11 +69,26 @@ func (r DoctorReport) Failed() int {
 // Doctor checks every container package of owner whose name matches
 // opts.Packages, as Restorer.Broken does for one: it lists the owner's
 // container packages (GET /orgs/{org}/packages?package_type=container, or
-// the user forms:
+// /users/{username}/packages:
 // https://docs.github.com/rest/packages/packages#list-packages-for-an-organization),
-// then scans each package's tagged images in the registry. It changes
-// nothing. An error listing the packages is returned; an error checking one
-// package is in its PackageHealth.
+// then, opts.Concurrency packages at a time, lists each package's versions
+// and scans its tagged images in the registry. It changes nothing, but the
+// token needs delete:packages besides read:packages: each package's
+// deleted versions are listed, to find what repairs a broken image.
+//
+// The API client's read budget (api.WithReadBudget) and the registry
+// client's bound on reads in flight (WithMaxInFlight) hold for all the
+// packages together, whatever the concurrency.
+//
+// Bad input is a *api.ValidationError naming the field, and nothing is
+// sent. The owner must be named by login (api.Org or api.User): the registry
+// names images OWNER/NAME. An error listing the packages is returned. An
+// error checking one package is in its PackageHealth, and the others go on;
+// an error that would stop every package alike (a token refused by GitHub
+// or the registry, a rate limit that outlasted the retries, a realm on
+// another host) stops the doctor and is returned, with the report so far.
+// When ctx ends, the report names every package, those not checked with
+// ctx's error, and ctx's error is returned.
 func Doctor(ctx context.Context, gh *api.Client, reg Reader, owner api.Owner, opts *DoctorOptions) (DoctorReport, error) {
 	var o DoctorOptions
 	if opts != nil {
@@ -86,11 +103,23 @@ func Doctor(ctx context.Context, gh *api.Client, reg Reader, owner api.Owner, op
 	if err := owner.Validate(); err != nil {
 		return DoctorReport{}, err
 	}
+	if owner.Login() == "" {
+		return DoctorReport{}, invalid("owner", owner.String(), "the registry names images OWNER/NAME: give the owner's login (api.User(LOGIN)) rather than api.Me()")
+	}
 	if _, err := path.Match(o.Packages, ""); err != nil {
 		return DoctorReport{}, invalid("packages", o.Packages, "is not a valid glob pattern")
 	}
 	if o.Concurrency < 0 || o.Concurrency > 64 {
-		return DoctorReport{}, invalid("concurrency", "", "must be between 1 and 64")
+		return DoctorReport{}, invalid("concurrency", strconv.Itoa(o.Concurrency), "must be between 1 and 64 (0 for the default)")
+	}
+	var ropts RestorerOptions
+	if o.Restorer != nil {
+		ropts = *o.Restorer
+	}
+	ropts.Walked = nil
+	// The Restorer's options are checked once, before anything is sent.
+	if _, err := NewRestorer(gh, reg, api.Package{Owner: owner, Type: api.PackageTypeContainer, Name: "doctor"}, &ropts); err != nil {
+		return DoctorReport{}, err
 	}
 	workers := o.Concurrency
 	if workers == 0 {
@@ -108,43 +137,76 @@ func Doctor(ctx context.Context, gh *api.Client, reg Reader, owner api.Owner, op
 		}
 	}
 	rep := DoctorReport{Packages: make([]PackageHealth, len(pkgs))}
-	var ropts RestorerOptions
-	if o.Restorer != nil {
-		ropts = *o.Restorer
+	for i, p := range pkgs {
+		rep.Packages[i].Package = p
 	}
-	ropts.Walked = nil
+	dctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu      sync.Mutex
+		done    int
+		stopErr error
+		tried   = make([]bool, len(pkgs))
+	)
 	next := make(chan int)
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
 	for range min(workers, len(pkgs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				h := PackageHealth{Package: pkgs[i]}
+				h := &rep.Packages[i]
 				r, err := NewRestorer(gh, reg, pkgs[i], &ropts)
 				if err == nil {
-					h.Plan, err = r.Broken(ctx)
+					h.Plan, err = r.Broken(dctx)
 				}
 				h.Err = err
-				rep.Packages[i] = h
-				if o.Checked != nil {
-					mu.Lock()
-					done++
-					o.Checked(pkgs[i], done, len(pkgs))
-					mu.Unlock()
+				mu.Lock()
+				tried[i] = true
+				if err != nil && stopErr == nil && stopsAll(err) {
+					stopErr = err
+					cancel()
 				}
+				done++
+				if o.Checked != nil {
+					o.Checked(pkgs[i], done, len(pkgs))
+				}
+				mu.Unlock()
 			}
 		}()
 	}
 	for i := range pkgs {
-		if ctx.Err() != nil {
+		if dctx.Err() != nil {
 			break
 		}
-		next <- i
+		select {
+		case next <- i:
+		case <-dctx.Done():
+		}
 	}
 	close(next)
 	wg.Wait()
-	return rep, ctx.Err()
+	end := stopErr
+	if end == nil {
+		end = ctx.Err()
+	}
+	if end != nil {
+		for i := range rep.Packages {
+			if !tried[i] {
+				rep.Packages[i].Err = end
+			}
+		}
+	}
+	return rep, end
+}
+
+// stopsAll reports whether err, met checking one package, would stop every
+// other package alike.
+func stopsAll(err error) bool {
+	for _, e := range []error{ErrForeignHost, ErrRegistryRateLimited, ErrToken, api.ErrUnauthorized, api.ErrForbidden, api.ErrRateLimited} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
