@@ -24,6 +24,7 @@ func TestWorkflowRuns(t *testing.T) {
 		StartedAt: started, UpdatedAt: started.Add(20 * time.Minute)})
 	private := f.srv.AddWorkflowRun("Octo-Org", "secret", apitest.WorkflowRunSeed{Private: true, Status: "in_progress"})
 	f.srv.AddToken(apitest.Token{Value: "ghp_repo", User: "octocat", Scopes: []string{"repo", "read:packages"}})
+	f.srv.AddToken(apitest.Token{Value: "github_pat_finegrained0000", User: "octocat", Kind: api.TokenFineGrained})
 	if private != id+1 {
 		t.Errorf("ids %d then %d; want consecutive", id, private)
 	}
@@ -40,6 +41,9 @@ func TestWorkflowRuns(t *testing.T) {
 		{"a private run without the repo scope", runPath("secret", private), tok, 404, "Not Found"},
 		{"a private run with the repo scope", runPath("secret", private), "ghp_repo", 200, ""},
 		{"no token", runPath("infra", id), "", 401, "Requires authentication"},
+		// Unlike the package routes, the Actions route answers a
+		// fine-grained token (with actions:read).
+		{"a fine-grained token", runPath("infra", id), "github_pat_finegrained0000", 200, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := f.do(t, http.MethodGet, tc.path, tc.token)

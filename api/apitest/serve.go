@@ -144,11 +144,13 @@ func (s *Server) authenticate(c *call) (reply, bool) {
 		return s.secondaryLimitReply(), false
 	}
 	// GitHub Packages' REST routes refuse fine-grained and App tokens;
-	// /rate_limit answers any valid token.
-	if t.Kind == api.TokenFineGrained && c.op != api.OpRateLimit {
+	// /rate_limit and the Actions route of workflow runs (actions:read)
+	// answer any valid token.
+	packagesRoute := c.op != api.OpRateLimit && c.op != api.OpGetWorkflowRun
+	if t.Kind == api.TokenFineGrained && packagesRoute {
 		return errReply(http.StatusForbidden, "Resource not accessible by personal access token", docsPackages), false
 	}
-	if t.Kind == api.TokenApp && c.op != api.OpRateLimit {
+	if t.Kind == api.TokenApp && packagesRoute {
 		return errReply(http.StatusForbidden, "Resource not accessible by integration", docsPackages), false
 	}
 	return reply{}, true
