@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/image"
 )
 
 // mode is how the tool talks while it works.
@@ -31,6 +32,7 @@ type reporter struct {
 	width  int
 	now    func() time.Time
 	pacing time.Duration
+	host   string // the API's host, which wait lines name
 
 	began       time.Time
 	done, total int
@@ -144,13 +146,10 @@ func (r *reporter) progress(p api.Progress) {
 	res := p.Result
 	switch r.mode {
 	case modeJSON:
-		v := map[string]any{"type": "result", "package": res.Item.Package.String(), "id": res.Item.ID, "name": res.Item.Name,
-			"outcome": res.Outcome, "done": p.Done, "total": p.Total}
-		if res.Resumed {
-			v["resumed"] = true
-		}
+		v := resultEvent{Event: "result", Package: res.Item.Package.String(), ID: res.Item.ID, Name: escape(res.Item.Name),
+			Outcome: res.Outcome, Done: p.Done, Total: p.Total, Resumed: res.Resumed}
 		if res.Err != nil {
-			v["error"] = message(res.Err)
+			v.Error = message(res.Err)
 		}
 		emit(r.stdout, v)
 	case modeTTY:
@@ -159,13 +158,13 @@ func (r *reporter) progress(p api.Progress) {
 			if res.Outcome == api.OutcomeUnknown {
 				color = yellow
 			}
-			r.println(r.stderr, r.paint(color, string(res.Outcome))+" "+itemText(res.Item)+": "+wrap(message(res.Err), r.width-4, "    "))
+			r.println(r.stderr, r.paint(color, string(res.Outcome))+" "+itemText(res.Item)+": "+wrap(message(res.Err), r.width, "    "))
 		}
 		r.draw()
 	default:
 		line := fmt.Sprintf("[%d/%d] %s %s", p.Done, p.Total, outcomeText(res), itemText(res.Item))
 		if res.Err != nil {
-			line += ": " + wrap(message(res.Err), r.width-4, "    ")
+			line += ": " + wrap(message(res.Err), r.width, "    ")
 		}
 		fmt.Fprintln(r.stdout, line)
 	}
@@ -193,59 +192,118 @@ func (r *reporter) waited(ev api.WaitEvent) {
 	}
 	switch r.mode {
 	case modeJSON:
-		v := map[string]any{"type": "wait", "reason": ev.Reason, "seconds": ev.Wait.Seconds(), "until": ev.Until.UTC().Format(time.RFC3339),
-			"method": ev.Method, "path": ev.Path, "message": waitText(ev)}
-		if ev.Status != 0 {
-			v["status"] = ev.Status
-		}
-		if ev.RequestID != "" {
-			v["request_id"] = escape(ev.RequestID)
-		}
+		v := waitEvent{Event: "wait", Host: r.host, Cause: causeOf(ev), Reason: string(ev.Reason), Seconds: ev.Wait.Seconds(), Until: untilText(ev.Until),
+			Method: ev.Method, Path: escape(ev.Path), Status: ev.Status, Attempt: ev.Attempt, RequestID: escape(ev.RequestID), Message: waitText(r.host, ev)}
 		emit(r.stdout, v)
 	case modeTTY:
 		if ev.Reason == api.ReasonPacing {
 			r.draw() // routine: only on the progress line
 			return
 		}
-		text := wrap("waiting "+waitText(ev), r.width-1, "  ")
+		text := wrap("waiting "+waitText(r.host, ev), r.width, "  ")
 		r.println(r.stderr, r.paint(yellow, "waiting")+strings.TrimPrefix(text, "waiting"))
 	default:
 		if ev.Reason == api.ReasonPacing && r.pacingTold {
 			return // said once, when the apply began
 		}
-		fmt.Fprintln(r.stderr, "waiting "+waitText(ev))
+		fmt.Fprintln(r.stderr, "waiting "+waitText(r.host, ev))
 	}
 }
 
-// waitText says how long, for what and why.
-func waitText(ev api.WaitEvent) string {
-	d := roundDuration(ev.Wait)
-	req := ev.Method + " " + escape(ev.Path)
+// registryWaited is the registry client's wait hook.
+func (r *reporter) registryWaited(w image.Wait) {
+	host := hostOf(w.URL)
+	cause := "answered " + fmt.Sprint(w.Status)
+	switch {
+	case w.Status == 429:
+		cause = "rate limit (429)"
+	case w.Status == 0:
+		cause = "network error" // image.Wait carries no error to name the cause
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	text := fmt.Sprintf("%s: %s: %s (retry %d)", roundDuration(w.Duration), escape(host), cause, w.Attempt)
+	switch r.mode {
+	case modeJSON:
+		emit(r.stdout, waitEvent{Event: "wait", Host: escape(host), Cause: cause, Reason: "registry", Seconds: w.Duration.Seconds(),
+			Status: w.Status, Attempt: w.Attempt, Message: text})
+	case modeTTY:
+		r.println(r.stderr, r.paint(yellow, "waiting")+" "+wrap(text, r.width-8, "  "))
+	default:
+		fmt.Fprintln(r.stderr, "waiting "+text)
+	}
+}
+
+// causeOf is why the client waits, in a few words: "secondary rate limit",
+// "connection refused".
+func causeOf(ev api.WaitEvent) string {
 	switch ev.Reason {
 	case api.ReasonSecondaryLimit:
-		return fmt.Sprintf("%s: GitHub's secondary rate limit (answer %d to %s); then it retries", d, ev.Status, req)
-	case api.ReasonPrimaryLimit:
-		return fmt.Sprintf("%s: the primary rate limit is used up until %s (answer %d to %s)", d, ev.Until.Local().Format("15:04:05"), ev.Status, req)
-	case api.ReasonGate:
-		return fmt.Sprintf("%s: the primary rate limit is used up until %s; %s waits for it", d, ev.Until.Local().Format("15:04:05"), req)
+		return "secondary rate limit"
+	case api.ReasonPrimaryLimit, api.ReasonGate:
+		return "primary rate limit used up"
 	case api.ReasonServerError:
-		return fmt.Sprintf("%s: retry after %d from GitHub (%s, before attempt %d)", d, ev.Status, req, ev.Attempt)
+		return fmt.Sprintf("server error %d", ev.Status)
 	case api.ReasonNetwork:
-		why := "network error"
-		if ev.Err != nil {
-			why = escape(ev.Err.Error())
-		}
-		return fmt.Sprintf("%s: retry after a network error (%s, before attempt %d): %s", d, req, ev.Attempt, why)
+		return networkCause(ev.Err)
 	case api.ReasonTimeout:
-		return fmt.Sprintf("%s: retry after an attempt timed out (%s, before attempt %d; see --timeout)", d, req, ev.Attempt)
+		return "no answer within --timeout"
 	case api.ReasonTransientRestore:
-		return fmt.Sprintf("%s: GitHub asked to try the restore again later (answer %d to %s)", d, ev.Status, req)
+		return "restore not possible yet"
+	case api.ReasonPacing:
+		return "pacing"
+	case api.ReasonReadBudget:
+		return "read budget spent"
+	}
+	return escape(string(ev.Reason))
+}
+
+// networkCause names a network error the way a user knows it.
+func networkCause(err error) string {
+	if err == nil {
+		return "network error"
+	}
+	s := strings.ToLower(err.Error())
+	for _, c := range []string{"connection refused", "connection reset", "no such host", "i/o timeout", "tls", "certificate", "eof", "broken pipe", "network is unreachable"} {
+		if strings.Contains(s, c) {
+			if c == "eof" {
+				return "connection closed"
+			}
+			if c == "tls" || c == "certificate" {
+				return "TLS error"
+			}
+			return c
+		}
+	}
+	return "network error"
+}
+
+// waitText says how long, for which host, why, and the request.
+func waitText(host string, ev api.WaitEvent) string {
+	d := roundDuration(ev.Wait)
+	req := ev.Method + " " + escape(ev.Path)
+	h := escape(host)
+	switch ev.Reason {
+	case api.ReasonSecondaryLimit:
+		return fmt.Sprintf("%s: %s: secondary rate limit (answer %d to %s); then it retries", d, h, ev.Status, req)
+	case api.ReasonPrimaryLimit:
+		return fmt.Sprintf("%s: %s: primary rate limit used up until %s (answer %d to %s)", d, h, ev.Until.Local().Format("15:04:05"), ev.Status, req)
+	case api.ReasonGate:
+		return fmt.Sprintf("%s: %s: primary rate limit used up until %s; %s waits for it", d, h, ev.Until.Local().Format("15:04:05"), req)
+	case api.ReasonServerError:
+		return fmt.Sprintf("%s: %s: server error %d (%s, before attempt %d)", d, h, ev.Status, req, ev.Attempt)
+	case api.ReasonNetwork:
+		return fmt.Sprintf("%s: %s: %s (%s, before attempt %d)", d, h, networkCause(ev.Err), req, ev.Attempt)
+	case api.ReasonTimeout:
+		return fmt.Sprintf("%s: %s: no answer within --timeout (%s, before attempt %d)", d, h, req, ev.Attempt)
+	case api.ReasonTransientRestore:
+		return fmt.Sprintf("%s: %s: GitHub asked to try the restore again later (answer %d to %s)", d, h, ev.Status, req)
 	case api.ReasonPacing:
 		return fmt.Sprintf("%s: pacing, restores go at least --pacing apart as GitHub asks", d)
 	case api.ReasonReadBudget:
-		return fmt.Sprintf("%s: the read budget for this minute is spent (%s)", d, req)
+		return fmt.Sprintf("%s: the read budget for this minute is spent (%s; see --no-read-budget)", d, req)
 	}
-	return fmt.Sprintf("%s: %s (%s)", d, escape(string(ev.Reason)), req)
+	return fmt.Sprintf("%s: %s: %s (%s)", d, h, escape(string(ev.Reason)), req)
 }
 
 // draw renders the progress line on a terminal (lock held).
