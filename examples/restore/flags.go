@@ -71,6 +71,7 @@ type flagSpec struct {
 var (
 	selectorFlags = []string{"version-id", "version-name", "tag", "ids-from", "deleted-since", "deleted-until"}
 	packageModes  = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modeDoctor}
+	ownerModes    = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modeDoctor, modePlan}
 	selectModes   = []runMode{modeVersions, modeSweep, modeUndoRun}
 	applyModes    = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modePlan}
 )
@@ -89,9 +90,9 @@ func value(p func(*options) flag.Value) func(*flag.FlagSet, *options, string, st
 
 // flagTable is every flag of the tool, in --help order.
 var flagTable = []flagSpec{
-	{name: "org", arg: "ORG", usage: "the organization that owns the packages", modes: packageModes, excludes: []string{"user"},
+	{name: "org", arg: "ORG", usage: "the organization that owns the packages", modes: ownerModes, excludes: []string{"user"},
 		bind: str(func(o *options) *string { return &o.org })},
-	{name: "user", arg: "LOGIN", usage: "the user that owns the packages; @me for the token's own account", modes: packageModes,
+	{name: "user", arg: "LOGIN", usage: "the user that owns the packages; @me for the token's own account", modes: ownerModes,
 		bind: str(func(o *options) *string { return &o.user })},
 	{name: "type", arg: "TYPE", usage: "npm, maven, rubygems, docker, nuget or container", modes: []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modeDoctor},
 		bind: str(func(o *options) *string { return &o.typ })},

@@ -28,8 +28,9 @@ Usage:
 
 Selectors: every selector given applies, so a version must match them all
 (--tag 'v1.*' --deleted-since 2d: tagged v1.* AND deleted in the last two
-days); repeated values of one selector are alternatives. --all-deleted means
-no filter and cannot be combined with the others. A version id, name or
+days); repeated values of one selector are alternatives, and the versions
+named by --version-id, --version-name and --ids-from are one list. --all-deleted
+means no filter and cannot be combined with the others. A version id, name or
 digest that no deleted version has is not found (exit 3).
 
 Without --apply nothing changes: the plan is printed (and saved with

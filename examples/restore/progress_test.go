@@ -19,13 +19,13 @@ func TestEveryWaitSaysWhatWhyAndHowLong(t *testing.T) {
 		wait   time.Duration
 		want   string
 	}{
-		{api.ReasonSecondaryLimit, 403, time.Minute, "1m0s: GitHub's secondary rate limit (answer 403 to POST /orgs/o/packages/npm/p/versions/7/restore)"},
-		{api.ReasonPrimaryLimit, 403, 12 * time.Minute, "12m0s: the primary rate limit is used up until "},
-		{api.ReasonGate, 0, 3 * time.Minute, "3m0s: the primary rate limit is used up until "},
-		{api.ReasonServerError, 502, 1400 * time.Millisecond, "1.4s: retry after 502 from GitHub (POST /orgs/o/packages/npm/p/versions/7/restore, before attempt 2)"},
-		{api.ReasonNetwork, 0, time.Second, "1s: retry after a network error (POST /orgs/o/packages/npm/p/versions/7/restore, before attempt 2): connection reset"},
-		{api.ReasonTimeout, 0, 2 * time.Second, "2s: retry after an attempt timed out (POST /orgs/o/packages/npm/p/versions/7/restore, before attempt 2; see --timeout)"},
-		{api.ReasonTransientRestore, 422, 4 * time.Second, "4s: GitHub asked to try the restore again later (answer 422"},
+		{api.ReasonSecondaryLimit, 403, time.Minute, "1m0s: api.github.com: secondary rate limit (answer 403 to POST /orgs/o/packages/npm/p/versions/7/restore)"},
+		{api.ReasonPrimaryLimit, 403, 12 * time.Minute, "12m0s: api.github.com: primary rate limit used up until "},
+		{api.ReasonGate, 0, 3 * time.Minute, "3m0s: api.github.com: primary rate limit used up until "},
+		{api.ReasonServerError, 502, 1400 * time.Millisecond, "1.4s: api.github.com: server error 502 (POST /orgs/o/packages/npm/p/versions/7/restore, before attempt 2)"},
+		{api.ReasonNetwork, 0, time.Second, "1s: api.github.com: connection reset (POST /orgs/o/packages/npm/p/versions/7/restore, before attempt 2)"},
+		{api.ReasonTimeout, 0, 2 * time.Second, "2s: api.github.com: no answer within --timeout (POST /orgs/o/packages/npm/p/versions/7/restore, before attempt 2)"},
+		{api.ReasonTransientRestore, 422, 4 * time.Second, "4s: api.github.com: GitHub asked to try the restore again later (answer 422"},
 		{api.ReasonPacing, 0, 800 * time.Millisecond, "800ms: pacing, restores go at least --pacing apart as GitHub asks"},
 		{api.ReasonReadBudget, 0, 5 * time.Second, "5s: the read budget for this minute is spent"},
 	}
@@ -35,7 +35,7 @@ func TestEveryWaitSaysWhatWhyAndHowLong(t *testing.T) {
 		if tt.reason == api.ReasonNetwork {
 			ev.Err = errors.New("connection reset")
 		}
-		if got := waitText(ev); !strings.HasPrefix(got, tt.want) {
+		if got := waitText("api.github.com", ev); !strings.HasPrefix(got, tt.want) {
 			t.Errorf("%s: %q, want it to start with %q", tt.reason, got, tt.want)
 		}
 	}

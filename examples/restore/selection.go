@@ -14,8 +14,9 @@ import (
 
 // selection is what the selectors choose. The rule: every selector given
 // applies (a version must match them all); the values of one selector are
-// alternatives; all means no filter and comes alone (the flag table says
-// so).
+// alternatives, and the versions named by id or name (--version-id,
+// --version-name, --ids-from) are one list; all means no filter and comes
+// alone (the flag table says so).
 type selection struct {
 	ids          []int64
 	names        []string // version names and digests
@@ -37,11 +38,19 @@ type check struct {
 
 func (s selection) checks() []check {
 	var out []check
-	if len(s.ids) > 0 {
-		out = append(out, check{"id " + joinInts(s.ids), func(v api.Version) bool { return slices.Contains(s.ids, v.ID) }})
-	}
-	if len(s.names) > 0 {
-		out = append(out, check{"name " + strings.Join(s.names, " or "), func(v api.Version) bool { return slices.Contains(s.names, v.Name) }})
+	// Ids and names (--version-id, --version-name, --ids-from) name
+	// versions: one list, whose entries are alternatives.
+	if len(s.ids) > 0 || len(s.names) > 0 {
+		var words []string
+		if len(s.ids) > 0 {
+			words = append(words, "id "+joinInts(s.ids))
+		}
+		if len(s.names) > 0 {
+			words = append(words, "name "+strings.Join(s.names, " or "))
+		}
+		out = append(out, check{strings.Join(words, " or "), func(v api.Version) bool {
+			return slices.Contains(s.ids, v.ID) || slices.Contains(s.names, v.Name)
+		}})
 	}
 	if len(s.tags) > 0 {
 		out = append(out, check{"tag " + strings.Join(s.tags, " or "), func(v api.Version) bool { return matchesTag(s.tags, v.Tags) }})

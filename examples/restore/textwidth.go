@@ -16,8 +16,7 @@ func cells(s string) int { return utf8.RuneCountInString(s) }
 // wrap breaks text into lines of at most width columns at spaces; lines
 // after the first are indented by indent. A width of 0 or less (not a
 // terminal) wraps nothing. Lines that start with two spaces (commands to
-// copy) are kept whole; a word longer than a line is cut with "…" only when
-// it cannot fit.
+// copy) are kept whole, and so is a word longer than a line (a URL).
 func wrap(text string, width int, indent string) string {
 	if width <= 0 {
 		return text
@@ -45,9 +44,6 @@ func wrap(text string, width int, indent string) string {
 					b.WriteByte(' ')
 					col++
 				}
-			}
-			if room := width - col; cells(word) > room {
-				word = cut(word, room)
 			}
 			b.WriteString(word)
 			col += cells(word)
