@@ -40,19 +40,12 @@ type doctorPackage struct {
 	Error   string     `json:"error,omitempty"`
 }
 
-// noteEvent says why something was not selected, or what the plan cannot
-// do.
-type noteEvent struct {
-	Event string `json:"event"` // "note"
-	Note  string `json:"note"`
-}
-
-// resultEvent is the outcome of one version's restore: a version of a plan,
-// or a manifest of an image.
+// resultEvent is the outcome of one restore: a version of a plan, a
+// manifest of an image, or (no id) a package restored whole.
 type resultEvent struct {
 	Event    string      `json:"event"` // "result"
 	Package  string      `json:"package"`
-	ID       int64       `json:"id"`
+	ID       int64       `json:"id,omitempty"`
 	Name     string      `json:"name,omitempty"`
 	Role     string      `json:"role,omitempty"`
 	Platform string      `json:"platform,omitempty"`

@@ -216,7 +216,7 @@ func nonNilPlatforms(l []image.PlatformStatus) []image.PlatformStatus {
 func cleanPlan(p image.Plan) image.Plan {
 	out := p
 	out.Package = escape(p.Package)
-	out.Images = make([]image.Image, len(p.Images))
+	out.Images = make([]image.Image, len(p.Images)) // [], never null
 	for i, img := range p.Images {
 		out.Images[i] = cleanImage(img)
 	}

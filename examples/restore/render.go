@@ -42,8 +42,6 @@ func (c *cli) show(ev any) {
 				fmt.Fprintln(c.stdout, "  "+s)
 			}
 		}
-	case noteEvent:
-		c.say(c.stdout, "note: %s", e.Note)
 	case progressEvent:
 		c.say(c.stderr, "checked %d of %d %s", e.Done, e.Total, e.What)
 	}

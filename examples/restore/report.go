@@ -39,9 +39,11 @@ func (c *cli) record(r api.Report) {
 func (c *cli) printReport(r api.Report) {
 	if c.talk == modeJSON {
 		for _, p := range r.Packages {
-			if p.Err != nil && !errors.Is(p.Err, api.ErrNotFound) {
-				emit(c.stdout, noteEvent{Event: "note", Note: "package " + p.Package.String() + ": " + message(p.Err)})
+			ev := resultEvent{Event: "result", Package: p.Package.String(), Outcome: p.Outcome}
+			if p.Err != nil {
+				ev.Error = message(p.Err)
 			}
+			emit(c.stdout, ev) // a package restored whole: no version id
 		}
 		return
 	}

@@ -139,6 +139,9 @@ type planHead struct {
 // showPlan emits the plan and saves it when asked; done reports that the
 // run ends here with code.
 func (c *cli) showPlan(plan api.Plan, head planHead) (code int, done bool) {
+	if plan.Items == nil {
+		plan.Items = []api.PlanItem{} // JSON lists are [], never null
+	}
 	ev := planEvent{Event: "plan", Mode: head.mode, Apply: c.apply, Selection: head.selection, Run: head.run, Plan: plan}
 	if c.savePlan != "" {
 		ev.SavedTo = c.savePlan
