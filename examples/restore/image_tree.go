@@ -35,10 +35,10 @@ func (ir *imageReport) printImage(phase, pkg string, img image.Image) {
 	}
 	c.say(c.stdout, "%s: %s", head, state)
 	if img.TagsOK != nil && !*img.TagsOK {
-		c.say(c.stdout, "  a tag does not resolve to %s", ir.digest(img.Digest))
+		c.sayIn(c.stdout, "  ", "a tag does not resolve to %s", ir.digest(img.Digest))
 	}
 	if img.Err != "" {
-		c.say(c.stdout, "  error: %s", escape(img.Err))
+		c.sayIn(c.stdout, "  ", "error: %s", escape(img.Err))
 	}
 	t := treeOf(img.Manifests)
 	type row struct{ label, digest, state, detail string }
@@ -94,7 +94,7 @@ func (ir *imageReport) printImage(phase, pkg string, img image.Image) {
 				}
 				verdict = "BROKEN: " + strings.Join(bad, "; ")
 			}
-			c.say(c.stdout, "  platform %-14s %s", escape(p.Platform), verdict)
+			c.sayIn(c.stdout, "  ", "platform %-14s %s", escape(p.Platform), verdict)
 		}
 	}
 }

@@ -26,6 +26,16 @@ func (c *cli) say(w *output, format string, args ...any) {
 	fmt.Fprintln(w, wrap(fmt.Sprintf(format, args...), c.widthOf(w), "  "))
 }
 
+// sayIn prints one message on w indented by indent, its next lines by two
+// more.
+func (c *cli) sayIn(w *output, indent, format string, args ...any) {
+	width := c.widthOf(w)
+	if width > 0 {
+		width -= cells(indent)
+	}
+	fmt.Fprintln(w, indent+wrap(fmt.Sprintf(format, args...), width, indent+"  "))
+}
+
 // show presents an event that has no richer text form: a JSON line with
 // --json, else its message.
 func (c *cli) show(ev any) {
@@ -89,7 +99,7 @@ func (c *cli) printPlan(p api.Plan, head planHead) {
 			fmt.Fprintf(w, "\n%s: %s\n", escape(pkg.String()), plural(len(items), "version"))
 		}
 		if slices.Contains(p.RestorePackages, pkg) && len(pkgs) > 1 {
-			c.say(w, "  not found: deleted as a whole (--apply restores it first), or a typo")
+			c.sayIn(w, "  ", "not found: deleted as a whole (--apply restores it first), or a typo")
 		}
 		if len(items) == 0 {
 			continue
