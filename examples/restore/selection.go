@@ -34,6 +34,9 @@ func (s selection) selector() api.Selector {
 type check struct {
 	words string // "tag v1.*", "deleted since …"
 	ok    func(v api.Version) bool
+	// names is set for the ids and names: a version left out for not
+	// being named needs no note.
+	names bool
 }
 
 func (s selection) checks() []check {
@@ -50,15 +53,15 @@ func (s selection) checks() []check {
 		}
 		out = append(out, check{strings.Join(words, " or "), func(v api.Version) bool {
 			return slices.Contains(s.ids, v.ID) || slices.Contains(s.names, v.Name)
-		}})
+		}, true})
 	}
 	if len(s.tags) > 0 {
-		out = append(out, check{"tag " + strings.Join(s.tags, " or "), func(v api.Version) bool { return matchesTag(s.tags, v.Tags) }})
+		out = append(out, check{"tag " + strings.Join(s.tags, " or "), func(v api.Version) bool { return matchesTag(s.tags, v.Tags) }, false})
 	}
 	if !s.since.IsZero() || !s.until.IsZero() {
 		out = append(out, check{"deleted " + windowWords(s.since, s.until), func(v api.Version) bool {
 			return v.DeletedAt != nil && (s.since.IsZero() || !v.DeletedAt.Before(s.since)) && (s.until.IsZero() || v.DeletedAt.Before(s.until))
-		}})
+		}, false})
 	}
 	return out
 }
@@ -109,7 +112,7 @@ func (s selection) choose(pkg api.Package, deleted []api.Version, now time.Time)
 			DeletedAt: *v.DeletedAt, DaysLeft: v.DaysLeft(now), Reasons: []string{why}})
 	}
 	for i, n := range missed {
-		if n == 0 {
+		if n == 0 || checks[i].names {
 			continue
 		}
 		var others []string
