@@ -164,4 +164,3 @@ func runInProcess(t *testing.T, args ...string) (int, string) {
 		stdout: &stdout, stderr: &stderr, now: time.Now})
 	return code, stderr.String()
 }
-
