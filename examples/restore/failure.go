@@ -54,9 +54,8 @@ func operationOf(err error) string {
 
 // fixError is an error with the exact fix a user can apply.
 type fixError struct {
-	code int
-	err  error
-	fix  string
+	err error
+	fix string
 }
 
 // Error is the wrapped error's text.

@@ -182,3 +182,16 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// --no-read-budget is accepted in every mode that reads (it maps to the
+// largest budget the SDK accepts today) and changes nothing else.
+func TestNoReadBudgetIsAccepted(t *testing.T) {
+	srv, d := fake(t)
+	out, errOut, code := withToken(d).do(t, "--base-url", srv.URL, "--org", d.Org, "--type", "container", "--deleted-since", "30d", "--no-read-budget")
+	if code != exitOK || !strings.Contains(out, "Plan: 5 deleted versions of octo-org/container/team/app") {
+		t.Errorf("exit %d:\n%s%s", code, out, errOut)
+	}
+	if noReadBudget[0] != 100 || noReadBudget[1] != 900 {
+		t.Errorf("--no-read-budget maps to %v, want the SDK's largest budget (100 in flight, 900 a minute)", noReadBudget)
+	}
+}
