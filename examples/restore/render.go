@@ -80,6 +80,8 @@ func (c *cli) printPlan(p api.Plan, head planHead) {
 			names[i] = escape(pkg.String())
 		}
 		c.say(w, "Plan: restore %s (not found: deleted as a whole, or a typo), then what the selection chooses (%s)", strings.Join(names, ", "), mode)
+	} else if len(p.Items) == 0 {
+		c.say(w, "Nothing to restore in %s: no deleted version matches the selection.", escape(strings.TrimPrefix(what, "0 deleted versions of ")))
 	} else {
 		c.say(w, "Plan: %s to restore (%s)", what, mode)
 	}

@@ -24,8 +24,12 @@ func (c *cli) runVersions(ctx context.Context, cancel context.CancelFunc, o *ver
 		return c.fail(err)
 	}
 	head := planHead{mode: modeVersions, selection: o.sel.text(), label: o.pkg.String()}
-	if code, done := c.showPlan(plan, head); done {
-		return code
+	// When nothing was found, only what was not found is worth saying (in
+	// text: --json has its plan event).
+	if len(missing) == 0 || len(plan.Items) > 0 || c.talk == modeJSON {
+		if code, done := c.showPlan(plan, head); done {
+			return code
+		}
 	}
 	if len(missing) > 0 {
 		for _, m := range missing {
