@@ -313,23 +313,42 @@ func (r *reporter) draw() {
 	}
 	now := r.now()
 	elapsed := now.Sub(r.began)
-	var b strings.Builder
-	fmt.Fprintf(&b, "[%d/%d]", r.done, r.total)
+	// The parts, and shorter forms to fall back on, so that the line fits
+	// the terminal and keeps the time left: the digest goes first, then the
+	// wait's reason, then the elapsed time.
+	counter := fmt.Sprintf("[%d/%d]", r.done, r.total)
+	item, itemShort := "", ""
 	if r.current != nil {
-		b.WriteString(" " + itemText(*r.current))
+		item, itemShort = " "+itemText(*r.current), " "+itoa64(r.current.ID)
 	}
+	state, stateShort := "", ""
 	if r.wait != nil && now.Before(r.waitEnds) {
-		fmt.Fprintf(&b, " · waiting %s (%s)", roundDuration(r.waitEnds.Sub(now)), r.wait.Reason)
+		state = fmt.Sprintf(" · waiting %s (%s)", roundDuration(r.waitEnds.Sub(now)), r.wait.Reason)
+		stateShort = fmt.Sprintf(" · waiting %s", roundDuration(r.waitEnds.Sub(now)))
 	} else if r.current != nil {
-		b.WriteString(" · restoring")
+		state, stateShort = " · restoring", " · restoring"
 	}
-	fmt.Fprintf(&b, " · %s elapsed", clock(elapsed))
-	if left, ok := r.timeLeft(elapsed); ok {
-		fmt.Fprintf(&b, " · ~%s left", clock(left))
+	spent := fmt.Sprintf(" · %s elapsed", clock(elapsed))
+	left := ""
+	if l, ok := r.timeLeft(elapsed); ok {
+		left = fmt.Sprintf(" · ~%s left", clock(l))
 	}
-	line := b.String()
-	if w := r.width - 1; w > 10 && len([]rune(line)) > w {
-		line = string([]rune(line)[:w-1]) + "…"
+	candidates := []string{
+		counter + item + state + spent + left,
+		counter + itemShort + state + spent + left,
+		counter + itemShort + stateShort + spent + left,
+		counter + itemShort + stateShort + left,
+	}
+	line := candidates[len(candidates)-1]
+	w := r.width - 1
+	for _, c := range candidates {
+		if w <= 10 || cells(c) <= w {
+			line = c
+			break
+		}
+	}
+	if w > 10 {
+		line = cut(line, w)
 	}
 	fmt.Fprint(r.stderr, "\r\x1b[K"+line)
 	r.lineShown = true

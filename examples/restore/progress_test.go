@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ghpackages/restore/api"
 )
@@ -63,5 +64,22 @@ func TestProgressLineEstimatesTimeLeft(t *testing.T) {
 	now = now.Add(41 * time.Second)
 	if !r.onTheWire() {
 		t.Error("after the wait the restore is not on the wire")
+	}
+}
+
+// At 80 columns the progress line drops the digest and the wait's reason
+// before it would cut the time left.
+func TestProgressLineKeepsTheTimeLeftAt80Columns(t *testing.T) {
+	now := time.Date(2026, 11, 26, 14, 0, 0, 0, time.UTC)
+	var stderr bytes.Buffer
+	r := &reporter{stderr: &stderr, stdout: &stderr, mode: modeTTY, width: 80, now: func() time.Time { return now }, pacing: time.Second}
+	r.began, r.total, r.stop = now.Add(-6*time.Second), 5, make(chan struct{})
+	it := api.PlanItem{ID: 4, Name: "sha256:" + strings.Repeat("ab", 32)}
+	r.sending(api.Progress{Done: 3, Total: 5, Result: api.Result{Item: it}})
+	r.waited(api.WaitEvent{Reason: api.ReasonSecondaryLimit, Wait: 57 * time.Second, Method: "POST", Path: "/x"})
+	lines := strings.Split(stderr.String(), "\r\x1b[K")
+	last := lines[len(lines)-1]
+	if !strings.HasSuffix(last, "left") || utf8.RuneCountInString(last) > 79 {
+		t.Errorf("line = %q (%d cells)", last, utf8.RuneCountInString(last))
 	}
 }
