@@ -41,7 +41,7 @@ func (ir *imageReport) printImage(phase, pkg string, img image.Image) {
 		c.sayIn(c.stdout, "  ", "error: %s", escape(img.Err))
 	}
 	t := treeOf(img.Manifests)
-	type row struct{ label, digest, state, detail string }
+	type row struct{ label, digest, state, detail, cont string }
 	var rows []row
 	var walk func(k int, prefix string, last bool, depth int)
 	walk = func(k int, prefix string, last bool, depth int) {
@@ -54,7 +54,15 @@ func (ir *imageReport) printImage(phase, pkg string, img image.Image) {
 			}
 		}
 		under := k > 0 && img.Manifests[t.parent[k]].Role == image.RolePlatform
-		rows = append(rows, row{branch + escape(ir.label(e, under)), ir.digest(e.Digest), string(e.State), ir.detail(e)})
+		// A detail moved to its own line continues the tree: the prefix of
+		// this entry's children, then an indent.
+		cont := next
+		if len(t.children[k]) > 0 {
+			cont += "│  "
+		} else {
+			cont += "   "
+		}
+		rows = append(rows, row{branch + escape(ir.label(e, under)), ir.digest(e.Digest), string(e.State), ir.detail(e), "  " + cont + " "})
 		for n, child := range t.children[k] {
 			walk(child, next, n == len(t.children[k])-1, depth+1)
 		}
@@ -79,7 +87,7 @@ func (ir *imageReport) printImage(phase, pkg string, img image.Image) {
 			fmt.Fprintln(c.stdout, line+strings.Repeat(" ", max(9-cells(r.state), 0))+" "+r.detail)
 		default:
 			fmt.Fprintln(c.stdout, line)
-			fmt.Fprintln(c.stdout, "      "+wrap(r.detail, width-6, "      "))
+			fmt.Fprintln(c.stdout, r.cont+wrap(r.detail, width-cells(r.cont), r.cont))
 		}
 	}
 	if phase == "verify" {
