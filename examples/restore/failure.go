@@ -23,10 +23,10 @@ func (c *cli) explain(err error) (code int, text, fix string) {
 	switch {
 	case errors.Is(err, api.ErrUnauthorized):
 		code = exitAuth
-		fix = "GitHub refused the token (401): it is wrong, expired or revoked. Set GH_TOKEN to a valid classic token, or log in again:\n  gh auth login --hostname " + c.ghHost() + " --scopes read:packages,write:packages,delete:packages"
+		fix = "GitHub refused the token (401): set GH_TOKEN to a valid classic token, or log in again:\n  gh auth login --hostname " + c.ghHost() + " --scopes read:packages,write:packages,delete:packages"
 	case errors.Is(err, api.ErrForbidden):
 		code = exitAuth
-		fix = "GitHub refused the permission (403): the token needs read:packages and write:packages to restore, and delete:packages to list deleted versions, and access to the owner (an organization with SAML SSO must authorize the token). For gh's token:\n  " + c.tok.refreshCommand()
+		fix = "GitHub refused the permission (403): the token needs read:packages and write:packages to restore, delete:packages to list deleted versions, and access to the owner (SAML SSO must authorize it). For gh's token:\n  " + c.tok.refreshCommand()
 	}
 	return code, text, fix
 }

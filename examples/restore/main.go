@@ -183,6 +183,6 @@ func (c *cli) fail(err error) int {
 	if fix != "" {
 		text += "\n" + fix
 	}
-	fmt.Fprintln(c.stderr, "restore: "+wrap(text, c.errWidth-9, "  "))
+	fmt.Fprintln(c.stderr, wrap("restore: "+text, c.errWidth, "  "))
 	return code
 }

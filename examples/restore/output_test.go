@@ -112,3 +112,17 @@ func TestNetworkErrorsNameTheFlag(t *testing.T) {
 		t.Errorf("message = %q", got)
 	}
 }
+
+// A command to copy keeps its indent, and a long one continues with " \"
+// so that it still pastes as one command.
+func TestWrapContinuesLongCommands(t *testing.T) {
+	text := "Log in again:\n  gh auth login --hostname github.com --scopes read:packages,write:packages,delete:packages"
+	got := wrap(text, 60, "  ")
+	want := "Log in again:\n  gh auth login --hostname github.com --scopes \\\n      read:packages,write:packages,delete:packages"
+	if got != want {
+		t.Errorf("wrap =\n%s\nwant\n%s", got, want)
+	}
+	if wrap(text, 0, "  ") != text {
+		t.Error("a width of 0 (not a terminal) wrapped")
+	}
+}

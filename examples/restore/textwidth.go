@@ -15,8 +15,9 @@ func cells(s string) int { return utf8.RuneCountInString(s) }
 
 // wrap breaks text into lines of at most width columns at spaces; lines
 // after the first are indented by indent. A width of 0 or less (not a
-// terminal) wraps nothing. Lines that start with two spaces (commands to
-// copy) are kept whole, and so is a word longer than a line (a URL).
+// terminal) wraps nothing. Lines that start with two spaces are commands to
+// copy: they keep their own indent and are continued with " \\" when too
+// long. A word longer than a line (a URL) is kept whole.
 func wrap(text string, width int, indent string) string {
 	if width <= 0 {
 		return text
@@ -24,12 +25,17 @@ func wrap(text string, width int, indent string) string {
 	width = max(width, 20)
 	var b strings.Builder
 	for pi, para := range strings.Split(text, "\n") {
+		if strings.HasPrefix(para, "  ") {
+			// A command to copy: its own indent, and, when too long, shell
+			// continuation lines, so that it still pastes as one command.
+			if pi > 0 {
+				b.WriteString("\n")
+			}
+			b.WriteString(continued(para, width))
+			continue
+		}
 		if pi > 0 {
 			b.WriteString("\n" + indent)
-		}
-		if strings.HasPrefix(para, "  ") {
-			b.WriteString(para) // an indented command: copied as one line
-			continue
 		}
 		col := 0
 		if pi > 0 {
@@ -49,6 +55,30 @@ func wrap(text string, width int, indent string) string {
 			col += cells(word)
 		}
 	}
+	return b.String()
+}
+
+// continued breaks a command line longer than width at spaces, ending each
+// line but the last with " \\" and indenting the next ones by four more.
+func continued(cmd string, width int) string {
+	if cells(cmd) <= width {
+		return cmd
+	}
+	lead := cmd[:len(cmd)-len(strings.TrimLeft(cmd, " "))]
+	var b strings.Builder
+	line := lead
+	for i, word := range strings.Fields(cmd) {
+		switch {
+		case i == 0:
+			line += word
+		case cells(line)+1+cells(word)+2 > width:
+			b.WriteString(line + " \\\n")
+			line = lead + "    " + word
+		default:
+			line += " " + word
+		}
+	}
+	b.WriteString(line)
 	return b.String()
 }
 
