@@ -72,6 +72,9 @@ func (c *cli) runDoctor(ctx context.Context, o *doctorOptions) int {
 	}
 	if c.talk == modeJSON {
 		emit(c.stdout, planEvent{Event: "plan", Mode: modeDoctor, Selection: doctorWords(o), Plan: plan})
+		for _, h := range rep.Packages {
+			ir.print("plan", h.Plan) // an image event per broken image
+		}
 		return code
 	}
 	c.say(c.stdout, "Checked %s (%s) in %s: %s broken.", plural(len(rep.Packages), "container package"), escape(doctorWords(o)), escape(rc.Host()), plural(broken, "image"))

@@ -67,12 +67,11 @@ func (ir *imageReport) plan(p image.Plan) {
 	c := ir.c
 	if c.talk == modeJSON {
 		emit(c.stdout, planEvent{Event: "plan", Mode: c.mode, Apply: c.apply, Plan: cleanPlan(p)})
-		return
 	}
-	ir.print("plan", p)
+	ir.print("plan", p) // with --json, an image event per image
 }
 
-// print shows every image of p as a phase left it.
+// print shows every image of p as a phase (plan, apply, verify) left it.
 func (ir *imageReport) print(phase string, p image.Plan) {
 	c := ir.c
 	if c.talk == modeJSON {

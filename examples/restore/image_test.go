@@ -204,7 +204,7 @@ func TestImageJSONIsAStreamOfObjectsWithFullDigests(t *testing.T) {
 			}
 		}
 	}
-	if types["plan/"] != 1 || types["result/"] != 6 || types["image/verify"] != 1 || types["summary/"] != 1 || len(types) != 4 {
+	if types["plan/"] != 1 || types["image/plan"] != 1 || types["result/"] != 6 || types["image/verify"] != 1 || types["summary/"] != 1 || len(types) != 5 {
 		t.Fatalf("objects = %v", types)
 	}
 }
