@@ -131,15 +131,16 @@ func run(ctx context.Context, w io.Writer, clk api.Clock, pacing time.Duration) 
 	fmt.Fprintf(w, "   Applying the plan again: %d already active, %d restored, %d failed (a safe no-op).\n",
 		again.AlreadyActive, again.Restored, again.Failed)
 
-	if err := imageAct(ctx, w, clk, srv, client); err != nil { // image.go
+	imageRestored, err := imageAct(ctx, w, clk, srv, client) // image.go
+	if err != nil {
 		return err
 	}
 
 	if v := srv.Violations(); len(v) > 0 {
 		return fmt.Errorf("the fake saw %d request(s) or answer(s) outside GitHub's description: %v", len(v), v)
 	}
-	fmt.Fprintf(w, "\nDone: restored %d versions and 1 package in %s; every request and answer matched GitHub's OpenAPI description.\n",
-		rep.Restored, clk.Now().Sub(began).Round(100*time.Millisecond))
+	fmt.Fprintf(w, "\nDone: restored %d versions (%d of them an image's manifests) and 1 package in %s; every request and answer matched GitHub's OpenAPI description.\n",
+		rep.Restored+imageRestored, imageRestored, clk.Now().Sub(began).Round(100*time.Millisecond))
 	if !rep.OK() || active != len(plan.Items) {
 		return fmt.Errorf("not everything was restored: %+v", rep)
 	}

@@ -28,7 +28,7 @@ func TestQuickstartOutput(t *testing.T) {
 		"3. Apply (the fake answers one 502 and one secondary rate limit on the way):",
 		"4. Verify: 5 of 5 versions active again; octo-org/npm/left-pad lists its versions again: true.",
 		"Applying the plan again: 5 already active, 0 restored, 0 failed (a safe no-op).",
-		"Done: restored 5 versions and 1 package in",
+		"Done: restored 11 versions (6 of them an image's manifests) and 1 package in",
 	}
 	at := 0
 	for _, s := range sections {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/ghpackages/restore/api"
@@ -16,6 +15,7 @@ func (c *cli) applyPlan(ctx context.Context, cancel context.CancelFunc, client *
 	if planFile == "" {
 		planFile = c.savePlan
 	}
+	c.applied = true
 	opts := &api.ApplyOptions{Sending: c.rep.sending, Progress: func(p api.Progress) {
 		c.rep.progress(p)
 		if c.stdout.Err() != nil || c.stop.stopRequested() {
@@ -28,14 +28,15 @@ func (c *cli) applyPlan(ctx context.Context, cancel context.CancelFunc, client *
 			return c.fail(err)
 		}
 		defer j.Close()
-		if n := j.Done(); n > 0 && c.mode != modeJSON {
-			fmt.Fprintf(c.stdout, "Resuming: the journal %s records %s done.\n", journalPath(planFile), plural(n, "restore"))
+		if n := j.Done(); n > 0 && c.talk != modeJSON {
+			c.say(c.stdout, "Resuming: the journal %s records %s done.", journalPath(planFile), plural(n, "restore"))
 		}
 		opts.Journal = j
 	}
 	c.rep.begin(len(plan.Items))
 	rep, err := client.Apply(ctx, plan, opts)
 	c.rep.end()
+	c.record(rep)
 	if err != nil {
 		if ctx.Err() != nil {
 			c.printInterrupted(rep, c.resumeCommand(planFile))

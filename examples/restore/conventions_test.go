@@ -21,7 +21,7 @@ func TestHelpGoesToStdoutWithTwoDashFlags(t *testing.T) {
 			t.Errorf("%s: exit %d, stderr %q", arg, code, errOut)
 		}
 		for _, want := range []string{"  --org ORG", "  --version-name NAME", "  --pacing ", "  --timeout ", "  --ids-from ", "  --user ",
-			"Examples:\n", "Exit codes:\n", "  3    the package was not found", "  130  interrupted",
+			"Examples:\n", "Exit codes:\n", "  3    not found: the owner, package, version id", "  130  interrupted",
 			"gh auth refresh -s read:packages,write:packages,delete:packages"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s lacks %q", arg, want)
@@ -77,20 +77,36 @@ func TestPacingOutOfRangeIsRefusedAsTyped(t *testing.T) {
 	}
 }
 
-func TestClosedStdoutExitsNonZero(t *testing.T) {
+// A closed stdout (| head -1) is no error when nothing is left undone: a
+// dry run ends quietly with the code it would have had, in package mode as
+// in image mode (TestClosedStdoutDuringApplyReportsOnStderrAndExits1 is the
+// other half of the rule).
+func TestClosedStdoutEndsQuietlyInEveryMode(t *testing.T) {
 	srv, d := fake(t)
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Close() // nobody reads: every write fails with EPIPE
-	cmd := withToken(d).command(t, "--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted")
-	var errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = w, &errOut
-	err = cmd.Run()
-	w.Close()
-	if code := exitCode(t, err); code != exitFailed || !strings.Contains(errOut.String(), "writing the output failed") {
-		t.Errorf("exit %d, stderr %q; want 1 and the failed write", code, errOut.String())
+	f := newImageFake(t)
+	for _, tc := range []struct {
+		name string
+		run  cliRun
+		args []string
+	}{
+		{"package", withToken(d), []string{"--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted"}},
+		{"image", f.run, []string{"--base-url", f.gh.URL, "--registry", f.reg.URL, "--org", "octo-org", "--package", "team/web", "--image", f.demo.Tag}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Close() // nobody reads: every write fails with EPIPE
+			cmd := tc.run.command(t, tc.args...)
+			var errOut bytes.Buffer
+			cmd.Stdout, cmd.Stderr = w, &errOut
+			err = cmd.Run()
+			w.Close()
+			if code := exitCode(t, err); code != exitOK || errOut.String() != "" {
+				t.Errorf("exit %d, stderr %q; want 0 and nothing", code, errOut.String())
+			}
+		})
 	}
 }
 
@@ -112,9 +128,9 @@ func TestWaitsAreSaidPlainAndAsJSON(t *testing.T) {
 		}
 		outLines, errLines := collect(stdout), collect(stderr)
 		if asJSON {
-			outLines.waitFor(t, `"type":"wait"`)
+			outLines.waitFor(t, `"event":"wait"`)
 		} else {
-			errLines.waitFor(t, "waiting 1m30s: GitHub's secondary rate limit (answer 403 to POST /orgs/octo-org/packages/container/team%2Fapp/versions/"+itoa(d.ImageDeleted[0])+"/restore); then it retries")
+			errLines.waitFor(t, "waiting 1m30s: "+strings.TrimPrefix(srv.URL, "http://")+": secondary rate limit (answer 403 to POST /orgs/octo-org/packages/container/team%2Fapp/versions/"+itoa(d.ImageDeleted[0])+"/restore); then it retries")
 		}
 		cmd.Process.Signal(syscall.SIGINT)
 		outLines.waitFor(t, "resume")
@@ -132,10 +148,10 @@ func TestWaitsAreSaidPlainAndAsJSON(t *testing.T) {
 			if err := json.Unmarshal([]byte(line), &v); err != nil {
 				t.Errorf("not JSON: %q", line)
 			}
-			if v["type"] == "wait" && (v["reason"] != "secondary rate limit" || v["seconds"] != 90.0 || v["status"] != 403.0) {
+			if v["event"] == "wait" && (v["reason"] != "secondary rate limit" || v["cause"] != "secondary rate limit" || v["host"] != strings.TrimPrefix(srv.URL, "http://") || v["seconds"] != 90.0 || v["status"] != 403.0) {
 				t.Errorf("wait event %v", v)
 			}
-			if v["type"] == "interrupted" && (len(v["in_flight"].([]any)) != 1 || !strings.Contains(v["resume"].(string), "restore ")) {
+			if v["event"] == "interrupted" && (len(v["in_flight"].([]any)) != 1 || !strings.Contains(v["resume"].(string), "restore ")) {
 				t.Errorf("interrupted event %v", v)
 			}
 		}
@@ -151,7 +167,7 @@ func TestTimeoutBoundsEachAttempt(t *testing.T) {
 		t.Fatal(err)
 	}
 	errLines := collect(stderr)
-	errLines.waitFor(t, "retry after an attempt timed out (GET /orgs/octo-org/packages/container/team%2Fapp/versions, before attempt 2; see --timeout)")
+	errLines.waitFor(t, ": no answer within --timeout (GET /orgs/octo-org/packages/container/team%2Fapp/versions, before attempt 2)")
 	cmd.Process.Signal(syscall.SIGINT)
 	// Read to the end before Wait, which closes the pipes.
 	errLines.waitEnd()
@@ -182,7 +198,7 @@ func TestClosedStdoutDuringApplyReportsOnStderrAndExits1(t *testing.T) {
 		t.Errorf("exit %d, want %d (a closed pipe, not an interrupt)", code, exitFailed)
 	}
 	sent := len(restoresOf(srv))
-	for _, want := range []string{"Stopped: the output could not be written.", "not tried: " + plural(10-sent, "version"), "To resume:", "writing the output failed"} {
+	for _, want := range []string{"Stopped: the output could not be written.", "not tried: " + plural(10-sent, "version"), "To resume:"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
 		}

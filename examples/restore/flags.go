@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"regexp"
-	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,75 +17,145 @@ import (
 // Exit codes, as --help documents them.
 const (
 	exitOK          = 0   // everything selected is restored, or the plan was printed
-	exitFailed      = 1   // some versions failed, or their outcome is unknown
-	exitUsage       = 2   // bad usage or input, or no token: nothing was sent
-	exitNotFound    = 3   // the package was not found (deleted whole, or a typo)
+	exitFailed      = 1   // some versions failed, or their outcome is unknown, or an image stays broken
+	exitUsage       = 2   // bad usage or input: nothing was restored
+	exitNotFound    = 3   // the owner, package, version, tag, digest or run was not found
+	exitAuth        = 4   // GitHub refused the token (401) or the permission (403)
 	exitInterrupted = 130 // interrupted (Ctrl-C, SIGTERM): the report says how to resume
 )
 
-const helpText = `restore brings back deleted GitHub Packages versions, inside GitHub's 30-day window.
+// runMode is what a command line asks for; each has its options and its run
+// function (modes.go).
+type runMode string
 
-Usage:
-  restore OWNER PACKAGE SELECTION [--apply] [flags]
-  restore --plan FILE [--apply]
+// The modes, as the summary event names them.
+const (
+	modeVersions runMode = "versions" // a selection in one package
+	modeSweep    runMode = "sweep"    // a deletion window across packages
+	modeUndoRun  runMode = "undo-run" // a sweep over a workflow run's window
+	modeImage    runMode = "image"    // whole images by tag or digest
+	modeBroken   runMode = "broken"   // every broken image of one package
+	modeDoctor   runMode = "doctor"   // every broken image across packages
+	modePlan     runMode = "plan"     // a plan file
+)
 
-  OWNER      --org ORG | --user LOGIN | --user @me
-  PACKAGE    --type TYPE --package NAME
-             (with a deletion window, --package GLOB or no --package: every package of the type)
-  SELECTION  --version-id ID... | --version-name NAME... | --tag GLOB... | --ids-from FILE|-
-             | --deleted-since T [--deleted-until T] | --all-deleted
-             | --image TAG|DIGEST... | --broken   (whole container images, see below)
+// allModes lists every mode, for the flags that go with any.
+var allModes = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modeDoctor, modePlan}
 
-Without --apply nothing changes: the plan is printed (and saved with --save-plan).
+// modeWords names the mode in a usage error: "--tag cannot be used with
+// --plan FILE".
+var modeWords = map[runMode]string{
+	modeVersions: "a selection in one package",
+	modeSweep:    "a sweep (a deletion window with --package GLOB or no --package)",
+	modeUndoRun:  "--undo-run (it selects by the run's window)",
+	modeImage:    "--image",
+	modeBroken:   "--broken",
+	modeDoctor:   "--broken across packages",
+	modePlan:     "--plan FILE (the plan file holds the package and the selection)",
+}
 
-Flags:
-%s
+// flagSpec describes one flag: the only list of flag names. parse
+// registers exactly these, and usage errors come from their modes and
+// exclusions.
+type flagSpec struct {
+	name  string
+	arg   string // the value's name in --help, "" for a switch
+	usage string
+	// modes the flag applies to; nil means every mode.
+	modes []runMode
+	// excludes are flags that cannot be given with this one.
+	excludes []string
+	bind     func(fs *flag.FlagSet, o *options, name, usage string)
+}
 
-T is RFC 3339 (2026-11-20T09:00:00Z), a date (2026-11-20, UTC) or an age (36h, 7d).
+var (
+	selectorFlags = []string{"version-id", "version-name", "tag", "ids-from", "deleted-since", "deleted-until"}
+	packageModes  = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modeDoctor}
+	ownerModes    = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modeDoctor, modePlan}
+	selectModes   = []runMode{modeVersions, modeSweep, modeUndoRun}
+	applyModes    = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modePlan}
+)
 
-Token: GH_TOKEN, else GITHUB_TOKEN, else the token of the gh CLI's login for the
-API host (gh auth token --hostname HOST), when gh is on PATH. Restoring needs
-read:packages and write:packages; listing deleted versions needs delete:packages:
-  gh auth refresh -s read:packages,write:packages,delete:packages
+func str(p func(*options) *string) func(*flag.FlagSet, *options, string, string) {
+	return func(fs *flag.FlagSet, o *options, name, usage string) { fs.StringVar(p(o), name, "", usage) }
+}
 
-Plans and resuming: --save-plan FILE writes the plan; --plan FILE --apply applies it
-exactly as written and needs only the connection flags. Each outcome is journaled in
-FILE.journal as it happens, so running the same command again resumes without
-sending any restore twice. Without a plan file nothing is journaled: running the
-same command again selects only what is still deleted.
+func boolean(p func(*options) *bool) func(*flag.FlagSet, *options, string, string) {
+	return func(fs *flag.FlagSet, o *options, name, usage string) { fs.BoolVar(p(o), name, false, usage) }
+}
 
-Images: --image and --broken restore whole multi-arch images of a container
-package: the index, every platform, the buildx attestations and the cosign
-signatures, read from the registry (--registry; ghcr.io by default). --verify
-then checks that every manifest resolves; alone, it checks without restoring.
+func value(p func(*options) flag.Value) func(*flag.FlagSet, *options, string, string) {
+	return func(fs *flag.FlagSet, o *options, name, usage string) { fs.Var(p(o), name, usage) }
+}
 
-Examples:
-  # What did the cleanup delete? (dry run)
-  restore --org octo-org --type container --package team/app --all-deleted
-  # Restore the versions deleted in a time window
-  restore --org octo-org --type container --package team/app \
-      --deleted-since 2026-11-24T14:00:00Z --deleted-until 2026-11-24T14:20:00Z --apply
-  # Undo a whole cleanup run: every container package of the org, one plan
-  restore --org octo-org --type container \
-      --deleted-since 2026-11-24T14:00:00Z --deleted-until 2026-11-24T14:20:00Z --save-plan undo.json
-  # Review a plan, then apply it (run again to resume after an interruption)
-  restore --user @me --type npm --package left-pad --all-deleted --save-plan plan.json
-  restore --plan plan.json --apply
-  # Bring back a multi-arch image whose platforms a cleanup deleted, and prove it pulls
-  restore --org octo-org --package team/web --image v1.4.0 --apply --verify
-  # Every broken image of a package (dry run)
-  restore --org octo-org --type container --package team/web --broken
-  # Restore the ids or digests a cleanup job logged
-  gh run view 123 --log | restore --org octo-org --type container --package team/app --ids-from -
+// flagTable is every flag of the tool, in --help order.
+var flagTable = []flagSpec{
+	{name: "org", arg: "ORG", usage: "the organization that owns the packages", modes: ownerModes, excludes: []string{"user"},
+		bind: str(func(o *options) *string { return &o.org })},
+	{name: "user", arg: "LOGIN", usage: "the user that owns the packages; @me for the token's own account", modes: ownerModes,
+		bind: str(func(o *options) *string { return &o.user })},
+	{name: "type", arg: "TYPE", usage: "npm, maven, rubygems, docker, nuget or container", modes: []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modeDoctor},
+		bind: str(func(o *options) *string { return &o.typ })},
+	{name: "package", arg: "NAME", usage: "the package, e.g. team/app; a GLOB for a sweep or --broken across packages", modes: packageModes,
+		bind: str(func(o *options) *string { return &o.pkg })},
+	{name: "version-id", arg: "ID", usage: "the version with this id (repeatable)", modes: []runMode{modeVersions},
+		bind: value(func(o *options) flag.Value { return &o.ids })},
+	{name: "version-name", arg: "NAME", usage: "the version with this name or digest (repeatable)", modes: []runMode{modeVersions},
+		bind: value(func(o *options) flag.Value { return &o.names })},
+	{name: "tag", arg: "GLOB", usage: "versions with a tag matching GLOB (repeatable)", modes: []runMode{modeVersions},
+		bind: value(func(o *options) flag.Value { return &o.tags })},
+	{name: "ids-from", arg: "FILE", usage: "version ids and sha256: digests read from FILE, or - for stdin", modes: []runMode{modeVersions},
+		bind: str(func(o *options) *string { return &o.idsFrom })},
+	{name: "deleted-since", arg: "T", usage: "versions deleted at or after T", modes: []runMode{modeVersions, modeSweep},
+		bind: str(func(o *options) *string { return &o.since })},
+	{name: "deleted-until", arg: "T", usage: "versions deleted before T (with --deleted-since)", modes: []runMode{modeVersions, modeSweep},
+		bind: str(func(o *options) *string { return &o.until })},
+	{name: "all-deleted", usage: "every deleted version within GitHub's 30-day window: no filter", modes: []runMode{modeVersions}, excludes: selectorFlags,
+		bind: boolean(func(o *options) *bool { return &o.all })},
+	{name: "undo-run", arg: "RUN", usage: "the versions a workflow run deleted: OWNER/REPO/RUN_ID or the run's URL", modes: []runMode{modeUndoRun},
+		bind: str(func(o *options) *string { return &o.undoRun })},
+	{name: "image", arg: "TAG|DIGEST", usage: "the whole image with this tag or sha256: digest (repeatable; container packages)", modes: []runMode{modeImage},
+		bind: value(func(o *options) flag.Value { return &o.images })},
+	{name: "broken", usage: "every tagged image missing a manifest; with a GLOB or no --package, across packages", modes: []runMode{modeBroken, modeDoctor},
+		bind: boolean(func(o *options) *bool { return &o.broken })},
+	{name: "verify", usage: "check in the registry that every manifest resolves (after --apply, or alone)", modes: []runMode{modeImage, modeBroken},
+		bind: boolean(func(o *options) *bool { return &o.verify })},
+	{name: "registry", arg: "HOST|URL", usage: "the container registry (default: the API's, e.g. ghcr.io for github.com)", modes: []runMode{modeImage, modeBroken, modeDoctor},
+		bind: str(func(o *options) *string { return &o.registry })},
+	{name: "apply", usage: "perform the plan (without it nothing changes)", modes: applyModes,
+		bind: boolean(func(o *options) *bool { return &o.apply })},
+	{name: "exit-status", usage: "exit 1 when something is broken, also in a dry run", modes: []runMode{modeImage, modeBroken, modeDoctor},
+		bind: boolean(func(o *options) *bool { return &o.exitStatus })},
+	{name: "save-plan", arg: "FILE", usage: "write the plan to FILE (JSON) for review", modes: selectModes, excludes: []string{"plan"},
+		bind: str(func(o *options) *string { return &o.savePlan })},
+	{name: "plan", arg: "FILE", usage: "apply or show the plan in FILE instead of selecting", modes: []runMode{modePlan},
+		bind: str(func(o *options) *string { return &o.plan })},
+	{name: "json", usage: "print one JSON object per line (see JSON.md)",
+		bind: boolean(func(o *options) *bool { return &o.json })},
+	{name: "wide", usage: "show full digests",
+		bind: boolean(func(o *options) *bool { return &o.wide })},
+	{name: "base-url", arg: "URL", usage: "the API or a GitHub Enterprise Server host (default $GITHUB_API_URL, else GitHub's)",
+		bind: str(func(o *options) *string { return &o.baseURL })},
+	{name: "pacing", arg: "DURATION", usage: "least time between two restores (GitHub asks for 1s)",
+		bind: value(func(o *options) flag.Value { return &o.pacing })},
+	{name: "timeout", arg: "DURATION", usage: "time of each request attempt before it is retried",
+		bind: value(func(o *options) flag.Value { return &o.timeout })},
+	{name: "no-read-budget", usage: "lift the read budget, for a GitHub Enterprise Server without rate limits",
+		bind: boolean(func(o *options) *bool { return &o.noReadBudget })},
+	{name: "version", usage: "print the tool's version",
+		bind: boolean(func(o *options) *bool { return &o.version })},
+	{name: "help", usage: "print this help",
+		bind: boolean(func(o *options) *bool { return &o.help })},
+}
 
-Exit codes:
-  0    everything selected is restored, or the plan was printed
-  1    some versions failed, or their outcome is unknown, or an image is still broken,
-       or the output could not be written (a closed pipe)
-  2    bad usage or input, or no token: nothing was sent
-  3    the package was not found: deleted whole, or a typo in --package or --type
-  130  interrupted: the report lists what is done, in flight and not tried
-`
+// specOf returns the table's entry for name.
+func specOf(name string) (flagSpec, bool) {
+	i := slices.IndexFunc(flagTable, func(f flagSpec) bool { return f.name == name })
+	if i < 0 {
+		return flagSpec{}, false
+	}
+	return flagTable[i], true
+}
 
 // listFlag is a repeatable string flag.
 type listFlag []string
@@ -124,62 +193,100 @@ func (p *pacingFlag) Set(v string) error {
 	return nil
 }
 
+// options are the flags as given; modeOf and the per-mode constructors
+// (modes.go) turn them into one mode's options.
 type options struct {
-	org, user, typ, pkg    string
-	ids, names, tags       listFlag
-	idsFrom                string
-	since, until           string
-	all, apply, json, wide bool
-	baseURL                string
-	pacing, timeout        pacingFlag
-	savePlan, plan         string
-	version, help          bool
-	given                  map[string]bool // flags set on the command line
-	img                    imageOptions    // --image, --broken, --verify, --registry (image.go)
+	org, user, typ, pkg string
+	ids, names, tags    listFlag
+	idsFrom             string
+	since, until        string
+	all                 bool
+	undoRun             string
+	images              listFlag
+	broken, verify      bool
+	registry            string
+	apply, exitStatus   bool
+	savePlan, plan      string
+	json, wide          bool
+	baseURL             string
+	pacing, timeout     pacingFlag
+	noReadBudget        bool
+	version, help       bool
+	given               map[string]bool // flags set on the command line
+}
+
+// newFlagSet registers every flag of flagTable on a new FlagSet bound to o.
+func newFlagSet(o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, f := range flagTable {
+		f.bind(fs, o, f.name, f.usage)
+	}
+	return fs
 }
 
 // parse reads the command line. Help and version are handled by the caller.
-func parse(args []string, stderr io.Writer) (*options, *flag.FlagSet, error) {
+func parse(args []string) (*options, error) {
 	o := &options{pacing: pacingFlag{time.Second}, timeout: pacingFlag{api.DefaultAttemptTimeout}, given: map[string]bool{}}
-	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.StringVar(&o.org, "org", "", "the organization `ORG` that owns the package")
-	fs.StringVar(&o.user, "user", "", "the user `LOGIN` that owns the package; @me for the token's own account")
-	fs.StringVar(&o.typ, "type", "", "package `TYPE`: npm, maven, rubygems, docker, nuget, container")
-	fs.StringVar(&o.pkg, "package", "", "package `NAME`, e.g. team/app; a glob with a deletion window")
-	fs.Var(&o.ids, "version-id", "restore the version with this `ID` (repeatable)")
-	fs.Var(&o.names, "version-name", "restore the deleted version with this `NAME` or digest (repeatable)")
-	fs.Var(&o.tags, "tag", "restore deleted versions with a tag matching `GLOB` (repeatable)")
-	fs.StringVar(&o.idsFrom, "ids-from", "", "read version ids and sha256: digests from `FILE`, or - for stdin")
-	fs.StringVar(&o.since, "deleted-since", "", "restore versions deleted at or after `T`")
-	fs.StringVar(&o.until, "deleted-until", "", "with --deleted-since: and before `T`")
-	fs.BoolVar(&o.all, "all-deleted", false, "restore every deleted version still within GitHub's 30-day window")
-	fs.BoolVar(&o.apply, "apply", false, "perform the plan (without it nothing changes)")
-	fs.StringVar(&o.savePlan, "save-plan", "", "write the plan to `FILE` (JSON) for review")
-	fs.StringVar(&o.plan, "plan", "", "read the plan from `FILE` instead of selecting")
-	fs.BoolVar(&o.json, "json", false, "print one JSON object per line")
-	fs.BoolVar(&o.wide, "wide", false, "show full digests in the plan table")
-	fs.StringVar(&o.baseURL, "base-url", "", "API `URL` or GitHub Enterprise Server host (default $GITHUB_API_URL, else https://api.github.com)")
-	fs.Var(&o.pacing, "pacing", "least `DURATION` between two restores, e.g. 1s or 10ms (GitHub asks for 1s)")
-	fs.Var(&o.timeout, "timeout", "`DURATION` of each request attempt before it is retried, e.g. 30s")
-	o.img.register(fs)
-	fs.BoolVar(&o.version, "version", false, "print the tool's version")
-	fs.BoolVar(&o.help, "help", false, "print this help")
+	fs := newFlagSet(o)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			o.help = true
-			return o, fs, nil
+			return o, nil
 		}
-		return nil, fs, usageErr("%s", flagError(err))
+		return o, usageErr("%s", flagError(err))
 	}
 	fs.Visit(func(f *flag.Flag) { o.given[f.Name] = true })
 	if fs.NArg() > 0 {
 		if o.version {
-			return nil, fs, usageErr("unexpected argument %q: --version prints the tool's version; select a version by name with --version-name", fs.Arg(0))
+			return o, usageErr("unexpected argument %q: --version prints the tool's version; select a version by name with --version-name", fs.Arg(0))
 		}
-		return nil, fs, usageErr("unexpected argument %q", fs.Arg(0))
+		return o, usageErr("unexpected argument %q", fs.Arg(0))
 	}
-	return o, fs, nil
+	return o, nil
+}
+
+// modeOf tells the mode from the flags given.
+func (o *options) modeOf() runMode {
+	window := o.given["deleted-since"] || o.given["deleted-until"]
+	other := o.given["version-id"] || o.given["version-name"] || o.given["tag"] || o.given["ids-from"] || o.given["all-deleted"]
+	switch {
+	case o.given["plan"]:
+		return modePlan
+	case o.given["undo-run"]:
+		return modeUndoRun
+	case o.broken && (o.pkg == "" || isGlob(o.pkg)):
+		return modeDoctor
+	case o.broken:
+		return modeBroken
+	case o.given["image"] || o.verify:
+		return modeImage
+	case window && !other && (o.pkg == "" || isGlob(o.pkg)):
+		return modeSweep
+	}
+	return modeVersions
+}
+
+// checkTable refuses, from flagTable alone, a flag given in a mode it does
+// not apply to and two flags that exclude each other.
+func (o *options) checkTable(m runMode) error {
+	for _, f := range flagTable {
+		if !o.given[f.name] {
+			continue
+		}
+		if f.modes != nil && !slices.Contains(f.modes, m) {
+			return usageErr("--%s cannot be used with %s", f.name, modeWords[m])
+		}
+		for _, x := range f.excludes {
+			if o.given[x] {
+				if f.name == "all-deleted" {
+					return usageErr("--all-deleted means no filter: drop --%s, or drop --all-deleted to restore only what the other selectors all match", x)
+				}
+				return usageErr("give --%s or --%s, not both", f.name, x)
+			}
+		}
+	}
+	return nil
 }
 
 // flagError rewrites the flag package's messages with two-dash flag names.
@@ -195,61 +302,4 @@ func flagError(err error) string {
 		return "--" + rest + " needs a value"
 	}
 	return s
-}
-
-// help renders the usage text with every flag written with two dashes.
-func help(fs *flag.FlagSet) string {
-	var b strings.Builder
-	fs.VisitAll(func(f *flag.Flag) {
-		name, usage := flag.UnquoteUsage(f)
-		left := "  --" + f.Name
-		if name != "" {
-			left += " " + strings.ToUpper(name)
-		}
-		fmt.Fprintf(&b, "%-26s %s", left, usage)
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0s" && f.DefValue != "[]" {
-			fmt.Fprintf(&b, " (default %s)", f.DefValue)
-		}
-		b.WriteByte('\n')
-	})
-	return fmt.Sprintf(helpText, strings.TrimRight(b.String(), "\n"))
-}
-
-// toolVersion is the tool's version (see versionOf).
-func toolVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return api.ModuleVersion
-	}
-	return versionOf(info.Main.Version, info.Settings)
-}
-
-// pseudoVersion matches the pseudo-versions Go stamps on a build from a
-// checkout (v0.0.0-20261126053800-0123456789ab, +dirty when modified).
-var pseudoVersion = regexp.MustCompile(`\d{14}-[0-9a-f]{12}(\+dirty)?$`)
-
-// versionOf is the module version a build was made at (go install
-// ...@v0.2.0) or, for a build from a checkout ("(devel)" or a pseudo-version),
-// the version this source declares (api.ModuleVersion), followed by the VCS
-// revision when the build recorded one.
-func versionOf(built string, settings []debug.BuildSetting) string {
-	if built != "" && built != "(devel)" && !pseudoVersion.MatchString(built) {
-		return built
-	}
-	v := api.ModuleVersion
-	var rev, dirty string
-	for _, s := range settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = ", modified"
-			}
-		}
-	}
-	if len(rev) >= 12 {
-		v += " (" + rev[:12] + dirty + ")"
-	}
-	return v
 }

@@ -1,244 +1,236 @@
 package main
 
 import (
-	"fmt"
-	"strings"
+	"errors"
 
+	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/image"
 )
 
-// imageReport prints image plans and reports: a tree of manifests per
-// image on stdout, or, with --json, one object per image, restore and
-// summary.
+// imageReport presents image plans and reports: a tree of manifests per
+// image, or, with --json, the plan once and an image event per image and
+// phase; and it keeps the run's tally of images.
 type imageReport struct {
 	c           *cli
+	registry    string
+	pkg         api.Package
 	done, total int // restores so far, and planned (it grows as deleted indexes are walked)
 }
 
-// restored is Apply's progress callback.
+// ref names an image as the summary does: REGISTRY/OWNER/NAME:TAG, or
+// @sha256:… for a digest.
+func (ir *imageReport) ref(pkg string, img image.Image) string {
+	sep := ":"
+	if image.IsDigest(img.Root) {
+		sep = "@"
+	}
+	return escape(ir.registry + "/" + pkg + sep + img.Root)
+}
+
+// restored is Apply's progress callback: a result event, and a line.
 func (ir *imageReport) restored(x image.Restored) {
 	c := ir.c
 	ir.done++
 	ir.total = max(ir.total, ir.done)
-	if c.mode == modeJSON {
-		emit(c.stdout, struct {
-			Type string `json:"type"`
-			image.Restored
-		}{"restore", x})
+	pkg := ir.pkg
+	ref := versionRef(pkg, x.VersionID)
+	switch {
+	case x.Outcome == api.OutcomeUnknown || errors.Is(x.Err, api.ErrOutcomeUnknown):
+		c.tally.unknown = append(c.tally.unknown, ref)
+	case x.Err != nil:
+		c.tally.failed = append(c.tally.failed, ref)
+	default:
+		c.tally.restored = append(c.tally.restored, ref)
+	}
+	ev := resultEvent{Event: "result", Package: pkg.String(), ID: x.VersionID, Name: escape(x.Digest), Role: string(x.Role),
+		Platform: escape(x.Platform), Outcome: x.Outcome, Done: ir.done, Total: ir.total}
+	if x.Err != nil {
+		ev.Error = message(x.Err)
+	}
+	if c.talk == modeJSON {
+		emit(c.stdout, ev)
 		return
 	}
-	what := string(x.Role)
-	if x.Platform != "" {
-		what += " " + x.Platform
+	what := ev.Role
+	if ev.Platform != "" {
+		what += " " + ev.Platform
 	}
 	if x.Err != nil {
-		fmt.Fprintf(c.stderr, "[%d/%d] failed   version %d (%s): %s\n", ir.done, ir.total, x.VersionID, what, escape(x.Error))
+		c.say(c.stderr, "[%d/%d] failed   version %d (%s): %s", ir.done, ir.total, x.VersionID, what, ev.Error)
 		return
 	}
-	fmt.Fprintf(c.stderr, "[%d/%d] %-8s version %d (%s)\n", ir.done, ir.total, x.Outcome, x.VersionID, what)
+	c.say(c.stderr, "[%d/%d] %-8s version %d (%s)", ir.done, ir.total, x.Outcome, x.VersionID, what)
 }
 
-// finish prints the last phase and its summary, and returns the exit code.
-func (ir *imageReport) finish(phase string, p image.Plan, failed int) int {
-	ir.print(phase, p)
-	code := exitFor(p, failed)
-	ir.summary(phase, p, failed, code)
-	return code
+// plan presents a plan: once as a plan event, or as trees.
+func (ir *imageReport) plan(p image.Plan) {
+	c := ir.c
+	if c.talk == modeJSON {
+		emit(c.stdout, planEvent{Event: "plan", Mode: c.mode, Apply: c.apply, Plan: cleanPlan(p)})
+	}
+	ir.print("plan", p) // with --json, an image event per image
 }
 
-// print shows every image of p.
+// print shows every image of p as a phase (plan, apply, verify) left it.
 func (ir *imageReport) print(phase string, p image.Plan) {
 	c := ir.c
-	if c.mode == modeJSON {
+	if c.talk == modeJSON {
 		for _, img := range p.Images {
-			obj := map[string]any{"type": "image", "phase": phase, "package": p.Package, "root": img.Root, "digest": img.Digest,
-				"tags": img.Tags, "whole": img.Whole(), "pending": img.Pending, "manifests": img.Manifests, "platforms": img.Platforms()}
-			if img.TagsOK != nil {
-				obj["tags_ok"] = *img.TagsOK
-			}
-			if img.Err != "" {
-				obj["error"] = img.Err
-			}
-			emit(c.stdout, obj)
+			img = cleanImage(img)
+			emit(c.stdout, imageEvent{Event: "image", Phase: phase, Package: escape(p.Package), Ref: ir.ref(p.Package, img), Root: img.Root,
+				Digest: img.Digest, Tags: nonNil(img.Tags), Whole: img.Whole(), Pending: img.Pending, TagsOK: img.TagsOK,
+				Manifests: nonNilEntries(img.Manifests), Platforms: nonNilPlatforms(img.Platforms()), Error: img.Err})
 		}
 		return
 	}
 	if p.Scanned > 0 && phase == "plan" {
-		fmt.Fprintf(c.stdout, "Scanned %s of %s: %s broken.\n", plural(p.Scanned, "tagged image"), p.Package, plural(len(p.Images), "image"))
+		c.say(c.stdout, "Scanned %s of %s: %s broken.", plural(p.Scanned, "tagged image"), escape(p.Package), plural(len(p.Images), "image"))
 	}
 	for _, img := range p.Images {
 		ir.printImage(phase, p.Package, img)
 	}
 }
 
-// summary closes a phase: counts, and in JSON the exit code.
-func (ir *imageReport) summary(phase string, p image.Plan, failed, code int) {
+// staysBroken reports whether a planned image cannot be made whole by the
+// plan: something is gone, missing or unreadable.
+func staysBroken(img image.Image) bool {
+	if img.Whole() || img.Pending {
+		return false
+	}
+	return img.Err != "" || len(img.Lost()) > 0 || len(img.ToRestore()) == 0
+}
+
+// dryRunEnd closes a dry run: exit 0 once a repairable plan is printed, 1
+// when an image stays broken whatever is restored, or (--exit-status) when
+// any image is broken.
+func (ir *imageReport) dryRunEnd(p image.Plan) int {
 	c := ir.c
+	code, broken, stays := exitOK, 0, 0
+	for _, img := range p.Images {
+		if img.Whole() {
+			continue
+		}
+		broken++
+		c.tally.broken = append(c.tally.broken, ir.ref(p.Package, img))
+		if staysBroken(img) {
+			stays++
+		}
+	}
+	if stays > 0 || (c.exitStatus && broken > 0) {
+		code = exitFailed
+	}
+	if c.talk == modeJSON {
+		return code
+	}
+	restores := len(p.Restores())
+	switch {
+	case restores > 0:
+		c.say(c.stdout, "%s to restore. Nothing changed: run again with --apply (and --verify) to restore.", plural(restores, "manifest"))
+	case broken == 0:
+		c.say(c.stdout, "Every image is whole: nothing to restore.")
+	}
+	if stays > 0 {
+		c.say(c.stdout, "%s %s broken whatever is restored: see the manifests marked gone, missing or failed.", plural(stays, "image"), verb(stays, "stays", "stay"))
+	}
+	ir.registryHint(p)
+	return code
+}
+
+// registryHint says that the registry looks wrong when it serves none of
+// the manifests active versions hold.
+func (ir *imageReport) registryHint(p image.Plan) {
+	missing, any := 0, 0
+	for _, img := range p.Images {
+		for _, e := range img.Manifests {
+			any++
+			if e.State == image.StateMissing {
+				missing++
+			}
+		}
+	}
+	if any > 0 && missing == any && ir.c.talk != modeJSON {
+		ir.c.say(ir.c.stdout, "The registry %s serves none of the manifests the package's active versions hold: is it the package's registry? Check --registry.", escape(ir.registry))
+	}
+}
+
+// finish prints the last phase and its summary, and returns the exit code:
+// 1 when a restore failed or an image is still broken.
+func (ir *imageReport) finish(phase string, p image.Plan, failed int) int {
+	c := ir.c
+	ir.print(phase, p)
 	whole := 0
 	for _, img := range p.Images {
 		if img.Whole() {
 			whole++
+		} else {
+			c.tally.broken = append(c.tally.broken, ir.ref(p.Package, img))
 		}
 	}
-	restores := len(p.Restores())
-	if c.mode == modeJSON {
-		emit(c.stdout, map[string]any{"type": "summary", "phase": phase, "images": len(p.Images), "whole": whole,
-			"broken": len(p.Images) - whole, "to_restore": restores, "failed": failed, "exit_code": code})
-		return
+	code := exitOK
+	if failed > 0 || whole < len(p.Images) {
+		code = exitFailed
+	}
+	if c.talk == modeJSON {
+		return code
 	}
 	switch {
-	case phase == "plan" && restores > 0:
-		fmt.Fprintf(c.stdout, "%s to restore. Nothing changed: run again with --apply (and --verify) to restore.\n", plural(restores, "manifest"))
-	case phase == "plan":
-		fmt.Fprintln(c.stdout, "Nothing to restore.")
 	case whole == len(p.Images):
-		fmt.Fprintf(c.stdout, "%s whole.\n", plural(whole, "image"))
+		c.say(c.stdout, "%s whole.", plural(whole, "image"))
 	default:
-		fmt.Fprintf(c.stdout, "%s still broken (%s whole); see the manifests marked gone, missing or failed.\n", plural(len(p.Images)-whole, "image"), plural(whole, "image"))
+		c.say(c.stdout, "%s still broken (%s whole); see the manifests marked gone, missing or failed.", plural(len(p.Images)-whole, "image"), plural(whole, "image"))
+		ir.registryHint(p)
 	}
 	if failed > 0 {
-		fmt.Fprintf(c.stdout, "%s failed.\n", plural(failed, "restore"))
+		c.say(c.stdout, "%s failed.", plural(failed, "restore"))
 	}
+	return code
 }
 
-// printImage prints one image as a tree of its manifests.
-func (ir *imageReport) printImage(phase, pkg string, img image.Image) {
-	c := ir.c
-	name := pkg + ":" + img.Root
-	if image.IsDigest(img.Root) {
-		name = pkg + "@" + ir.digest(img.Root)
+func nonNil(l []string) []string {
+	if l == nil {
+		return []string{}
 	}
-	state := "whole"
-	switch {
-	case img.Pending:
-		state = "pending: its manifests become known once it is restored"
-	case phase == "plan" && len(img.ToRestore()) > 0:
-		state = plural(len(img.ToRestore()), "manifest") + " to restore"
-		if n := len(img.Lost()); n > 0 {
-			state += fmt.Sprintf(", %d gone", n)
-		}
-	case !img.Whole():
-		state = "BROKEN"
-	}
-	head := fmt.Sprintf("%s %s", strings.ToUpper(phase[:1])+phase[1:], escape(name))
-	if len(img.Tags) > 0 && image.IsDigest(img.Root) {
-		head += " (" + escape(strings.Join(img.Tags, ", ")) + ")"
-	}
-	fmt.Fprintf(c.stdout, "%s: %s\n", head, state)
-	if img.TagsOK != nil && !*img.TagsOK {
-		fmt.Fprintf(c.stdout, "  a tag does not resolve to %s\n", ir.digest(img.Digest))
-	}
-	if img.Err != "" {
-		fmt.Fprintf(c.stdout, "  error: %s\n", escape(img.Err))
-	}
-	t := treeOf(img.Manifests)
-	var walk func(k int, prefix string, last bool, depth int)
-	walk = func(k int, prefix string, last bool, depth int) {
-		e := img.Manifests[k]
-		branch, next := "", prefix
-		if depth > 0 {
-			branch, next = prefix+"├─ ", prefix+"│  "
-			if last {
-				branch, next = prefix+"└─ ", prefix+"   "
-			}
-		}
-		under := k > 0 && img.Manifests[t.parent[k]].Role == image.RolePlatform
-		fmt.Fprintf(c.stdout, "  %-34s %-19s %-9s %s\n", branch+escape(ir.label(e, under)), ir.digest(e.Digest), e.State, ir.detail(e))
-		for n, child := range t.children[k] {
-			walk(child, next, n == len(t.children[k])-1, depth+1)
-		}
-	}
-	if len(img.Manifests) > 0 {
-		walk(0, "", true, 0)
-	}
-	if phase == "verify" {
-		for _, p := range img.Platforms() {
-			verdict := "whole"
-			if !p.Whole {
-				var bad []string
-				for _, e := range p.Manifests {
-					if e.State != image.StatePresent && e.State != image.StateReused && e.State != image.StateRestored {
-						bad = append(bad, fmt.Sprintf("%s %s %s", e.Role, ir.digest(e.Digest), e.State))
-					}
-				}
-				verdict = "BROKEN: " + strings.Join(bad, "; ")
-			}
-			fmt.Fprintf(c.stdout, "  platform %-14s %s\n", escape(p.Platform), verdict)
-		}
-	}
+	return l
 }
 
-// label names a manifest in the tree: its platform for a platform image,
-// else its role (and platform, for an attestation not under it).
-func (ir *imageReport) label(e image.Entry, underPlatform bool) string {
-	switch {
-	case e.Role == image.RolePlatform && e.Platform != "":
-		return e.Platform
-	case e.Role == image.RoleAttestation && e.Platform != "" && !underPlatform:
-		return "attestation " + e.Platform
-	case strings.HasPrefix(e.Tag, "sha256-"):
-		if i := strings.LastIndex(e.Tag, "."); i > 0 {
-			return string(e.Role) + " (" + e.Tag[i:] + " tag)"
-		}
-		return string(e.Role) + " (referrers tag)"
+func nonNilEntries(l []image.Entry) []image.Entry {
+	if l == nil {
+		return []image.Entry{}
 	}
-	return string(e.Role)
+	return l
 }
 
-// detail says what happens to a manifest and why.
-func (ir *imageReport) detail(e image.Entry) string {
-	why := escape(e.Why)
-	if e.Err != "" {
-		why = escape(e.Err)
+func nonNilPlatforms(l []image.PlatformStatus) []image.PlatformStatus {
+	if l == nil {
+		return []image.PlatformStatus{}
 	}
-	if e.State == image.StateDeleted {
-		return fmt.Sprintf("restore version %d: %s", e.VersionID, why)
+	for i := range l {
+		l[i].Manifests = nonNilEntries(l[i].Manifests)
 	}
-	return why
+	return l
 }
 
-// digest shortens a digest to 12 hex digits unless --wide or --json. An
-// index's child digest is whatever was pushed: it is printed escaped.
-func (ir *imageReport) digest(d string) string {
-	if ir.c.wide || len(d) < len("sha256:")+12 {
-		return escape(d)
+// cleanPlan is p with every string the registry or GitHub served escaped
+// (escape), as every output prints them.
+func cleanPlan(p image.Plan) image.Plan {
+	out := p
+	out.Package = escape(p.Package)
+	out.Images = make([]image.Image, len(p.Images)) // [], never null
+	for i, img := range p.Images {
+		out.Images[i] = cleanImage(img)
 	}
-	return escape(d[:len("sha256:")+12])
+	return out
 }
 
-// tree is the display tree of an image's manifests: an attestation hangs
-// under the platform it describes, everything else under its parent.
-type tree struct {
-	parent   []int
-	children [][]int
-}
-
-func treeOf(ms []image.Entry) tree {
-	t := tree{parent: make([]int, len(ms)), children: make([][]int, len(ms))}
-	first := map[string]int{}
-	platform := map[string]int{}
-	for k, e := range ms {
-		if _, ok := first[e.Digest]; !ok {
-			first[e.Digest] = k
-		}
-		if e.Role == image.RolePlatform && e.Platform != "" {
-			platform[e.Parent+" "+e.Platform] = k
-		}
+func cleanImage(img image.Image) image.Image {
+	img.Root, img.Digest, img.Err = escape(img.Root), escape(img.Digest), escape(img.Err)
+	img.Tags = escapeAll(img.Tags)
+	ms := make([]image.Entry, len(img.Manifests))
+	for i, e := range img.Manifests {
+		e.Digest, e.Platform, e.MediaType, e.Tag, e.Parent, e.Why, e.Err =
+			escape(e.Digest), escape(e.Platform), escape(e.MediaType), escape(e.Tag), escape(e.Parent), escape(e.Why), escape(e.Err)
+		ms[i] = e
 	}
-	for k, e := range ms {
-		t.parent[k] = -1
-		if k == 0 {
-			continue
-		}
-		p, ok := platform[e.Parent+" "+e.Platform]
-		if e.Role != image.RoleAttestation || e.Platform == "" || !ok {
-			p, ok = first[e.Parent]
-		}
-		if !ok || p == k {
-			p = 0
-		}
-		t.parent[k] = p
-		t.children[p] = append(t.children[p], k)
-	}
-	return t
+	img.Manifests = ms
+	return img
 }

@@ -158,9 +158,9 @@ func TestImageBadInputExitsTwoBeforeAnyTraffic(t *testing.T) {
 		{[]string{"--image", "v1:bad"}, `--image "v1:bad" is neither a tag nor sha256:`},
 		{[]string{"--image", "sha256:abc"}, "neither a tag nor"},
 		{[]string{"--image", "v1", "--registry", "http://registry.example.com"}, "loopback"},
-		{[]string{"--image", "v1", "--tag", "v*"}, "drop --tag"},
+		{[]string{"--image", "v1", "--tag", "v*"}, "--tag cannot be used with --image"},
 		{[]string{"--verify"}, "--verify needs"},
-		{[]string{"--image", "v1", "--broken"}, "not both"},
+		{[]string{"--image", "v1", "--broken"}, "--image cannot be used with --broken"},
 		{[]string{"--image", "v1", "--type", "npm"}, "--type container"},
 	} {
 		_, errOut, code := f.do(t, tc.args...)
@@ -183,21 +183,28 @@ func TestImageJSONIsAStreamOfObjectsWithFullDigests(t *testing.T) {
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
 		var obj struct {
-			Type      string
+			Event     string
 			Phase     string
 			Manifests []struct{ Digest string }
+			Plan      struct {
+				Images []struct{ Manifests []struct{ Digest string } }
+			}
 		}
 		if err := json.Unmarshal(sc.Bytes(), &obj); err != nil {
 			t.Fatalf("not JSON: %q", sc.Text())
 		}
-		types[obj.Type+"/"+obj.Phase]++
-		for _, m := range obj.Manifests {
+		types[obj.Event+"/"+obj.Phase]++
+		ms := obj.Manifests
+		for _, img := range obj.Plan.Images {
+			ms = append(ms, img.Manifests...)
+		}
+		for _, m := range ms {
 			if len(m.Digest) != len("sha256:")+64 {
 				t.Errorf("short digest %q in JSON", m.Digest)
 			}
 		}
 	}
-	if types["image/plan"] != 1 || types["restore/"] != 6 || types["image/verify"] != 1 || types["summary/verify"] != 1 {
+	if types["plan/"] != 1 || types["image/plan"] != 1 || types["result/"] != 6 || types["image/verify"] != 1 || types["summary/"] != 1 || len(types) != 5 {
 		t.Fatalf("objects = %v", types)
 	}
 }
@@ -364,7 +371,11 @@ func interruptWhileVerifying(t *testing.T, asJSON bool) {
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
 		t.Fatalf("last line is not JSON: %q", lines[len(lines)-1])
 	}
-	if last["type"] != "interrupted" || last["while"] != "verifying" || last["restores"] != 6.0 || last["exit_code"] != float64(exitInterrupted) {
-		t.Fatalf("last object %v, want the interruption while verifying after 6 restores", last)
+	if last["event"] != "summary" || last["exit_code"] != float64(exitInterrupted) || len(last["restored"].([]any)) != 6 {
+		t.Fatalf("last object %v, want the summary of 6 restores and exit %d", last, exitInterrupted)
+	}
+	var intr map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-2]), &intr); err != nil || intr["event"] != "interrupted" || intr["while"] != "verifying" || intr["done"] != 6.0 {
+		t.Fatalf("the line before the summary is %q, want the interruption while verifying after 6 restores", lines[len(lines)-2])
 	}
 }

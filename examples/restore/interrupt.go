@@ -49,7 +49,7 @@ func (c *cli) watchInterrupts(ctx context.Context) {
 	}
 	if c.rep != nil && c.rep.onTheWire() {
 		c.stop.request()
-		if c.mode != modeJSON {
+		if c.talk != modeJSON {
 			c.rep.note(fmt.Sprintf("Stopping after the restore in flight (up to %s; Ctrl-C again to abandon it)…", stopGrace))
 		}
 		t := time.NewTimer(stopGrace)

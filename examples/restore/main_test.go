@@ -235,12 +235,12 @@ func TestJSONLines(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
 			t.Fatalf("line %q is not JSON: %v", sc.Text(), err)
 		}
-		types[v["type"].(string)]++
-		if v["type"] == "summary" && v["restored"].(float64) != 2 {
+		types[v["event"].(string)]++
+		if v["event"] == "summary" && len(v["restored"].([]any)) != 2 {
 			t.Errorf("summary = %v", v)
 		}
 	}
-	if types["plan_item"] != 2 || types["plan"] != 1 || types["result"] != 2 || types["summary"] != 1 {
+	if types["plan"] != 1 || types["result"] != 2 || types["summary"] != 1 || len(types) != 3 {
 		t.Errorf("line types = %v", types)
 	}
 }
@@ -273,7 +273,7 @@ func TestBadInputExits2AndSendsNothing(t *testing.T) {
 		{"negative pacing", []string{"--pacing", "-1s"}, "invalid value \"-1s\" for --pacing"},
 		{"zero timeout", []string{"--org", "o", "--type", "npm", "--package", "x", "--all-deleted", "--timeout", "0"}, "--timeout 0s: give a positive duration"},
 		{"old --version NAME", []string{"--org", "o", "--type", "npm", "--package", "x", "--version", "1.0.0"}, "--version-name"},
-		{"plan with a selection", []string{"--plan", "p.json", "--all-deleted"}, "drop --all-deleted"},
+		{"plan with a selection", []string{"--plan", "p.json", "--all-deleted"}, "--all-deleted cannot be used with --plan FILE"},
 		{"plain http to a remote host", []string{"--org", "o", "--type", "npm", "--package", "x", "--all-deleted", "--base-url", "http://ghes.example.com"}, "unencrypted"},
 	}
 	for _, tt := range tests {

@@ -3,12 +3,66 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/ghpackages/restore/api"
 )
+
+// diagnose says why GitHub answered 404 for pkg, when the flags are the
+// cause: the owner is of the other kind (exit 2, "use --org"), no such
+// owner (exit 3), or the package exists under another type (exit 2, "use
+// --type"). It returns nil when the owner exists and no other type has the
+// name: the package was deleted as a whole, or its name is a typo.
+func (c *cli) diagnose(ctx context.Context, client *api.Client, pkg api.Package) error {
+	_, err := packageNames(ctx, client, pkg)
+	if errors.Is(err, api.ErrNotFound) {
+		return c.ownerNotFound(ctx, client, pkg.Owner, pkg.Type)
+	}
+	if err != nil {
+		return nil // the not-found text says the listing failed
+	}
+	for _, t := range packageTypes {
+		if t == pkg.Type {
+			continue
+		}
+		names, err := packageNames(ctx, client, api.Package{Owner: pkg.Owner, Type: t})
+		if err == nil && slices.Contains(names, pkg.Name) {
+			return withFix(exitUsage, "", "%s is a %s package, not %s: use --type %s", escape(pkg.Name), t, pkg.Type, t)
+		}
+	}
+	return nil
+}
+
+// packageTypes are GitHub's package types, in the order checked.
+var packageTypes = []api.PackageType{api.PackageTypeContainer, api.PackageTypeNpm, api.PackageTypeMaven,
+	api.PackageTypeRubygems, api.PackageTypeDocker, api.PackageTypeNuget}
+
+// ownerNotFound tells a wrong owner kind (--user for an organization, or
+// --org for a user) from an owner that does not exist.
+func (c *cli) ownerNotFound(ctx context.Context, client *api.Client, owner api.Owner, typ api.PackageType) error {
+	var other api.Owner
+	var flag, kind string
+	switch owner.Kind() {
+	case api.OwnerOrg:
+		other, flag, kind = api.User(owner.Login()), "--user", "a user"
+	case api.OwnerUser:
+		other, flag, kind = api.Org(owner.Login()), "--org", "an organization"
+	default:
+		return withFix(exitNotFound, "", "GitHub answered 404 for the token's own packages")
+	}
+	if _, err := packageNames(ctx, client, api.Package{Owner: other, Type: typ}); err == nil {
+		return withFix(exitUsage, "", "%s is %s: use %s %s", escape(owner.Login()), kind, flag, escape(owner.Login()))
+	}
+	c.show(notFoundEvent{Event: "not_found", Kind: "owner", Name: escape(owner.Login()), Similar: []string{},
+		Message: fmt.Sprintf("No organization or user %s was found (a typo, or the token cannot see it).", escape(owner.Login()))})
+	return &exitError{code: exitNotFound, err: errQuiet}
+}
+
+// errQuiet ends a run whose reason was already said.
+var errQuiet = errors.New("(said above)")
 
 // notFound explains GitHub's 404 "Package not found." and suggests similar
 // package names of the same owner and type. After --apply it follows a
@@ -24,39 +78,40 @@ func (c *cli) notFound(ctx context.Context, client *api.Client, pkgs []api.Packa
 			names, listErr = packageNames(ctx, client, pkg)
 		}
 		similar := similarNames(pkg.Name, names)
-		if c.mode == modeJSON {
-			v := map[string]any{"type": "not_found", "package": pkg.String(), "similar": similar, "applied": applied}
-			if listErr != nil {
-				v["list_error"] = message(listErr)
-			}
-			emit(c.stdout, v)
-			continue
+		if similar == nil {
+			similar = []string{}
 		}
 		var b strings.Builder
 		if applied {
-			fmt.Fprintf(&b, "Package %s: no such package, or deleted more than 30 days ago\n(GitHub answered 404 to its restore).\n", escape(pkg.String()))
+			fmt.Fprintf(&b, "Package %s: no such package, or deleted more than 30 days ago (GitHub answered 404 to its restore).\n", escape(pkg.String()))
 		} else {
 			fmt.Fprintf(&b, "Package %s was not found. GitHub answers so for two causes:\n", escape(pkg.String()))
-			b.WriteString("  - the package was deleted as a whole (with its last version): --apply restores it\n" +
-				"    first, if that was less than 30 days ago;\n")
-			b.WriteString("  - the name (--package) or the type (--type) is wrong.\n")
+			b.WriteString("- the package was deleted as a whole (with its last version): --apply restores it first, if that was less than 30 days ago;\n")
+			b.WriteString("- the name (--package) is wrong.\n")
 		}
 		switch {
 		case offline:
-			b.WriteString("Set a token (GH_TOKEN) to see similar package names.\n")
+			b.WriteString("Set a token (GH_TOKEN) to see similar package names.")
 		case len(similar) > 0:
-			fmt.Fprintf(&b, "Did you mean (%s packages of %s):\n", pkg.Type, escape(pkg.Owner.String()))
-			for _, n := range similar {
-				fmt.Fprintf(&b, "  --package %s\n", escape(n))
-			}
+			fmt.Fprintf(&b, "Did you mean (%s packages of %s):", pkg.Type, escape(pkg.Owner.String()))
 		case listErr != nil:
-			fmt.Fprintln(&b, wrap(fmt.Sprintf("Listing the %s packages of %s to suggest names failed: %s", pkg.Type, escape(pkg.Owner.String()), message(listErr)), c.width, "  "))
+			fmt.Fprintf(&b, "Listing the %s packages of %s to suggest names failed: %s", pkg.Type, escape(pkg.Owner.String()), message(listErr))
 		case len(names) > 0:
-			fmt.Fprintf(&b, "No %s package of %s has a similar name (it has %s).\n", pkg.Type, escape(pkg.Owner.String()), plural(len(names), "package"))
+			fmt.Fprintf(&b, "No %s package of %s has a similar name (it has %s).", pkg.Type, escape(pkg.Owner.String()), plural(len(names), "package"))
 		default:
-			fmt.Fprintf(&b, "%s has no active %s package.\n", escape(pkg.Owner.String()), pkg.Type)
+			fmt.Fprintf(&b, "%s has no active %s package.", escape(pkg.Owner.String()), pkg.Type)
 		}
-		fmt.Fprint(c.stdout, b.String())
+		ev := notFoundEvent{Event: "not_found", Kind: "package", Name: escape(pkg.Name), Package: pkg.String(), Similar: similar, Applied: applied, Message: b.String()}
+		if c.talk == modeJSON {
+			emit(c.stdout, ev)
+			continue
+		}
+		for _, line := range strings.Split(ev.Message, "\n") {
+			c.say(c.stdout, "%s", line)
+		}
+		for _, n := range similar {
+			fmt.Fprintf(c.stdout, "  --package %s\n", escape(n))
+		}
 	}
 	return exitNotFound
 }

@@ -16,7 +16,7 @@ func TestTypoInPackageGetsASuggestionAndExit3(t *testing.T) {
 	for _, want := range []string{
 		"Package octo-org/container/team/ap was not found.",
 		"the package was deleted as a whole",
-		"the name (--package) or the type (--type) is wrong",
+		"the name (--package) is wrong",
 		"Did you mean (container packages of octo-org):\n  --package team/app\n",
 	} {
 		if !strings.Contains(out, want) {
@@ -41,7 +41,7 @@ func TestTypoInPackageGetsASuggestionAndExit3(t *testing.T) {
 	}
 
 	out, _, code = withToken(d).do(t, append(args, "--json")...)
-	if code != exitNotFound || !strings.Contains(out, `{"applied":false,"package":"octo-org/container/team/ap","similar":["team/app"],"type":"not_found"}`) {
+	if code != exitNotFound || !strings.Contains(out, `{"event":"not_found","kind":"package","name":"team/ap","package":"octo-org/container/team/ap","similar":["team/app"],"applied":false,`) {
 		t.Errorf("--json: exit %d:\n%s", code, out)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"unicode"
 	"unicode/utf8"
 
@@ -45,15 +45,6 @@ func (o *output) Err() error {
 	return o.err
 }
 
-// emit writes v as one JSON line.
-func emit(w io.Writer, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		b, _ = json.Marshal(map[string]string{"type": "error", "error": err.Error()})
-	}
-	w.Write(append(b, '\n'))
-}
-
 // escape makes text from the server or the user safe to print: control
 // characters (C0, DEL, C1) and Unicode format characters such as bidi
 // overrides are written as Go escapes, so no server text can drive the
@@ -82,14 +73,6 @@ func escape(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// plural writes "1 version", "2 versions".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // sdkNames maps the SDK's option names, which some errors name, to the
@@ -143,7 +126,7 @@ func inFlagTerms(err error, text string) string {
 // opPrefix is a GitHub operationId that begins an SDK error
 // ("packages/get-all-package-versions-for-package-owned-by-org: "): the
 // CLI says what it was doing instead.
-var opPrefix = regexp.MustCompile(`^[a-z-]+/[a-z0-9-]+: `)
+var opPrefix = regexp.MustCompile(`(^|: )[a-z-]+/[a-z0-9-]+: `)
 
 // networkHint says what a network error most likely means for the tool's
 // user, or "".
@@ -172,52 +155,15 @@ func message(err error) string {
 		s = t
 	}
 	s = strings.ReplaceAll(s, ": restore: ", ": ")
+	s = opPrefix.ReplaceAllString(s, "$1")
 	if hint := networkHint(err); hint != "" {
-		s = hint + " (" + opPrefix.ReplaceAllString(s, "") + ")"
+		s = hint + " (" + s + ")"
 	}
 	lines := strings.Split(sdkNames.Replace(s), "\n")
 	for i, l := range lines {
 		lines[i] = escape(l)
 	}
 	return strings.Join(lines, "\n") // line breaks move no cursor: kept
-}
-
-// wrap breaks text into lines of at most width columns at spaces; lines after
-// the first are indented by indent. Words longer than a line are kept whole,
-// and so are lines that start with two spaces (commands to copy).
-func wrap(text string, width int, indent string) string {
-	if width < 20 {
-		width = 20
-	}
-	var b strings.Builder
-	for pi, para := range strings.Split(text, "\n") {
-		if pi > 0 {
-			b.WriteString("\n" + indent)
-		}
-		if strings.HasPrefix(para, "  ") {
-			b.WriteString(para) // an indented command: copied as one line
-			continue
-		}
-		col := 0
-		if pi > 0 {
-			col = len(indent)
-		}
-		for i, word := range strings.Fields(para) {
-			w := utf8.RuneCountInString(word)
-			if i > 0 {
-				if col+1+w > width {
-					b.WriteString("\n" + indent)
-					col = len(indent)
-				} else {
-					b.WriteByte(' ')
-					col++
-				}
-			}
-			b.WriteString(word)
-			col += w
-		}
-	}
-	return b.String()
 }
 
 // exitError carries an exit code with an error.
@@ -243,3 +189,6 @@ func codeOf(err error, fallback int) int {
 	}
 	return fallback
 }
+
+// isClosedPipe reports whether err is a write to a pipe nobody reads.
+func isClosedPipe(err error) bool { return errors.Is(err, syscall.EPIPE) }

@@ -31,6 +31,7 @@ type reporter struct {
 	width  int
 	now    func() time.Time
 	pacing time.Duration
+	host   string // the API's host, which wait lines name
 
 	began       time.Time
 	done, total int
@@ -144,13 +145,10 @@ func (r *reporter) progress(p api.Progress) {
 	res := p.Result
 	switch r.mode {
 	case modeJSON:
-		v := map[string]any{"type": "result", "package": res.Item.Package.String(), "id": res.Item.ID, "name": res.Item.Name,
-			"outcome": res.Outcome, "done": p.Done, "total": p.Total}
-		if res.Resumed {
-			v["resumed"] = true
-		}
+		v := resultEvent{Event: "result", Package: res.Item.Package.String(), ID: res.Item.ID, Name: escape(res.Item.Name),
+			Outcome: res.Outcome, Done: p.Done, Total: p.Total, Resumed: res.Resumed}
 		if res.Err != nil {
-			v["error"] = message(res.Err)
+			v.Error = message(res.Err)
 		}
 		emit(r.stdout, v)
 	case modeTTY:
@@ -159,13 +157,13 @@ func (r *reporter) progress(p api.Progress) {
 			if res.Outcome == api.OutcomeUnknown {
 				color = yellow
 			}
-			r.println(r.stderr, r.paint(color, string(res.Outcome))+" "+itemText(res.Item)+": "+wrap(message(res.Err), r.width-4, "    "))
+			r.println(r.stderr, r.paint(color, string(res.Outcome))+" "+itemText(res.Item)+": "+wrap(message(res.Err), r.width, "    "))
 		}
 		r.draw()
 	default:
 		line := fmt.Sprintf("[%d/%d] %s %s", p.Done, p.Total, outcomeText(res), itemText(res.Item))
 		if res.Err != nil {
-			line += ": " + wrap(message(res.Err), r.width-4, "    ")
+			line += ": " + wrap(message(res.Err), r.width, "    ")
 		}
 		fmt.Fprintln(r.stdout, line)
 	}
@@ -184,70 +182,6 @@ func itemText(it api.PlanItem) string {
 	return fmt.Sprintf("%d %s", it.ID, short(escape(it.Name)))
 }
 
-// waited is the SDK's wait hook: what the tool waits for, why and how long.
-func (r *reporter) waited(ev api.WaitEvent) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.current != nil {
-		r.wait, r.waitEnds = &ev, r.now().Add(ev.Wait)
-	}
-	switch r.mode {
-	case modeJSON:
-		v := map[string]any{"type": "wait", "reason": ev.Reason, "seconds": ev.Wait.Seconds(), "until": ev.Until.UTC().Format(time.RFC3339),
-			"method": ev.Method, "path": ev.Path, "message": waitText(ev)}
-		if ev.Status != 0 {
-			v["status"] = ev.Status
-		}
-		if ev.RequestID != "" {
-			v["request_id"] = escape(ev.RequestID)
-		}
-		emit(r.stdout, v)
-	case modeTTY:
-		if ev.Reason == api.ReasonPacing {
-			r.draw() // routine: only on the progress line
-			return
-		}
-		text := wrap("waiting "+waitText(ev), r.width-1, "  ")
-		r.println(r.stderr, r.paint(yellow, "waiting")+strings.TrimPrefix(text, "waiting"))
-	default:
-		if ev.Reason == api.ReasonPacing && r.pacingTold {
-			return // said once, when the apply began
-		}
-		fmt.Fprintln(r.stderr, "waiting "+waitText(ev))
-	}
-}
-
-// waitText says how long, for what and why.
-func waitText(ev api.WaitEvent) string {
-	d := roundDuration(ev.Wait)
-	req := ev.Method + " " + escape(ev.Path)
-	switch ev.Reason {
-	case api.ReasonSecondaryLimit:
-		return fmt.Sprintf("%s: GitHub's secondary rate limit (answer %d to %s); then it retries", d, ev.Status, req)
-	case api.ReasonPrimaryLimit:
-		return fmt.Sprintf("%s: the primary rate limit is used up until %s (answer %d to %s)", d, ev.Until.Local().Format("15:04:05"), ev.Status, req)
-	case api.ReasonGate:
-		return fmt.Sprintf("%s: the primary rate limit is used up until %s; %s waits for it", d, ev.Until.Local().Format("15:04:05"), req)
-	case api.ReasonServerError:
-		return fmt.Sprintf("%s: retry after %d from GitHub (%s, before attempt %d)", d, ev.Status, req, ev.Attempt)
-	case api.ReasonNetwork:
-		why := "network error"
-		if ev.Err != nil {
-			why = escape(ev.Err.Error())
-		}
-		return fmt.Sprintf("%s: retry after a network error (%s, before attempt %d): %s", d, req, ev.Attempt, why)
-	case api.ReasonTimeout:
-		return fmt.Sprintf("%s: retry after an attempt timed out (%s, before attempt %d; see --timeout)", d, req, ev.Attempt)
-	case api.ReasonTransientRestore:
-		return fmt.Sprintf("%s: GitHub asked to try the restore again later (answer %d to %s)", d, ev.Status, req)
-	case api.ReasonPacing:
-		return fmt.Sprintf("%s: pacing, restores go at least --pacing apart as GitHub asks", d)
-	case api.ReasonReadBudget:
-		return fmt.Sprintf("%s: the read budget for this minute is spent (%s)", d, req)
-	}
-	return fmt.Sprintf("%s: %s (%s)", d, escape(string(ev.Reason)), req)
-}
-
 // draw renders the progress line on a terminal (lock held).
 func (r *reporter) draw() {
 	if r.mode != modeTTY || r.stop == nil {
@@ -255,23 +189,42 @@ func (r *reporter) draw() {
 	}
 	now := r.now()
 	elapsed := now.Sub(r.began)
-	var b strings.Builder
-	fmt.Fprintf(&b, "[%d/%d]", r.done, r.total)
+	// The parts, and shorter forms to fall back on, so that the line fits
+	// the terminal and keeps the time left: the digest goes first, then the
+	// wait's reason, then the elapsed time.
+	counter := fmt.Sprintf("[%d/%d]", r.done, r.total)
+	item, itemShort := "", ""
 	if r.current != nil {
-		b.WriteString(" " + itemText(*r.current))
+		item, itemShort = " "+itemText(*r.current), " "+itoa64(r.current.ID)
 	}
+	state, stateShort := "", ""
 	if r.wait != nil && now.Before(r.waitEnds) {
-		fmt.Fprintf(&b, " · waiting %s (%s)", roundDuration(r.waitEnds.Sub(now)), r.wait.Reason)
+		state = fmt.Sprintf(" · waiting %s (%s)", roundDuration(r.waitEnds.Sub(now)), r.wait.Reason)
+		stateShort = fmt.Sprintf(" · waiting %s", roundDuration(r.waitEnds.Sub(now)))
 	} else if r.current != nil {
-		b.WriteString(" · restoring")
+		state, stateShort = " · restoring", " · restoring"
 	}
-	fmt.Fprintf(&b, " · %s elapsed", clock(elapsed))
-	if left, ok := r.timeLeft(elapsed); ok {
-		fmt.Fprintf(&b, " · ~%s left", clock(left))
+	spent := fmt.Sprintf(" · %s elapsed", clock(elapsed))
+	left := ""
+	if l, ok := r.timeLeft(elapsed); ok {
+		left = fmt.Sprintf(" · ~%s left", clock(l))
 	}
-	line := b.String()
-	if w := r.width - 1; w > 10 && len([]rune(line)) > w {
-		line = string([]rune(line)[:w-1]) + "…"
+	candidates := []string{
+		counter + item + state + spent + left,
+		counter + itemShort + state + spent + left,
+		counter + itemShort + stateShort + spent + left,
+		counter + itemShort + stateShort + left,
+	}
+	line := candidates[len(candidates)-1]
+	w := r.width - 1
+	for _, c := range candidates {
+		if w <= 10 || cells(c) <= w {
+			line = c
+			break
+		}
+	}
+	if w > 10 {
+		line = cut(line, w)
 	}
 	fmt.Fprint(r.stderr, "\r\x1b[K"+line)
 	r.lineShown = true

@@ -1,35 +1,64 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/ghpackages/restore/api"
 )
 
-// printPlan prints the plan: a table per package, or JSON objects. now
-// re-checks the days left of a plan made earlier.
-func (c *cli) printPlan(p api.Plan, now time.Time) {
-	if c.mode == modeJSON {
-		for _, it := range p.Items {
-			emit(c.stdout, map[string]any{"type": "plan_item", "package": it.Package.String(), "id": it.ID, "name": it.Name, "digest": it.Digest,
-				"tags": it.Tags, "deleted_at": it.DeletedAt, "days_left": it.DaysLeftAt(now), "reasons": it.Reasons})
-		}
-		for _, pkg := range p.RestorePackages {
-			emit(c.stdout, map[string]any{"type": "package_not_found", "package": pkg.String()})
-		}
-		for _, n := range p.Notes {
-			emit(c.stdout, map[string]any{"type": "note", "note": n})
-		}
-		emit(c.stdout, map[string]any{"type": "plan", "packages": len(p.Packages()), "count": len(p.Items), "made_at": p.MadeAt,
-			"base_url": p.BaseURL, "apply": c.apply})
+// The text presenter: what the events say on a terminal or in a log. Every
+// line fits the stream's width when it is a terminal (textwidth.go).
+
+// widthOf is the columns text may take on w: 0 (no limit) unless w is a
+// terminal.
+func (c *cli) widthOf(w io.Writer) int {
+	if w == c.stderr {
+		return c.errWidth
+	}
+	return c.outWidth
+}
+
+// say prints one message on w, wrapped to its width.
+func (c *cli) say(w *output, format string, args ...any) {
+	fmt.Fprintln(w, wrap(fmt.Sprintf(format, args...), c.widthOf(w), "  "))
+}
+
+// sayIn prints one message on w indented by indent, its next lines by two
+// more.
+func (c *cli) sayIn(w *output, indent, format string, args ...any) {
+	width := c.widthOf(w)
+	if width > 0 {
+		width -= cells(indent)
+	}
+	fmt.Fprintln(w, indent+wrap(fmt.Sprintf(format, args...), width, indent+"  "))
+}
+
+// show presents an event that has no richer text form: a JSON line with
+// --json, else its message.
+func (c *cli) show(ev any) {
+	if c.talk == modeJSON {
+		emit(c.stdout, ev)
 		return
 	}
+	switch e := ev.(type) {
+	case notFoundEvent:
+		c.say(c.stdout, "%s", e.Message)
+		if len(e.Similar) > 0 {
+			fmt.Fprintln(c.stdout, "Did you mean:")
+			for _, s := range e.Similar {
+				fmt.Fprintln(c.stdout, "  "+s)
+			}
+		}
+	case progressEvent:
+		c.say(c.stderr, "checked %d of %d %s", e.Done, e.Total, e.What)
+	}
+}
+
+// printPlan prints the plan: the selection once, then a table per package.
+func (c *cli) printPlan(p api.Plan, head planHead) {
 	w := c.stdout
 	mode := "dry run: add --apply to restore"
 	if c.apply {
@@ -42,17 +71,29 @@ func (c *cli) printPlan(p api.Plan, now time.Time) {
 		what += " of " + escape(pkgs[0].String())
 	case len(pkgs) > 1:
 		what += " in " + plural(len(pkgs), "package")
-	case c.label != "":
-		what += " of " + escape(c.label)
+	case head.label != "":
+		what += " of " + escape(head.label)
 	}
 	if len(p.RestorePackages) > 0 && len(p.Items) == 0 {
 		names := make([]string, len(p.RestorePackages))
 		for i, pkg := range p.RestorePackages {
 			names[i] = escape(pkg.String())
 		}
-		fmt.Fprintln(w, wrap(fmt.Sprintf("Plan: restore %s (not found: deleted as a whole, or a typo), then what the selection chooses (%s)", strings.Join(names, ", "), mode), c.width, "  "))
+		c.say(w, "Plan: restore %s (not found: deleted as a whole, or a typo), then what the selection chooses (%s)", strings.Join(names, ", "), mode)
+	} else if len(p.Items) == 0 {
+		c.say(w, "Nothing to restore in %s: no deleted version matches the selection.", escape(strings.TrimPrefix(what, "0 deleted versions of ")))
 	} else {
-		fmt.Fprintln(w, wrap(fmt.Sprintf("Plan: %s to restore (%s)", what, mode), c.width, "  "))
+		c.say(w, "Plan: %s to restore (%s)", what, mode)
+	}
+	if r := head.run; r != nil {
+		name := escape(r.Name)
+		if r.WorkflowPath != "" {
+			name += " (" + escape(r.WorkflowPath) + ")"
+		}
+		c.say(w, "Run: %s, workflow %s, run #%d, %s", escape(r.Ref.String()), name, r.RunNumber, escape(r.Status))
+	}
+	if head.selection != "" {
+		c.say(w, "Selected: %s", escape(head.selection))
 	}
 	for _, pkg := range pkgs {
 		items := slices.DeleteFunc(slices.Clone(p.Items), func(it api.PlanItem) bool { return it.Package != pkg })
@@ -60,30 +101,35 @@ func (c *cli) printPlan(p api.Plan, now time.Time) {
 			fmt.Fprintf(w, "\n%s: %s\n", escape(pkg.String()), plural(len(items), "version"))
 		}
 		if slices.Contains(p.RestorePackages, pkg) && len(pkgs) > 1 {
-			fmt.Fprintln(w, "  not found: deleted as a whole (--apply restores it first), or a typo")
+			c.sayIn(w, "  ", "not found: deleted as a whole (--apply restores it first), or a typo")
 		}
 		if len(items) == 0 {
 			continue
 		}
-		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  ID\tNAME\tTAGS\tDELETED\tDAYS LEFT\tWHY")
-		for _, it := range items {
-			name := escape(it.Name)
-			if !c.wide {
-				name = short(name)
-			}
-			left := fmt.Sprint(it.DaysLeftAt(now))
-			if it.DaysLeftAt(now) < 0 {
-				left = "gone"
-			}
-			fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\t%s\t%s\n", it.ID, name, dash(escape(strings.Join(it.Tags, ","))),
-				it.DeletedAt.UTC().Format("2006-01-02 15:04"), left, escape(strings.Join(it.Reasons, "; ")))
-		}
-		tw.Flush()
+		fmt.Fprint(w, c.itemTable(items).render(c.outWidth, "  "))
 	}
 	for _, n := range p.Notes {
-		fmt.Fprintln(w, wrap("note: "+escape(n), c.width, "  "))
+		c.say(w, "note: %s", escape(n))
 	}
+}
+
+// itemTable is the table of a package's items.
+func (c *cli) itemTable(items []api.PlanItem) table {
+	t := table{head: []string{"ID", "NAME", "TAGS", "DELETED", "LEFT"}, shrink: map[int]int{1: 12, 2: 8}}
+	now := c.now()
+	for _, it := range items {
+		name := escape(it.Name)
+		if !c.wide {
+			name = short(name)
+		}
+		left := fmt.Sprintf("%dd", it.DaysLeftAt(now))
+		if it.DaysLeftAt(now) < 0 {
+			left = "gone"
+		}
+		t.rows = append(t.rows, []string{itoa64(it.ID), name, dash(escape(strings.Join(it.Tags, ","))),
+			it.DeletedAt.UTC().Format("2006-01-02 15:04"), left})
+	}
+	return t
 }
 
 func short(name string) string {
@@ -100,98 +146,10 @@ func dash(s string) string {
 	return s
 }
 
-// printReport prints what Apply did.
-func (c *cli) printReport(r api.Report) {
-	if c.mode == modeJSON {
-		v := map[string]any{"type": "summary", "restored": r.Restored, "already_active": r.AlreadyActive, "failed": r.Failed,
-			"unknown": r.Unknown, "skipped": r.Skipped, "in_flight": ids(r.InFlight), "not_tried": ids(r.NotTried)}
-		var pkgs []map[string]any
-		for _, p := range r.Packages {
-			pv := map[string]any{"package": p.Package.String(), "outcome": p.Outcome}
-			if p.Err != nil {
-				pv["error"] = message(p.Err)
-			}
-			pkgs = append(pkgs, pv)
-		}
-		if pkgs != nil {
-			v["packages"] = pkgs
-		}
-		emit(c.stdout, v)
-		return
+// plural writes "1 version", "2 versions".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
 	}
-	failed := 0
-	for _, p := range r.Packages {
-		if p.Err != nil {
-			failed++
-		}
-		if errors.Is(p.Err, api.ErrNotFound) {
-			continue // said with suggestions after the report
-		}
-		line := fmt.Sprintf("Package %s: %s", escape(p.Package.String()), strings.ReplaceAll(string(p.Outcome), "_", " "))
-		if p.Err != nil {
-			line += ": " + message(p.Err)
-		}
-		fmt.Fprintln(c.stdout, wrap(line, c.width, "  "))
-	}
-	if failed > 0 && len(r.Results) == 0 {
-		return // no version was tried: a summary of zeros would say nothing true
-	}
-	s := fmt.Sprintf("Restored %d, already active %d, failed %d", r.Restored, r.AlreadyActive, r.Failed)
-	if failed > 0 {
-		s += fmt.Sprintf("; %s could not be restored", plural(failed, "package"))
-	}
-	if r.Unknown > 0 {
-		s += fmt.Sprintf(", outcome unknown %d (they may be restored: run again to settle them)", r.Unknown)
-	}
-	if r.Skipped > 0 {
-		s += fmt.Sprintf("; %s done in an earlier run (journal), not sent again", plural(r.Skipped, "version"))
-	}
-	fmt.Fprintln(c.stdout, wrap(s+".", c.width, "  "))
-}
-
-// printInterrupted reports an interrupted apply, each part on its own line,
-// and how to resume.
-func (c *cli) printInterrupted(r api.Report, resume string) {
-	done := r.Restored + r.AlreadyActive + r.Skipped
-	var w io.Writer = c.stdout
-	head := "Interrupted."
-	switch {
-	case c.stdout.Err() != nil:
-		// Nobody reads stdout (a closed pipe) and that stopped the run:
-		// the report goes where it can still be read.
-		w, head = c.stderr, "Stopped: the output could not be written."
-	case c.mode == modeJSON:
-		emit(c.stdout, map[string]any{"type": "interrupted", "done": done, "failed": r.Failed, "unknown": r.Unknown,
-			"in_flight": ids(r.InFlight), "not_tried": ids(r.NotTried), "resume": resume})
-		return
-	}
-	fmt.Fprintln(w, head)
-	fmt.Fprintf(w, "  done:       %s (restored %d, already active %d, done earlier %d)\n", plural(done, "version"), r.Restored, r.AlreadyActive, r.Skipped)
-	if r.Failed > 0 || r.Unknown > 0 {
-		fmt.Fprintf(w, "  failed:     %d; outcome unknown %d\n", r.Failed, r.Unknown)
-	}
-	if len(r.InFlight) > 0 {
-		fmt.Fprintf(w, "  in flight:  %s, outcome unknown (it may have been restored)\n", joinIDs(r.InFlight))
-	} else {
-		fmt.Fprintln(w, "  in flight:  none")
-	}
-	fmt.Fprintf(w, "  not tried:  %s\n", plural(len(r.NotTried), "version"))
-	fmt.Fprintln(w, "To resume:")
-	fmt.Fprintln(w, "  "+resume)
-}
-
-func ids(items []api.PlanItem) []int64 {
-	out := make([]int64, 0, len(items))
-	for _, it := range items {
-		out = append(out, it.ID)
-	}
-	return out
-}
-
-func joinIDs(items []api.PlanItem) string {
-	var s []string
-	for _, it := range items {
-		s = append(s, fmt.Sprint(it.ID))
-	}
-	return strings.Join(s, ", ")
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,62 +12,159 @@ import (
 	"github.com/ghpackages/restore/api"
 )
 
-// selection turns the flags into the package and the selector.
-func (c *cli) selection(now time.Time) (api.Package, api.Selector, error) {
-	pkg := api.Package{Owner: c.owner(), Type: api.PackageType(c.typ), Name: c.pkg}
-	sel := api.Selector{Names: c.names, Tags: c.tags, All: c.all}
-	for _, s := range c.ids {
-		for _, part := range strings.Split(s, ",") {
-			id, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
-			if err != nil || id <= 0 {
-				return pkg, sel, usageErr("--version-id %q: not a positive integer", part)
-			}
-			sel.IDs = append(sel.IDs, id)
-		}
-	}
-	if c.idsFrom != "" {
-		found, err := openIDs(c.idsFrom, c.stdin)
-		if err != nil {
-			return pkg, sel, err
-		}
-		if len(found.ids) == 0 && len(found.digests) == 0 {
-			return pkg, sel, usageErr("--ids-from %s: found no version id (a token of digits only) and no sha256: digest", c.idsFrom)
-		}
-		if c.mode != modeJSON {
-			fmt.Fprintf(c.stderr, "--ids-from %s: read %s.\n", c.idsFrom, found)
-		}
-		sel.IDs = append(sel.IDs, found.ids...)
-		sel.Names = append(sel.Names, found.digests...)
-	}
-	var err error
-	if c.since != "" {
-		if sel.DeletedSince, err = parseTime(c.since, now); err != nil {
-			return pkg, sel, usageErr("--deleted-since: %w", err)
-		}
-	}
-	if c.until != "" {
-		if c.since == "" {
-			return pkg, sel, usageErr("--deleted-until needs --deleted-since")
-		}
-		if sel.DeletedUntil, err = parseTime(c.until, now); err != nil {
-			return pkg, sel, usageErr("--deleted-until: %w", err)
-		}
-	}
-	if !sel.All && len(sel.IDs) == 0 && len(sel.Names) == 0 && len(sel.Tags) == 0 && sel.DeletedSince.IsZero() {
-		return pkg, sel, usageErr("no selection: give --version-id, --version-name, --tag, --ids-from, --deleted-since or --all-deleted")
-	}
-	if isGlob(c.pkg) && !c.sweep() {
-		return pkg, sel, usageErr("--package %q is a glob: a sweep across packages takes a deletion window (--deleted-since, --deleted-until) and no other selection", c.pkg)
-	}
-	return pkg, sel, nil
+// selection is what the selectors choose. The rule: every selector given
+// applies (a version must match them all); the values of one selector are
+// alternatives, and the versions named by id or name (--version-id,
+// --version-name, --ids-from) are one list; all means no filter and comes
+// alone (the flag table says so).
+type selection struct {
+	ids          []int64
+	names        []string // version names and digests
+	tags         []string // globs
+	since, until time.Time
+	all          bool
 }
 
-// sweep reports whether the flags ask for a sweep across packages: a
-// deletion window as the only selection, and --package a glob or absent.
-func (c *cli) sweep() bool {
-	window := c.since != "" || c.until != ""
-	other := len(c.ids) > 0 || len(c.names) > 0 || len(c.tags) > 0 || c.idsFrom != "" || c.all
-	return window && !other && (c.pkg == "" || isGlob(c.pkg))
+// selector is the selection as the SDK records it in a plan file.
+func (s selection) selector() api.Selector {
+	return api.Selector{IDs: s.ids, Names: s.names, Tags: s.tags, DeletedSince: s.since, DeletedUntil: s.until, All: s.all}
+}
+
+// checks are the selectors given, each a test with its words.
+type check struct {
+	words string // "tag v1.*", "deleted since …"
+	ok    func(v api.Version) bool
+	// names is set for the ids and names: a version left out for not
+	// being named needs no note.
+	names bool
+}
+
+func (s selection) checks() []check {
+	var out []check
+	// Ids and names (--version-id, --version-name, --ids-from) name
+	// versions: one list, whose entries are alternatives.
+	if len(s.ids) > 0 || len(s.names) > 0 {
+		var words []string
+		if len(s.ids) > 0 {
+			words = append(words, "id "+joinInts(s.ids))
+		}
+		if len(s.names) > 0 {
+			words = append(words, "name "+strings.Join(s.names, " or "))
+		}
+		out = append(out, check{strings.Join(words, " or "), func(v api.Version) bool {
+			return slices.Contains(s.ids, v.ID) || slices.Contains(s.names, v.Name)
+		}, true})
+	}
+	if len(s.tags) > 0 {
+		out = append(out, check{"tag " + strings.Join(s.tags, " or "), func(v api.Version) bool { return matchesTag(s.tags, v.Tags) }, false})
+	}
+	if !s.since.IsZero() || !s.until.IsZero() {
+		out = append(out, check{"deleted " + windowWords(s.since, s.until), func(v api.Version) bool {
+			return v.DeletedAt != nil && (s.since.IsZero() || !v.DeletedAt.Before(s.since)) && (s.until.IsZero() || v.DeletedAt.Before(s.until))
+		}, false})
+	}
+	return out
+}
+
+// text states the selection once, for the plan's head.
+func (s selection) text() string {
+	if s.all {
+		return "every deleted version"
+	}
+	var parts []string
+	for _, c := range s.checks() {
+		parts = append(parts, c.words)
+	}
+	return strings.Join(parts, ", and ")
+}
+
+// choose applies the selection to the deleted versions: the items, and
+// notes that say exactly why versions that match some selectors were left
+// out ("3 versions match tag v1.* but not deleted since …").
+func (s selection) choose(pkg api.Package, deleted []api.Version, now time.Time) (items []api.PlanItem, notes []string) {
+	checks := s.checks()
+	missed := make([]int, len(checks)) // versions that fail only check i
+	gone := 0
+	for _, v := range deleted {
+		if v.DeletedAt == nil {
+			continue
+		}
+		fails := -1
+		nfail := 0
+		for i, c := range checks {
+			if !c.ok(v) {
+				fails, nfail = i, nfail+1
+			}
+		}
+		switch {
+		case nfail == 1 && len(checks) > 1:
+			missed[fails]++
+			continue
+		case nfail > 0:
+			continue
+		}
+		if v.DaysLeft(now) < 0 {
+			gone++
+			continue
+		}
+		why := s.text()
+		items = append(items, api.PlanItem{Package: pkg, ID: v.ID, Name: v.Name, Digest: v.Digest, Tags: v.Tags,
+			DeletedAt: *v.DeletedAt, DaysLeft: v.DaysLeft(now), Reasons: []string{why}})
+	}
+	for i, n := range missed {
+		if n == 0 || checks[i].names {
+			continue
+		}
+		var others []string
+		for j, c := range checks {
+			if j != i {
+				others = append(others, c.words)
+			}
+		}
+		notes = append(notes, fmt.Sprintf("%s %s %s but not %s", plural(n, "version"), verb(n, "matches", "match"), strings.Join(others, ", "), checks[i].words))
+	}
+	if gone > 0 {
+		notes = append(notes, fmt.Sprintf("%s %s deleted more than 30 days ago: past GitHub's window", plural(gone, "selected version"), verb(gone, "was", "were")))
+	}
+	return items, notes
+}
+
+func verb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func matchesTag(globs, tags []string) bool {
+	for _, g := range globs {
+		for _, t := range tags {
+			if ok, _ := path.Match(g, t); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func joinInts(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = itoa64(id)
+	}
+	return strings.Join(s, " or ")
+}
+
+// windowWords is "since T", "before T" or "between A and B".
+func windowWords(since, until time.Time) string {
+	f := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") }
+	switch {
+	case !since.IsZero() && !until.IsZero():
+		return "between " + f(since) + " and " + f(until)
+	case !since.IsZero():
+		return "since " + f(since)
+	}
+	return "before " + f(until)
 }
 
 func isGlob(s string) bool { return strings.ContainsAny(s, "*?[") }
@@ -93,4 +192,22 @@ func parseTime(s string, now time.Time) (time.Time, error) {
 		return now.Add(-d), nil
 	}
 	return time.Time{}, errors.New(strconv.Quote(s) + " is not RFC 3339, a date (2006-01-02) or an age (36h, 7d)")
+}
+
+// window reads --deleted-since and --deleted-until.
+func (o *options) window(now time.Time) (since, until time.Time, err error) {
+	if o.since != "" {
+		if since, err = parseTime(o.since, now); err != nil {
+			return since, until, usageErr("--deleted-since: %w", err)
+		}
+	}
+	if o.until != "" {
+		if o.since == "" {
+			return since, until, usageErr("--deleted-until needs --deleted-since")
+		}
+		if until, err = parseTime(o.until, now); err != nil {
+			return since, until, usageErr("--deleted-until: %w", err)
+		}
+	}
+	return since, until, nil
 }

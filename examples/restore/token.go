@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
 	"os/exec"
 	"strings"
 	"time"
-
-	"github.com/ghpackages/restore/api"
 )
 
 // token is the token the tool found, and where.
@@ -98,14 +95,4 @@ func noToken(host, why string) error {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
-}
-
-// scopeHint adds, for a token that came from gh, the command that gives it
-// the packages scopes, when GitHub refused the token (401, or a 403 that is
-// not a rate limit).
-func (t token) scopeHint(err error) string {
-	if t.from != "gh" || !(errors.Is(err, api.ErrForbidden) || errors.Is(err, api.ErrUnauthorized)) {
-		return ""
-	}
-	return fmt.Sprintf("gh's token may lack the packages scopes; give them with:\n  %s", t.refreshCommand())
 }

@@ -91,7 +91,7 @@ func TestGHTokenWithoutPackagesScopesGetsTheRefreshCommand(t *testing.T) {
 	srv.AddToken(apitest.Token{Value: ghToken, Kind: api.TokenOAuth, Scopes: []string{"repo", "read:org"}})
 	ghPath, _ := fakeGH(t, ghToken)
 	_, errOut, code := cliRun{path: ghPath}.do(t, "--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted")
-	if code == 0 || !strings.Contains(errOut, "gh auth refresh -s read:packages,write:packages,delete:packages") {
+	if code != exitAuth || !strings.Contains(errOut, "gh auth refresh -s read:packages,write:packages,delete:packages") {
 		t.Errorf("exit %d: %s", code, errOut)
 	}
 }
