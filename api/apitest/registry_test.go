@@ -28,7 +28,7 @@ func newRegFixture(t *testing.T, opts ...apitest.RegistryOption) *regFixture {
 	gh.AddOrg("acme")
 	gh.AddToken(apitest.Token{Value: regToken, Scopes: []string{"read:packages", "write:packages"}})
 	reg := apitest.NewRegistry(t, gh, opts...)
-	img := reg.SeedIndex("acme", "team/app", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}, Attestations: true, Signature: true})
+	img := seedIndex(t, reg, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "team/app"}, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}, Attestations: true, Signature: true})
 	hc := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(hc.CloseIdleConnections)
 	return &regFixture{hc: hc, gh: gh, reg: reg, img: img}
@@ -110,7 +110,7 @@ func TestFakeRegistryChallengesThenAcceptsTheExchangedToken(t *testing.T) {
 func TestFakeRegistrySharesStateWithTheFakeGitHub(t *testing.T) {
 	f := newRegFixture(t)
 	auth := f.bearer(t)
-	deleted := f.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleted := deleteUntaggedChildren(t, f.reg, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "team/app"})
 	if len(deleted) != 4 {
 		t.Fatalf("deleted %v, want the 2 platforms and 2 attestations (the index and the signature are tagged)", deleted)
 	}
@@ -186,7 +186,7 @@ func TestFakeRegistryScriptsA429WithRetryAfter(t *testing.T) {
 // challenge and error="insufficient_scope". /v2/ takes any valid token.
 func TestEvidenceRegistryTokenScope(t *testing.T) {
 	f := newRegFixture(t)
-	f.reg.SeedIndex("acme", "other", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
+	seedIndex(t, f.reg, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "other"}, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
 	tests := []struct {
 		name, scope, path string
 		status            int

@@ -11,8 +11,8 @@ import (
 // owner's kind (api.Org or api.User), so nothing is inferred from a login.
 // A login declared with the other kind, an invalid package, and api.Me()
 // (which names no account until a request comes) are errors. The older
-// methods that take a login string (AddPackage, AddVersion, ...) remain
-// for existing callers; they infer an organization for an unknown login.
+// methods that take a login string (AddPackage, AddVersion, ...) are
+// deprecated: they infer an organization for an unknown login.
 
 // ownerOf declares pkg's owner with its kind and returns its login; s.mu
 // is held.
@@ -75,24 +75,24 @@ func (s *Server) SeedVersion(pkg api.Package, v VersionSeed) (int64, error) {
 // GitHub's delete route does (DeleteVersion by package).
 func (s *Server) SoftDeleteVersion(pkg api.Package, id int64) error {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	login, err := s.knownOwner(pkg)
-	s.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	return s.DeleteVersion(login, pkg.Type, pkg.Name, id)
+	return s.deleteVersion(login, pkg.Type, pkg.Name, id)
 }
 
 // SoftDeletePackage deletes pkg as a whole and returns GitHub's restore
 // token (DeletePackage by package).
 func (s *Server) SoftDeletePackage(pkg api.Package) (string, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	login, err := s.knownOwner(pkg)
-	s.mu.Unlock()
 	if err != nil {
 		return "", err
 	}
-	return s.DeletePackage(login, pkg.Type, pkg.Name)
+	return s.deletePackage(login, pkg.Type, pkg.Name)
 }
 
 // RetirePackageName retires pkg's name (RetireName by package).
@@ -112,32 +112,36 @@ func (s *Server) RetirePackageName(pkg api.Package) error {
 // package); none when the owner is not an account of pkg's kind.
 func (s *Server) DeletedGenerations(pkg api.Package) []DeletedPackage {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	login, err := s.knownOwner(pkg)
-	s.mu.Unlock()
 	if err != nil {
 		return nil
 	}
-	return s.DeletedPackages(login, pkg.Type, pkg.Name)
+	return s.deletedPackages(login, pkg.Type, pkg.Name)
 }
 
 // LookupVersion returns a copy of version id of pkg (Version by package).
 func (s *Server) LookupVersion(pkg api.Package, id int64) (VersionState, bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	login, err := s.knownOwner(pkg)
-	s.mu.Unlock()
 	if err != nil {
 		return VersionState{}, false
 	}
-	return s.Version(login, pkg.Type, pkg.Name, id)
+	return s.version(login, pkg.Type, pkg.Name, id)
 }
 
 // IsPackageDeleted reports whether pkg is deleted as a whole
 // (PackageDeleted by package).
 func (s *Server) IsPackageDeleted(pkg api.Package) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	login, err := s.knownOwner(pkg)
-	s.mu.Unlock()
-	return err == nil && s.PackageDeleted(login, pkg.Type, pkg.Name)
+	if err != nil {
+		return false
+	}
+	p := s.pkg(login, pkg.Type, pkg.Name)
+	return p != nil && p.deletedAt != nil
 }
 
 // imageOwner checks that pkg is a container package and declares its owner
@@ -158,7 +162,7 @@ func (r *Registry) SeedIndexFor(pkg api.Package, spec ImageSpec) (SeededImage, e
 	if err != nil {
 		return SeededImage{}, err
 	}
-	return r.SeedIndex(login, pkg.Name, spec), nil
+	return r.seedIndex(login, pkg.Name, spec), nil
 }
 
 // SeedImageFor is SeedImage for the container package pkg.
@@ -167,7 +171,7 @@ func (r *Registry) SeedImageFor(pkg api.Package, salt string, tags ...string) (S
 	if err != nil {
 		return SeededManifest{}, err
 	}
-	return r.SeedImage(login, pkg.Name, salt, tags...), nil
+	return r.seedImage(login, pkg.Name, salt, tags...), nil
 }
 
 // DeleteUntaggedChildrenOf is DeleteUntaggedChildren for the container
@@ -177,5 +181,5 @@ func (r *Registry) DeleteUntaggedChildrenOf(pkg api.Package) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	return r.DeleteUntaggedChildren(login, pkg.Name), nil
+	return r.deleteUntaggedChildren(login, pkg.Name), nil
 }

@@ -21,7 +21,7 @@ func pushIndex(reg *apitest.Registry, child apitest.SeededManifest, childType st
 // outermost "deep", deletes every version, and returns their ids.
 func deepImage(t *testing.T, e *env, levels int) []int64 {
 	t.Helper()
-	leaf := e.reg.SeedImage("acme", "team/app", "deep leaf")
+	leaf := seedImage(t, e.reg, app, "deep leaf")
 	leafBody, err := e.rc.Manifest(ctx(t), "acme/team/app", leaf.Digest)
 	if err != nil {
 		t.Fatal(err)

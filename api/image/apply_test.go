@@ -102,7 +102,7 @@ func TestImageApplyCountsUnknownAndInFlightApartFromFailed(t *testing.T) {
 	t.Run("outcome unknown", func(t *testing.T) {
 		e := newEnv(t, nil)
 		e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
-		e.reg.DeleteUntaggedChildren("acme", "team/app")
+		deleteUntaggedChildren(t, e.reg, app)
 		plan, err := e.r.Plan(ctx(t), "v1")
 		if err != nil || len(plan.Items) != 3 {
 			t.Fatalf("plan: %v %+v", err, plan.Items)
@@ -131,7 +131,7 @@ func TestImageApplyCountsUnknownAndInFlightApartFromFailed(t *testing.T) {
 	t.Run("cut while in flight", func(t *testing.T) {
 		e := newEnv(t, nil)
 		e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
-		e.reg.DeleteUntaggedChildren("acme", "team/app")
+		deleteUntaggedChildren(t, e.reg, app)
 		plan, err := e.r.Plan(ctx(t), "v1")
 		if err != nil || len(plan.Items) != 3 {
 			t.Fatalf("plan: %v %+v", err, plan.Items)
@@ -161,7 +161,7 @@ func TestImageApplyCountsUnknownAndInFlightApartFromFailed(t *testing.T) {
 func TestImageApplyCutWhileARestoreWaitsForPacingReportsItNotTried(t *testing.T) {
 	e := newEnv(t, nil)
 	e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
-	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleteUntaggedChildren(t, e.reg, app)
 	plan, err := e.r.Plan(ctx(t), "v1")
 	if err != nil || len(plan.Items) != 3 {
 		t.Fatalf("plan: %v %+v", err, plan.Items)
@@ -279,7 +279,7 @@ func TestInterruptedImageApplyResumesFromItsJournal(t *testing.T) {
 func TestImageApplyRestoresAgainWhatTheCleanupDeletedAgain(t *testing.T) {
 	e := newEnv(t, nil)
 	e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
-	deleted := e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleted := deleteUntaggedChildren(t, e.reg, app)
 	j, err := api.OpenJournal(filepath.Join(t.TempDir(), "plan.json.journal"))
 	if err != nil {
 		t.Fatal(err)
@@ -293,7 +293,7 @@ func TestImageApplyRestoresAgainWhatTheCleanupDeletedAgain(t *testing.T) {
 		t.Fatalf("first apply: %v %+v", err, res.Report)
 	}
 	e.clock.Advance(24 * time.Hour)
-	if again := e.reg.DeleteUntaggedChildren("acme", "team/app"); !slices.Equal(again, deleted) {
+	if again := deleteUntaggedChildren(t, e.reg, app); !slices.Equal(again, deleted) {
 		t.Fatalf("the second cleanup deleted %v, want %v", again, deleted)
 	}
 	plan, err = e.restorer(t).Plan(ctx(t), "v1")

@@ -14,7 +14,7 @@ import (
 func TestDeletedIndexIsFoundByDigestToo(t *testing.T) {
 	e := newEnv(t, nil)
 	img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
-	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleteUntaggedChildren(t, e.reg, app)
 	e.deleteAgo(t, img.Index.ID, time.Hour)
 	plan, err := e.r.Plan(ctx(t), img.Index.Digest)
 	if err != nil {
@@ -54,7 +54,7 @@ func TestNestedIndexIsWalked(t *testing.T) {
 		map[string]any{"mediaType": image.MediaTypeOCIIndex, "digest": inner.Index.Digest, "size": 1},
 	}})
 	e.reg.Push("acme", "team/app", image.MediaTypeOCIIndex, outer, "outer")
-	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleteUntaggedChildren(t, e.reg, app)
 	plan, err := e.r.Plan(ctx(t), "outer")
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func TestConcurrentVerifyProbesTheReferrersAPIOnce(t *testing.T) {
 func TestBrokenScanHonoursRetryAfterUnderConcurrency(t *testing.T) {
 	e := newEnv(t, nil)
 	for i := range 12 {
-		e.reg.SeedImage("acme", "team/app", "img"+string(rune('a'+i)), "t"+string(rune('a'+i)))
+		seedImage(t, e.reg, app, "img"+string(rune('a'+i)), "t"+string(rune('a'+i)))
 	}
 	e.reg.Script(apitest.RegistryRouteManifest, apitest.TooManyRequests(2), apitest.TooManyRequests(2), apitest.TooManyRequests(2))
 	var walked []int

@@ -26,8 +26,14 @@ func ExampleRestorer() {
 	gh.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
 	reg := apitest.StartRegistry(gh)
 	defer reg.Close()
-	reg.SeedIndex("acme", "web", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
-	reg.DeleteUntaggedChildren("acme", "web")
+	if _, err := reg.SeedIndexFor(api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := reg.DeleteUntaggedChildrenOf(api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}); err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	client, err := api.New(api.WithBaseURL(gh.URL), api.WithToken("ghp_example"), api.WithClock(clock))
 	if err != nil {
@@ -84,8 +90,14 @@ func ExampleRoots() {
 	gh.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages"}})
 	reg := apitest.StartRegistry(gh)
 	defer reg.Close()
-	reg.SeedIndex("acme", "web", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
-	reg.DeleteUntaggedChildren("acme", "web")
+	if _, err := reg.SeedIndexFor(api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := reg.DeleteUntaggedChildrenOf(api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}); err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	rc, err := image.NewRegistry(image.WithRegistry(reg.URL), image.WithToken("ghp_example"))
 	if err != nil {
@@ -122,8 +134,14 @@ func ExampleParsePlan() {
 	gh.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
 	reg := apitest.StartRegistry(gh)
 	defer reg.Close()
-	reg.SeedIndex("acme", "web", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
-	reg.DeleteUntaggedChildren("acme", "web")
+	if _, err := reg.SeedIndexFor(api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	if _, err := reg.DeleteUntaggedChildrenOf(api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}); err != nil {
+		fmt.Println(err)
+		return
+	}
 
 	client, err := api.New(api.WithBaseURL(gh.URL), api.WithToken("ghp_example"), api.WithClock(clock))
 	if err != nil {
