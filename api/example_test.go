@@ -148,12 +148,10 @@ func ExampleClient_Packages() {
 	srv, c := demo()
 	defer srv.Close()
 	if _, err := srv.SeedPackage(api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/web"}, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "sha256:1"}}}); err != nil {
-		fmt.Println(err)
-		return
+		panic(err)
 	}
 	if _, err := srv.SeedPackage(api.Package{Owner: api.User("octocat"), Type: api.PackageTypeContainer, Name: "dotfiles"}, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "sha256:2"}}}); err != nil {
-		fmt.Println(err)
-		return
+		panic(err)
 	}
 
 	for _, owner := range []api.Owner{api.Org("octo-org"), api.Me()} {

@@ -29,16 +29,15 @@ func ExampleClient_MakeSweepPlan() {
 			versions = append(versions, apitest.VersionSeed{Name: fmt.Sprintf("sha256:%064d", 10*i+1), CreatedAt: created, DeletedAt: run.Add(time.Duration(i) * 5 * time.Minute)})
 		}
 		if _, err := srv.SeedPackage(api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: name}, apitest.PackageSeed{Versions: versions}); err != nil {
-			fmt.Println(err)
-			return
+			panic(err)
 		}
 	}
-	if _, err := srv.SeedPackage(api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/old"}, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: fmt.Sprintf("sha256:%064d", 99), CreatedAt: created}}}); err != nil {
-		fmt.Println(err)
-		return
+	old := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/old"}
+	if _, err := srv.SeedPackage(old, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: fmt.Sprintf("sha256:%064d", 99), CreatedAt: created}}}); err != nil {
+		panic(err)
 	}
 	clock.Advance(run.Add(19 * time.Minute).Sub(clock.Now()))
-	if _, err := srv.SoftDeletePackage(api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/old"}); err != nil {
+	if _, err := srv.SoftDeletePackage(old); err != nil {
 		panic(err)
 	}
 	clock.Advance(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC).Sub(clock.Now()))

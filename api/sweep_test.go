@@ -108,9 +108,10 @@ func TestMakeSweepPlanFindsTheRunAcrossPackages(t *testing.T) {
 	hit := []int{2, 5, 9, 13, 17, 22, 28}
 	want := seedCleanup(t, e.srv, api.Org("o"), 30, hit)
 	// A package the run deleted whole: GitHub does not list it.
-	gone := seedPackage(t, e.srv, api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "gone"}, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: digest(9999), CreatedAt: start.Add(-20 * 24 * time.Hour)}}})
+	gonePkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "gone"}
+	gone := seedPackage(t, e.srv, gonePkg, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: digest(9999), CreatedAt: start.Add(-20 * 24 * time.Hour)}}})
 	e.clock.Advance(runStart.Add(time.Minute).Sub(e.clock.Now()))
-	if _, err := e.srv.SoftDeletePackage(api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "gone"}); err != nil {
+	if _, err := e.srv.SoftDeletePackage(gonePkg); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(start.Sub(e.clock.Now()))
@@ -190,7 +191,7 @@ func TestMakeSweepPlanFindsTheRunAcrossPackages(t *testing.T) {
 	if len(reads) != 31 || reads["/orgs/o/packages/container/app-05/versions"] != 1 || reads["/orgs/o/packages/container/gone/versions"] != 1 {
 		t.Errorf("version listings per package %v, want each of the 30 listed and the named one once", reads)
 	}
-	if wantPkg := (api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "gone"}); !slices.Equal(plan.RestorePackages, []api.Package{wantPkg}) {
+	if wantPkg := (gonePkg); !slices.Equal(plan.RestorePackages, []api.Package{wantPkg}) {
 		t.Errorf("restore packages %v, want [%s]", plan.RestorePackages, wantPkg)
 	}
 	if !strings.Contains(strings.Join(plan.Notes, "\n"), "package o/container/gone was not found") {
@@ -200,10 +201,10 @@ func TestMakeSweepPlanFindsTheRunAcrossPackages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.srv.IsPackageDeleted(api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "gone"}) {
+	if e.srv.IsPackageDeleted(gonePkg) {
 		t.Error("the package deleted whole was not restored")
 	}
-	if v, ok := e.srv.LookupVersion(api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "gone"}, gone[0]); !ok || v.DeletedAt != nil {
+	if v, ok := e.srv.LookupVersion(gonePkg, gone[0]); !ok || v.DeletedAt != nil {
 		t.Errorf("the version of the restored package: %+v, %v", v, ok)
 	}
 	for _, w := range want {

@@ -51,7 +51,7 @@ func TestEvidencePackageListingsWithoutLink(t *testing.T) {
 	// Version listings may lack Link too: WithoutVersionListLinks.
 	f := setup(t, apitest.WithoutVersionListLinks())
 	for i := range 3 {
-		seedVersion(t, f.srv, api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"}, apitest.VersionSeed{Name: fmt.Sprint(i)})
+		seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: fmt.Sprint(i)})
 	}
 	if a := f.do(t, "GET", pkgPath+"/versions?per_page=2", tok); a.status != 200 || a.header.Get("Link") != "" {
 		t.Errorf("versions without Link: %d, Link %q", a.status, a.header.Get("Link"))
@@ -180,7 +180,7 @@ func TestEvidenceAnswersNoScopeFixes(t *testing.T) {
 // in X-GitHub-Api-Version-Selected.
 func TestEvidencePackagesUnderAPIVersion2026(t *testing.T) {
 	f := setup(t)
-	seedPackage(t, f.srv, api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeNpm, Name: "lib"}, apitest.PackageSeed{Repository: "octo-org/lib"})
+	seedPackage(t, f.srv, orgLib, apitest.PackageSeed{Repository: "octo-org/lib"})
 	for _, tt := range []struct {
 		version   string
 		downloads bool
@@ -209,7 +209,7 @@ func TestEvidenceRestoreWithoutDeleteScope(t *testing.T) {
 	f := setup(t)
 	const rw = "ghp_readwrite"
 	f.srv.AddToken(apitest.Token{Value: rw, User: "octocat", Scopes: []string{"read:packages", "write:packages"}})
-	id := seedVersion(t, f.srv, api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"}, apitest.VersionSeed{Name: "sha256:1", DeletedAt: t0.Add(-time.Hour)})
+	id := seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: "sha256:1", DeletedAt: t0.Add(-time.Hour)})
 	if a := f.do(t, "GET", pkgPath+"/versions?state=deleted", rw); a.status != 403 || a.message(t) != "You need at least delete:packages and read:packages scopes to get a package's deleted versions." {
 		t.Errorf("deleted listing: %d %s", a.status, a.body)
 	}

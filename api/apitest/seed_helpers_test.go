@@ -7,6 +7,13 @@ import (
 	"github.com/ghpackages/restore/api/apitest"
 )
 
+// The packages most tests seed: octo-org's container image and npm
+// library.
+var (
+	orgApp = api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"}
+	orgLib = api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeNpm, Name: "lib"}
+)
+
 // Seeding by api.Package (apitest.Server.SeedPackage and kin), failing the
 // test on a seeding error, for brevity.
 

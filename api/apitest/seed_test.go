@@ -15,7 +15,7 @@ import (
 // that name the package, and nothing is seeded.
 func TestSeedByPackage(t *testing.T) {
 	f := setup(t)
-	org := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"}
+	org := orgApp
 	user := api.Package{Owner: api.User("monalisa"), Type: api.PackageTypeNpm, Name: "lib"}
 	ids, err := f.srv.SeedPackage(org, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "sha256:1"}, {Name: "sha256:2"}}})
 	if err != nil || len(ids) != 2 {

@@ -26,13 +26,12 @@ func ExampleRestorer() {
 	gh.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
 	reg := apitest.StartRegistry(gh)
 	defer reg.Close()
-	if _, err := reg.SeedIndexFor(api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}}); err != nil {
-		fmt.Println(err)
-		return
+	pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}
+	if _, err := reg.SeedIndexFor(pkg, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}}); err != nil {
+		panic(err)
 	}
-	if _, err := reg.DeleteUntaggedChildrenOf(api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}); err != nil {
-		fmt.Println(err)
-		return
+	if _, err := reg.DeleteUntaggedChildrenOf(pkg); err != nil {
+		panic(err)
 	}
 
 	client, err := api.New(api.WithBaseURL(gh.URL), api.WithToken("ghp_example"), api.WithClock(clock))
@@ -45,7 +44,6 @@ func ExampleRestorer() {
 		panic(err)
 	}
 	defer rc.CloseIdleConnections()
-	pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}
 	r, err := image.NewRestorer(client, rc, pkg, nil)
 	if err != nil {
 		panic(err)
@@ -90,13 +88,12 @@ func ExampleRoots() {
 	gh.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages"}})
 	reg := apitest.StartRegistry(gh)
 	defer reg.Close()
-	if _, err := reg.SeedIndexFor(api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}}); err != nil {
-		fmt.Println(err)
-		return
+	pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}
+	if _, err := reg.SeedIndexFor(pkg, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}}); err != nil {
+		panic(err)
 	}
-	if _, err := reg.DeleteUntaggedChildrenOf(api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}); err != nil {
-		fmt.Println(err)
-		return
+	if _, err := reg.DeleteUntaggedChildrenOf(pkg); err != nil {
+		panic(err)
 	}
 
 	rc, err := image.NewRegistry(image.WithRegistry(reg.URL), image.WithToken("ghp_example"))
@@ -104,7 +101,7 @@ func ExampleRoots() {
 		panic(err)
 	}
 	defer rc.CloseIdleConnections()
-	r, err := image.NewRestorer(nil, rc, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}, nil)
+	r, err := image.NewRestorer(nil, rc, pkg, nil)
 	if err != nil {
 		panic(err)
 	}
@@ -134,13 +131,12 @@ func ExampleParsePlan() {
 	gh.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
 	reg := apitest.StartRegistry(gh)
 	defer reg.Close()
-	if _, err := reg.SeedIndexFor(api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}}); err != nil {
-		fmt.Println(err)
-		return
+	pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}
+	if _, err := reg.SeedIndexFor(pkg, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}}); err != nil {
+		panic(err)
 	}
-	if _, err := reg.DeleteUntaggedChildrenOf(api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}); err != nil {
-		fmt.Println(err)
-		return
+	if _, err := reg.DeleteUntaggedChildrenOf(pkg); err != nil {
+		panic(err)
 	}
 
 	client, err := api.New(api.WithBaseURL(gh.URL), api.WithToken("ghp_example"), api.WithClock(clock))
@@ -153,7 +149,6 @@ func ExampleParsePlan() {
 		panic(err)
 	}
 	defer rc.CloseIdleConnections()
-	pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}
 	r, err := image.NewRestorer(client, rc, pkg, nil)
 	if err != nil {
 		panic(err)
