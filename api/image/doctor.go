@@ -3,7 +3,6 @@ package image
 import (
 	"context"
 	"path"
-	"sync"
 
 	"github.com/ghpackages/restore/api"
 )
@@ -113,38 +112,18 @@ func Doctor(ctx context.Context, gh *api.Client, reg Reader, owner api.Owner, op
 		ropts = *o.Restorer
 	}
 	ropts.Walked = nil
-	next := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	for range min(workers, len(pkgs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				h := PackageHealth{Package: pkgs[i]}
-				r, err := NewRestorer(gh, reg, pkgs[i], &ropts)
-				if err == nil {
-					h.Plan, err = r.Broken(ctx)
-				}
-				h.Err = err
-				rep.Packages[i] = h
-				if o.Checked != nil {
-					mu.Lock()
-					done++
-					o.Checked(pkgs[i], done, len(pkgs))
-					mu.Unlock()
-				}
-			}
-		}()
+	var tick func(int, int)
+	if o.Checked != nil {
+		tick = func(i, done int) { o.Checked(pkgs[i], done, len(pkgs)) }
 	}
-	for i := range pkgs {
-		if ctx.Err() != nil {
-			break
+	inParallel(ctx, len(pkgs), workers, func(i int) {
+		h := PackageHealth{Package: pkgs[i]}
+		r, err := NewRestorer(gh, reg, pkgs[i], &ropts)
+		if err == nil {
+			h.Plan, err = r.Broken(ctx)
 		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+		h.Err = err
+		rep.Packages[i] = h
+	}, tick)
 	return rep, ctx.Err()
 }
