@@ -118,21 +118,13 @@ func TestReadBudget(t *testing.T) {
 				}
 				<-release
 				inFlight.Add(-1)
-				return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
-					Body: io.NopCloser(strings.NewReader(versionJSON)), Request: r}, nil
+				return versionResponse(r), nil
 			})
 			c, err := api.New(api.WithBaseURL("https://api.github.com"), api.WithToken(testToken), api.WithTransport(rt), api.WithReadBudget(3, 900))
 			if err != nil {
 				t.Fatal(err)
 			}
-			var wg sync.WaitGroup
-			for range 8 {
-				wg.Go(func() {
-					if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
-						t.Error(err)
-					}
-				})
-			}
+			wg := getVersions(t, c, 8)
 			synctest.Wait()
 			if n := inFlight.Load(); n != 3 {
 				t.Errorf("%d reads in flight while the first ones are held, want 3", n)
@@ -159,8 +151,7 @@ func TestReadBudget(t *testing.T) {
 					inFlight.Add(1)
 					<-release
 				}
-				return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
-					Body: io.NopCloser(strings.NewReader(versionJSON)), Request: r}, nil
+				return versionResponse(r), nil
 			})
 			var evs events
 			c, err := api.New(api.WithBaseURL("https://ghes.example.com"), api.WithToken(testToken), api.WithTransport(rt),
@@ -168,14 +159,7 @@ func TestReadBudget(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var wg sync.WaitGroup
-			for range 8 {
-				wg.Go(func() {
-					if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
-						t.Error(err)
-					}
-				})
-			}
+			wg := getVersions(t, c, 8)
 			synctest.Wait()
 			if n := inFlight.Load(); n != 8 {
 				t.Errorf("%d reads in flight, want all 8", n)
@@ -268,4 +252,24 @@ func TestHugeAnswerAllocatesWithinTwiceTheBound(t *testing.T) {
 			}
 		})
 	}
+}
+
+// versionResponse is GitHub's 200 answer to r, a version's GET.
+func versionResponse(r *http.Request) *http.Response {
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(versionJSON)), Request: r}
+}
+
+// getVersions starts n concurrent GetVersion calls of npmPkg through c;
+// the group's Wait waits for them to end.
+func getVersions(t *testing.T, c *api.Client, n int) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	return &wg
 }
