@@ -100,13 +100,7 @@ func states(p image.Plan) map[int64]image.ManifestState {
 func TestImageApplyCountsUnknownAndInFlightApartFromFailed(t *testing.T) {
 	notFound := apitest.Fault{Status: 404, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"message":"Package version not found.","documentation_url":"https://docs.github.com/rest"}`}
 	t.Run("outcome unknown", func(t *testing.T) {
-		e := newEnv(t, nil)
-		e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
-		deleteUntaggedChildren(t, e.reg, app)
-		plan, err := e.r.Plan(ctx(t), "v1")
-		if err != nil || len(plan.Items) != 3 {
-			t.Fatalf("plan: %v %+v", err, plan.Items)
-		}
+		e, plan := threePlatforms(t)
 		// The first restore gets a 502 (it may have worked), its retry a
 		// 404, and every look-up that would decide fails.
 		e.gh.Script(api.OpRestoreVersion, apitest.BadGateway, notFound)
@@ -129,13 +123,7 @@ func TestImageApplyCountsUnknownAndInFlightApartFromFailed(t *testing.T) {
 		}
 	})
 	t.Run("cut while in flight", func(t *testing.T) {
-		e := newEnv(t, nil)
-		e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
-		deleteUntaggedChildren(t, e.reg, app)
-		plan, err := e.r.Plan(ctx(t), "v1")
-		if err != nil || len(plan.Items) != 3 {
-			t.Fatalf("plan: %v %+v", err, plan.Items)
-		}
+		e, plan := threePlatforms(t)
 		cctx, cancel := context.WithCancel(ctx(t))
 		defer cancel()
 		r := e.restorerWith(t, e.client(t, testToken, api.WithTransport(&cutTransport{cut: 2, cancel: cancel})), e.pkg)
@@ -175,13 +163,7 @@ func TestImageApplyCutWhileARestoreWaitsReportsItNotTried(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, nil)
-			e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
-			deleteUntaggedChildren(t, e.reg, app)
-			plan, err := e.r.Plan(ctx(t), "v1")
-			if err != nil || len(plan.Items) != 3 {
-				t.Fatalf("plan: %v %+v", err, plan.Items)
-			}
+			e, plan := threePlatforms(t)
 			token := testToken
 			if tt.budget > 0 {
 				token = "ghp_budget0123456789abcdefghijklmnopqrstu"
@@ -356,4 +338,19 @@ func TestImageApplyRestoresAgainWhatTheCleanupDeletedAgain(t *testing.T) {
 	if posts := e.postsByID(); len(posts) != len(deleted) {
 		t.Errorf("restore POSTs %v, want %d", posts, len(deleted))
 	}
+}
+
+// threePlatforms is the usual incident with three platforms: v1 for
+// linux/amd64, linux/arm64 and linux/arm/v7, whose platform manifests a
+// cleanup deleted, and its plan (three items, in order).
+func threePlatforms(t *testing.T) (*env, image.Plan) {
+	t.Helper()
+	e := newEnv(t, nil)
+	e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
+	deleteUntaggedChildren(t, e.reg, app)
+	plan, err := e.r.Plan(ctx(t), "v1")
+	if err != nil || len(plan.Items) != 3 {
+		t.Fatalf("plan: %v %+v", err, plan.Items)
+	}
+	return e, plan
 }
