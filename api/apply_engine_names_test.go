@@ -25,16 +25,20 @@ func TestApplyNamesWhatUnlistedIDsRestored(t *testing.T) {
 		lookups []apitest.Fault
 		// listed plans with the full token, whose items have names.
 		listed bool
+		// active restores the first version between the plan and Apply,
+		// and the fake answers its restore 400 (already active).
+		active bool
 		want   []string // "METHOD op" per request of Apply
 		named  bool
 	}{
-		{"named after restore", nil, false, []string{"POST restore 1", "GET get 1", "POST restore 2", "GET get 2"}, true},
-		{"a failed look-up leaves it unnamed", []apitest.Fault{notFound, notFound}, false, []string{"POST restore 1", "GET get 1", "POST restore 2", "GET get 2"}, false},
-		{"listed items are not looked up", nil, true, []string{"POST restore 1", "POST restore 2"}, true},
+		{"named after restore", nil, false, false, []string{"POST restore 1", "GET get 1", "POST restore 2", "GET get 2"}, true},
+		{"named when already active", nil, false, true, []string{"POST restore 1", "GET get 1", "GET get 1", "POST restore 2", "GET get 2"}, true},
+		{"a failed look-up leaves it unnamed", []apitest.Fault{notFound, notFound}, false, false, []string{"POST restore 1", "GET get 1", "POST restore 2", "GET get 2"}, false},
+		{"listed items are not looked up", nil, true, false, []string{"POST restore 1", "POST restore 2"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, nil, api.WithWritePacing(0))
+			e := newEnv(t, []apitest.Option{apitest.WithActiveRestore(400)}, api.WithWritePacing(0))
 			e.srv.AddToken(apitest.Token{Value: readWriteToken, Scopes: []string{"read:packages", "write:packages"}})
 			c := e.c
 			if !tt.listed {
@@ -54,11 +58,18 @@ func TestApplyNamesWhatUnlistedIDsRestored(t *testing.T) {
 			if !tt.listed && (plan.Items[0].Name != "" || plan.Items[1].Name != "") {
 				t.Fatalf("unlisted items have names: %+v", plan.Items)
 			}
+			want1 := api.OutcomeRestored
+			if tt.active {
+				if _, err := e.c.RestoreVersion(context.Background(), restorePkg, a); err != nil {
+					t.Fatal(err)
+				}
+				want1 = api.OutcomeAlreadyActive
+			}
 			e.srv.ResetRequests()
 			e.srv.Script(api.OpGetVersion, tt.lookups...)
 
 			rep, err := c.Apply(context.Background(), plan, nil)
-			if err != nil || !rep.OK() || rep.Restored != 2 || rep.Failed != 0 {
+			if err != nil || !rep.OK() || len(rep.Results) != 2 || rep.Failed != 0 {
 				t.Fatalf("report %+v, err %v", rep, err)
 			}
 			var got []string
@@ -82,8 +93,12 @@ func TestApplyNamesWhatUnlistedIDsRestored(t *testing.T) {
 				if !tt.named {
 					w = api.PlanItem{Package: restorePkg, ID: w.ID}
 				}
-				if r.Outcome != api.OutcomeRestored || r.Err != nil || r.Item.ID != w.ID || r.Item.Name != w.Name || r.Item.Digest != w.Digest || !slices.Equal(r.Item.Tags, w.Tags) {
-					t.Errorf("result %d: %+v, want outcome restored and item %+v", i, r, w)
+				wantOut := api.OutcomeRestored
+				if i == 0 {
+					wantOut = want1
+				}
+				if r.Outcome != wantOut || r.Err != nil || r.Item.ID != w.ID || r.Item.Name != w.Name || r.Item.Digest != w.Digest || !slices.Equal(r.Item.Tags, w.Tags) {
+					t.Errorf("result %d: %+v, want outcome %s and item %+v", i, r, wantOut, w)
 				}
 			}
 			j, err := json.Marshal(rep.Results[0])
