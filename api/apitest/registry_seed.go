@@ -71,6 +71,8 @@ type ImageSpec struct {
 // that holds it (a container version named by the digest, tagged with tags),
 // unless an active version of that digest exists: then it returns that one,
 // with its own tags.
+//
+// Deprecated: use PushFor (pkg, mediaType, body, tags...) — the owner's kind is part of api.Package.
 func (r *Registry) Push(owner, name, mediaType string, body []byte, tags ...string) SeededManifest {
 	return r.push(owner, name, mediaType, body, "", "", time.Time{}, tags)
 }
@@ -248,7 +250,13 @@ func (r *Registry) seedImage(owner, name, salt string, tags ...string) SeededMan
 // subject) of the given artifact type. With the referrers API off, it also
 // tags the referrers index sha256-HEX, as clients do for registries without
 // the API.
+//
+// Deprecated: use PushReferrerFor (pkg, subject, artifactType, salt) — the owner's kind is part of api.Package.
 func (r *Registry) PushReferrer(owner, name, subject, artifactType, salt string) SeededManifest {
+	return r.pushReferrer(owner, name, subject, artifactType, salt)
+}
+
+func (r *Registry) pushReferrer(owner, name, subject, artifactType, salt string) SeededManifest {
 	subj := &jsonDesc{MediaType: ociManifest, Digest: subject, Size: 1}
 	body := imageManifest("application/vnd.oci.empty.v1+json", "application/vnd.oci.image.layer.v1.tar", salt, subj, artifactType)
 	m := r.push(owner, name, ociManifest, body, subject, artifactType, time.Time{}, nil)

@@ -3,6 +3,7 @@ package apitest
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ghpackages/restore/api"
 )
@@ -182,4 +183,23 @@ func (r *Registry) DeleteUntaggedChildrenOf(pkg api.Package) ([]int64, error) {
 		return nil, err
 	}
 	return r.deleteUntaggedChildren(login, pkg.Name), nil
+}
+
+// PushFor is Push for the container package pkg: it stores a manifest and
+// creates the version that holds it (see Push).
+func (r *Registry) PushFor(pkg api.Package, mediaType string, body []byte, tags ...string) (SeededManifest, error) {
+	login, err := r.imageOwner(pkg)
+	if err != nil {
+		return SeededManifest{}, err
+	}
+	return r.push(login, pkg.Name, mediaType, body, "", "", time.Time{}, tags), nil
+}
+
+// PushReferrerFor is PushReferrer for the container package pkg.
+func (r *Registry) PushReferrerFor(pkg api.Package, subject, artifactType, salt string) (SeededManifest, error) {
+	login, err := r.imageOwner(pkg)
+	if err != nil {
+		return SeededManifest{}, err
+	}
+	return r.pushReferrer(login, pkg.Name, subject, artifactType, salt), nil
 }

@@ -8,10 +8,12 @@ import (
 )
 
 // The packages most tests seed: octo-org's container image and npm
-// library.
+// library, and acme's image.
 var (
 	orgApp = api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"}
 	orgLib = api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeNpm, Name: "lib"}
+	// acmeApp is the fake registry tests' image.
+	acmeApp = api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "team/app"}
 )
 
 // Seeding by api.Package (apitest.Server.SeedPackage and kin), failing the

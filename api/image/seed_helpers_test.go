@@ -36,3 +36,21 @@ func deleteUntaggedChildren(t testing.TB, reg *apitest.Registry, pkg api.Package
 	}
 	return ids
 }
+
+func push(t testing.TB, reg *apitest.Registry, pkg api.Package, mediaType string, body []byte, tags ...string) apitest.SeededManifest {
+	t.Helper()
+	m, err := reg.PushFor(pkg, mediaType, body, tags...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func pushReferrer(t testing.TB, reg *apitest.Registry, pkg api.Package, subject, artifactType, salt string) apitest.SeededManifest {
+	t.Helper()
+	m, err := reg.PushReferrerFor(pkg, subject, artifactType, salt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

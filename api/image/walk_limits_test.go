@@ -100,7 +100,7 @@ func TestPlanOfNestingPastMaxDepth(t *testing.T) {
 				if i == tc.levels-1 {
 					tags = []string{"top"}
 				}
-				child = e.reg.Push("acme", "team/app", image.MediaTypeOCIIndex, body, tags...)
+				child = push(t, e.reg, app, image.MediaTypeOCIIndex, body, tags...)
 			}
 			plan, err := e.r.Plan(ctx(t), "top")
 			if err != nil {
@@ -124,7 +124,7 @@ func TestIndexServedAsAnImageManifestIsBroken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.reg.Push("acme", "team/app", image.MediaTypeOCIManifest, m.Raw) // the same body, now served as an image manifest
+	push(t, e.reg, app, image.MediaTypeOCIManifest, m.Raw) // the same body, now served as an image manifest
 	deleteUntaggedChildren(t, e.reg, app)
 	plan, err := e.r.Plan(ctx(t), "v1")
 	if err != nil {
@@ -152,7 +152,7 @@ func TestIndexListedAsAnImageManifestIsBroken(t *testing.T) {
 	outer, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": image.MediaTypeOCIIndex, "manifests": []any{
 		map[string]any{"mediaType": image.MediaTypeOCIManifest, "digest": inner.Index.Digest, "size": 1, "platform": map[string]string{"os": "linux", "architecture": "amd64"}},
 	}})
-	e.reg.Push("acme", "team/app", image.MediaTypeOCIIndex, outer, "outer")
+	push(t, e.reg, app, image.MediaTypeOCIIndex, outer, "outer")
 	rep, err := e.r.Verify(ctx(t), image.Roots("outer"))
 	if err != nil || rep.Whole() || !errors.Is(rep.Images[0].Cause(), image.ErrMediaTypeMismatch) {
 		t.Fatalf("verify: %v, whole %v, err %q; want broken by the mismatch", err, rep.Whole(), rep.Images[0].Err)
