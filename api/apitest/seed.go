@@ -73,7 +73,8 @@ func (s *Server) SeedVersion(pkg api.Package, v VersionSeed) (int64, error) {
 }
 
 // SoftDeleteVersion deletes version id of pkg at the clock's time, as
-// GitHub's delete route does (DeleteVersion by package).
+// GitHub's delete route does. Deleting the last active version of a
+// package that is not a container deletes the package too.
 func (s *Server) SoftDeleteVersion(pkg api.Package, id int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -84,8 +85,8 @@ func (s *Server) SoftDeleteVersion(pkg api.Package, id int64) error {
 	return s.deleteVersion(login, pkg.Type, pkg.Name, id)
 }
 
-// SoftDeletePackage deletes pkg as a whole and returns GitHub's restore
-// token (DeletePackage by package).
+// SoftDeletePackage deletes the active package pkg as a whole, with its
+// active versions, at the clock's time, and returns GitHub's restore token.
 func (s *Server) SoftDeletePackage(pkg api.Package) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -96,7 +97,8 @@ func (s *Server) SoftDeletePackage(pkg api.Package) (string, error) {
 	return s.deletePackage(login, pkg.Type, pkg.Name)
 }
 
-// RetirePackageName retires pkg's name (RetireName by package).
+// RetirePackageName marks pkg's name as retired: GitHub refuses to restore
+// a package of that name with 422.
 func (s *Server) RetirePackageName(pkg api.Package) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -109,8 +111,8 @@ func (s *Server) RetirePackageName(pkg api.Package) error {
 }
 
 // DeletedGenerations returns the generations of pkg deleted as a whole and
-// still within the 30-day window, oldest first (DeletedPackages by
-// package); none when the owner is not an account of pkg's kind.
+// still within the 30-day window, oldest first; none when the owner is not
+// an account of pkg's kind.
 func (s *Server) DeletedGenerations(pkg api.Package) []DeletedPackage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -121,7 +123,8 @@ func (s *Server) DeletedGenerations(pkg api.Package) []DeletedPackage {
 	return s.deletedPackages(login, pkg.Type, pkg.Name)
 }
 
-// LookupVersion returns a copy of version id of pkg (Version by package).
+// LookupVersion returns a copy of the state of version id of pkg; false
+// when there is none (or the owner is not an account of pkg's kind).
 func (s *Server) LookupVersion(pkg api.Package, id int64) (VersionState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -132,8 +135,8 @@ func (s *Server) LookupVersion(pkg api.Package, id int64) (VersionState, bool) {
 	return s.version(login, pkg.Type, pkg.Name, id)
 }
 
-// IsPackageDeleted reports whether pkg is deleted as a whole
-// (PackageDeleted by package).
+// IsPackageDeleted reports whether pkg is deleted as a whole (its newest
+// generation is).
 func (s *Server) IsPackageDeleted(pkg api.Package) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -156,8 +159,12 @@ func (r *Registry) imageOwner(pkg api.Package) (string, error) {
 	return r.gh.ownerOf(pkg)
 }
 
-// SeedIndexFor is SeedIndex for the container package pkg, whose owner is
-// declared with its kind (see SeedPackage).
+// SeedIndexFor builds a multi-platform image of the container package pkg
+// the way buildx pushes one: a platform manifest per platform, optionally a
+// buildx attestation manifest per platform, the OCI index listing them
+// (tagged with spec.Tags), and optionally a cosign signature tagged
+// sha256-HEX.sig. Every manifest is its own package version. pkg's owner is
+// declared with its kind, as SeedPackage does.
 func (r *Registry) SeedIndexFor(pkg api.Package, spec ImageSpec) (SeededImage, error) {
 	login, err := r.imageOwner(pkg)
 	if err != nil {
@@ -166,7 +173,8 @@ func (r *Registry) SeedIndexFor(pkg api.Package, spec ImageSpec) (SeededImage, e
 	return r.seedIndex(login, pkg.Name, spec), nil
 }
 
-// SeedImageFor is SeedImage for the container package pkg.
+// SeedImageFor builds a single-platform image (one OCI image manifest) of
+// the container package pkg, tagged with tags.
 func (r *Registry) SeedImageFor(pkg api.Package, salt string, tags ...string) (SeededManifest, error) {
 	login, err := r.imageOwner(pkg)
 	if err != nil {
@@ -175,8 +183,9 @@ func (r *Registry) SeedImageFor(pkg api.Package, salt string, tags ...string) (S
 	return r.seedImage(login, pkg.Name, salt, tags...), nil
 }
 
-// DeleteUntaggedChildrenOf is DeleteUntaggedChildren for the container
-// package pkg.
+// DeleteUntaggedChildrenOf deletes every active untagged version of the
+// container package pkg, as the cleanup incidents did, and returns their
+// ids. Tagged versions, indexes included, stay.
 func (r *Registry) DeleteUntaggedChildrenOf(pkg api.Package) ([]int64, error) {
 	login, err := r.imageOwner(pkg)
 	if err != nil {
@@ -185,8 +194,10 @@ func (r *Registry) DeleteUntaggedChildrenOf(pkg api.Package) ([]int64, error) {
 	return r.deleteUntaggedChildren(login, pkg.Name), nil
 }
 
-// PushFor is Push for the container package pkg: it stores a manifest and
-// creates the version that holds it (see Push).
+// PushFor stores a manifest in the registry and creates the version of the
+// container package pkg that holds it (named by the digest, tagged with
+// tags), unless an active version of that digest exists: then it returns
+// that one, with its own tags.
 func (r *Registry) PushFor(pkg api.Package, mediaType string, body []byte, tags ...string) (SeededManifest, error) {
 	login, err := r.imageOwner(pkg)
 	if err != nil {
@@ -195,7 +206,10 @@ func (r *Registry) PushFor(pkg api.Package, mediaType string, body []byte, tags 
 	return r.push(login, pkg.Name, mediaType, body, "", "", time.Time{}, tags), nil
 }
 
-// PushReferrerFor is PushReferrer for the container package pkg.
+// PushReferrerFor attaches to subject, in the container package pkg, an OCI
+// 1.1 referrer of the given artifact type. With the referrers API off, it
+// also tags the referrers index sha256-HEX, as clients do for registries
+// without the API.
 func (r *Registry) PushReferrerFor(pkg api.Package, subject, artifactType, salt string) (SeededManifest, error) {
 	login, err := r.imageOwner(pkg)
 	if err != nil {
