@@ -245,7 +245,10 @@ func (e *engine) one(ctx context.Context, t target) (Result, bool, error) {
 		// version is active now, that restore took effect, and sending it
 		// again would only be answered "already active".
 		if v, err := e.c.GetVersion(ctx, t.item.Package, t.item.ID); err == nil {
-			r := Result{Item: named(t.item, v), Outcome: OutcomeAlreadyActive}
+			r := Result{Item: t.item, Outcome: OutcomeAlreadyActive}
+			if r.Item.Name == "" {
+				r.Item = named(r.Item, v)
+			}
 			e.rep.AlreadyActive++
 			return r, false, e.record(k, r.Outcome, nil)
 		} else if ctx.Err() != nil {

@@ -111,3 +111,32 @@ func TestApplyNamesWhatUnlistedIDsRestored(t *testing.T) {
 		})
 	}
 }
+
+// An unlisted item an earlier run sent without hearing back (its journal
+// says unknown) and that is active now is already active, found by one
+// look-up and no restore; that look-up names it.
+func TestApplyNamesAnUnlistedItemAnEarlierRunRestored(t *testing.T) {
+	e := newEnv(t, nil, api.WithWritePacing(0))
+	id := seedVersion(t, e.srv, restorePkg, apitest.VersionSeed{Name: "sha256:ccc", Tags: []string{"v3"}})
+	plan := api.Plan{Schema: api.PlanSchema, BaseURL: e.c.BaseURL(), MadeAt: start, Selector: api.Selector{IDs: []int64{id}},
+		Items: []api.PlanItem{{Package: restorePkg, ID: id, Reasons: []string{"id " + itoa(id) + " (not listed)"}}}}
+	j := memJournal{}
+	if err := j.Record(api.JournalEntry{Package: restorePkg, ID: id, Outcome: api.OutcomeUnknown, At: start}); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.ResetRequests()
+	rep, err := e.c.Apply(context.Background(), plan, &api.ApplyOptions{Journal: j})
+	if err != nil || rep.AlreadyActive != 1 || len(rep.Results) != 1 {
+		t.Fatalf("report %+v, err %v", rep, err)
+	}
+	if it := rep.Results[0].Item; it.Name != "sha256:ccc" || it.Digest != "sha256:ccc" || !slices.Equal(it.Tags, []string{"v3"}) {
+		t.Errorf("item %+v, want it named sha256:ccc [v3]", it)
+	}
+	var ops []string
+	for _, r := range e.srv.Requests() {
+		ops = append(ops, r.Method)
+	}
+	if !slices.Equal(ops, []string{"GET"}) {
+		t.Errorf("requests %v, want one GET", ops)
+	}
+}
