@@ -45,7 +45,7 @@ func TestAnswersWithTheExactFix(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(c.CloseIdleConnections)
-			id := e.srv.AddVersion("o", restorePkg.Type, restorePkg.Name, apitest.VersionSeed{Name: "sha256:1", DeletedAt: start.Add(-time.Hour)})
+			id := seedVersion(t, e.srv, restorePkg, apitest.VersionSeed{Name: "sha256:1", DeletedAt: start.Add(-time.Hour)})
 			_, err = c.RestoreVersion(context.Background(), restorePkg, id)
 			var apiErr *api.Error
 			if !errors.As(err, &apiErr) || apiErr.StatusCode != tt.status {

@@ -244,8 +244,11 @@ func (e *engine) one(ctx context.Context, t target) (Result, bool, error) {
 		// An earlier run sent this restore and never heard back: if the
 		// version is active now, that restore took effect, and sending it
 		// again would only be answered "already active".
-		if _, err := e.c.GetVersion(ctx, t.item.Package, t.item.ID); err == nil {
+		if v, err := e.c.GetVersion(ctx, t.item.Package, t.item.ID); err == nil {
 			r := Result{Item: t.item, Outcome: OutcomeAlreadyActive}
+			if r.Item.Name == "" {
+				r.Item = named(r.Item, v)
+			}
 			e.rep.AlreadyActive++
 			return r, false, e.record(k, r.Outcome, nil)
 		} else if ctx.Err() != nil {
@@ -284,7 +287,28 @@ func (e *engine) one(ctx context.Context, t target) (Result, bool, error) {
 	default:
 		e.rep.Restored++
 	}
+	if r.Err == nil && r.Item.Name == "" {
+		r.Item = e.name(ctx, r.Item)
+	}
 	return r, true, e.record(k, r.Outcome, r.Err)
+}
+
+// name fills in the name, digest and tags of an item planned from an id
+// that could not be listed (MakePlan without delete:packages), by looking
+// the version up once it is active again, so that reports name what came
+// back. A failed look-up leaves the item as it is: the restore stands.
+func (e *engine) name(ctx context.Context, it PlanItem) PlanItem {
+	v, err := e.c.getVersion(ctx, it.Package, it.ID)
+	if err != nil {
+		return it
+	}
+	return named(it, v)
+}
+
+// named is it with v's name, digest and tags.
+func named(it PlanItem, v Version) PlanItem {
+	it.Name, it.Digest, it.Tags = v.Name, v.Digest, slices.Clone(v.Tags)
+	return it
 }
 
 // interrupted records, for a restore whose ctx ended before an answer,

@@ -151,7 +151,7 @@ func TestApplyRestoresAgainAVersionDeletedAfterItsJournalEntry(t *testing.T) {
 	// The scheduled cleanup runs again an hour later and deletes one of
 	// them; the user plans and applies again with the same journal.
 	e.clock.Advance(time.Hour)
-	if err := e.srv.DeleteVersion("o", restorePkg.Type, restorePkg.Name, again); err != nil {
+	if err := e.srv.SoftDeleteVersion(restorePkg, again); err != nil {
 		t.Fatal(err)
 	}
 	p2, err := e.c.MakePlan(context.Background(), restorePkg, api.Selector{IDs: []int64{again, kept}})
@@ -172,7 +172,7 @@ func TestApplyRestoresAgainAVersionDeletedAfterItsJournalEntry(t *testing.T) {
 	if got := restorePOSTs(e.srv); len(got) != 1 || got[again] != 1 {
 		t.Errorf("restore POSTs = %v, want one of %d", got, again)
 	}
-	if v, _ := e.srv.Version("o", restorePkg.Type, restorePkg.Name, again); v.DeletedAt != nil {
+	if v, _ := e.srv.LookupVersion(restorePkg, again); v.DeletedAt != nil {
 		t.Error("the version deleted again is still deleted")
 	}
 }

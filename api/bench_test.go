@@ -174,7 +174,7 @@ func BenchmarkIterate100k(b *testing.B) {
 	srv.AddToken(apitest.Token{Value: testToken, Kind: api.TokenClassic, Scopes: []string{"read:packages", "delete:packages"}, Budget: 1 << 30})
 	pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "big"}
 	for i := range n {
-		srv.AddVersion("o", pkg.Type, pkg.Name, apitest.VersionSeed{Name: "sha256:" + strconv.Itoa(i), Tags: []string{"t" + strconv.Itoa(i)}, DeletedAt: start.Add(-time.Hour)})
+		seedVersion(b, srv, pkg, apitest.VersionSeed{Name: "sha256:" + strconv.Itoa(i), Tags: []string{"t" + strconv.Itoa(i)}, DeletedAt: start.Add(-time.Hour)})
 	}
 	c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(clock))
 	if err != nil {
@@ -222,7 +222,7 @@ func BenchmarkApply1000(b *testing.B) {
 		srv.AddToken(apitest.Token{Value: testToken, Kind: api.TokenClassic, Scopes: []string{"read:packages", "write:packages"}, Budget: 1 << 30})
 		p := api.Plan{Items: make([]api.PlanItem, 0, n)}
 		for i := range n {
-			id := srv.AddVersion("o", restorePkg.Type, restorePkg.Name, apitest.VersionSeed{Name: "sha256:" + strconv.Itoa(i), DeletedAt: start.Add(-time.Hour)})
+			id := seedVersion(b, srv, restorePkg, apitest.VersionSeed{Name: "sha256:" + strconv.Itoa(i), DeletedAt: start.Add(-time.Hour)})
 			p.Items = append(p.Items, api.PlanItem{Package: restorePkg, ID: id})
 		}
 		c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(clock), api.WithWritePacing(pacing))

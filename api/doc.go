@@ -17,14 +17,23 @@
 //   - typed errors: *Error (status, GitHub's message, request id, scopes and a
 //     hint) and *RateLimitError, matched with errors.Is and errors.As;
 //   - retries and rate limits as GitHub documents them, a local gate while
-//     the primary limit is exhausted, and writes paced one at a time, one
-//     second apart;
+//     the primary limit is exhausted, writes paced one at a time, one second
+//     apart, and a read budget (WithReadBudget; WithoutReadBudget for a
+//     GitHub Enterprise Server whose rate limits are off);
 //   - restores that succeed only on GitHub's 204, are idempotent for the
-//     caller (OutcomeAlreadyActive), and say "unknown" (ErrOutcomeUnknown)
-//     when an attempt may have taken effect and the check failed;
+//     caller (OutcomeAlreadyActive, under GitHub's 204 and its 400 answer
+//     for an active version), and say "unknown" (ErrOutcomeUnknown) when an
+//     attempt may have taken effect and the check failed;
 //   - listings that follow GitHub's Link headers (its /organizations/{id}
-//     and /user/{id} forms) and never leave the listing asked for;
-//   - the restore workflow: Select deleted versions, MakePlan, Apply.
+//     and /user/{id} forms) and never leave the listing asked for; a full
+//     page without a Link is followed by the next page (GitHub omits it),
+//     up to GitHub's cap of 10,000 results (*ListingCapError);
+//   - the restore workflow: Select deleted versions, MakePlan, Apply (one
+//     engine for version plans and, through ApplyItems, image plans: a
+//     Journal to resume, a Report of done, in flight and not tried). Known
+//     ids are restored with read:packages and write:packages alone: MakePlan
+//     plans them unlisted when the deleted listing needs delete:packages,
+//     and Apply names each version after restoring it.
 //
 // A minimal program:
 //

@@ -152,7 +152,7 @@ func TestScopeAndTokenHints(t *testing.T) {
 			}
 		})
 	}
-	if v, _ := e.srv.Version("o", pkg.Type, pkg.Name, id); v.DeletedAt == nil {
+	if v, _ := e.srv.LookupVersion(pkg, id); v.DeletedAt == nil {
 		t.Error("a refused restore restored the version")
 	}
 }

@@ -23,15 +23,18 @@ func demo() (*apitest.Server, *api.Client) {
 	}
 	srv.AddOrg("octo-org")
 	srv.AddToken(apitest.Token{Value: "ghp_example", Kind: api.TokenClassic, Scopes: []string{"read:packages", "write:packages", "delete:packages"}, User: "octocat"})
+	app := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"}
 	for i, tag := range []string{"v1.0.0", "v1.1.0", "v1.2.0"} {
-		srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{
+		if _, err := srv.SeedVersion(app, apitest.VersionSeed{
 			Name: fmt.Sprintf("sha256:%064d", i+1), Tags: []string{tag},
 			CreatedAt: clock.Now().Add(-72 * time.Hour),
-		})
+		}); err != nil {
+			panic(err)
+		}
 	}
 	clock.Advance(-48 * time.Hour)
-	_ = srv.DeleteVersion("octo-org", api.PackageTypeContainer, "team/app", 1)
-	_ = srv.DeleteVersion("octo-org", api.PackageTypeContainer, "team/app", 2)
+	_ = srv.SoftDeleteVersion(app, 1)
+	_ = srv.SoftDeleteVersion(app, 2)
 	clock.Advance(48 * time.Hour)
 	c, err := api.New(
 		api.WithBaseURL(srv.URL),
@@ -104,11 +107,14 @@ func ExampleClient_RestorePackage() {
 	}
 	defer srv.Close()
 	srv.AddToken(apitest.Token{Value: "ghp_example", Kind: api.TokenClassic, Scopes: []string{"read:packages", "write:packages"}})
-	id := srv.AddVersion("octo-org", api.PackageTypeNpm, "left-pad", apitest.VersionSeed{Name: "1.3.0"})
-	_ = srv.DeleteVersion("octo-org", api.PackageTypeNpm, "left-pad", id) // the last version: the package goes too
+	pkg := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeNpm, Name: "left-pad"}
+	id, err := srv.SeedVersion(pkg, apitest.VersionSeed{Name: "1.3.0"})
+	if err != nil {
+		panic(err)
+	}
+	_ = srv.SoftDeleteVersion(pkg, id) // the last version: the package goes too
 
 	c, _ := api.New(api.WithBaseURL(srv.URL), api.WithToken("ghp_example"), api.WithClock(clock))
-	pkg := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeNpm, Name: "left-pad"}
 
 	_, err = c.GetVersion(context.Background(), pkg, id)
 	fmt.Println(err != nil)
@@ -141,8 +147,12 @@ func ExampleClient_Preflight() {
 func ExampleClient_Packages() {
 	srv, c := demo()
 	defer srv.Close()
-	srv.AddPackage("octo-org", api.PackageTypeContainer, "team/web", apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "sha256:1"}}})
-	srv.AddPackage("octocat", api.PackageTypeContainer, "dotfiles", apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "sha256:2"}}})
+	if _, err := srv.SeedPackage(api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/web"}, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "sha256:1"}}}); err != nil {
+		panic(err)
+	}
+	if _, err := srv.SeedPackage(api.Package{Owner: api.User("octocat"), Type: api.PackageTypeContainer, Name: "dotfiles"}, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "sha256:2"}}}); err != nil {
+		panic(err)
+	}
 
 	for _, owner := range []api.Owner{api.Org("octo-org"), api.Me()} {
 		for p, err := range c.Packages(context.Background(), owner, api.PackageTypeContainer, nil) {

@@ -41,10 +41,10 @@ func newEnv(t *testing.T, srvOpts []apitest.Option, opts ...api.Option) *env {
 // deletedVersion seeds a version of pkg and deletes it ago before now.
 func (e *env) deletedVersion(t *testing.T, pkg api.Package, name string, tags []string, ago time.Duration) int64 {
 	t.Helper()
-	id := e.srv.AddVersion(pkg.Owner.Login(), pkg.Type, pkg.Name, apitest.VersionSeed{Name: name, Tags: tags, CreatedAt: e.clock.Now().Add(-ago - time.Hour)})
+	id := seedVersion(t, e.srv, pkg, apitest.VersionSeed{Name: name, Tags: tags, CreatedAt: e.clock.Now().Add(-ago - time.Hour)})
 	e.clock.Advance(-ago)
 	defer e.clock.Advance(ago)
-	if err := e.srv.DeleteVersion(pkg.Owner.Login(), pkg.Type, pkg.Name, id); err != nil {
+	if err := e.srv.SoftDeleteVersion(pkg, id); err != nil {
 		t.Fatal(err)
 	}
 	return id

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/ghpackages/restore/internal/wire"
 )
 
 // This file turns answers into the client's typed errors, with hints that
@@ -58,8 +60,8 @@ func doing(op Operation, deleted bool) string {
 func (c *Client) decode(op string, resp *http.Response, v any) error {
 	defer drainClose(resp.Body)
 	var b []byte
-	if bb, ok := resp.Body.(*bufferedBody); ok && bb.off == 0 {
-		b = bb.buf // read within its attempt (retryTransport)
+	if bb, ok := resp.Body.(*wire.BufferedBody); ok && bb.Off == 0 {
+		b = bb.Buf // read within its attempt (wire.BufferBody, up to the client's limit)
 	} else {
 		var err error
 		if b, err = io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1)); err != nil {

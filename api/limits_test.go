@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -56,54 +55,58 @@ func TestPacingCoversRetries(t *testing.T) {
 // more than perMinute started in any minute of the client's clock.
 func TestReadBudget(t *testing.T) {
 	t.Run("per minute", func(t *testing.T) {
-		clock := apitest.NewClock(start)
-		var mu sync.Mutex
-		var at []time.Time
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			mu.Lock()
-			at = append(at, clock.Now())
-			mu.Unlock()
-			fmt.Fprint(w, versionJSON)
-		}))
-		defer srv.Close()
-		var evs events
-		c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(clock), api.WithReadBudget(3, 10), api.WithWaitHook(evs.hook))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.CloseIdleConnections()
-		var wg sync.WaitGroup
-		for range 5 {
-			wg.Go(func() {
-				for range 6 {
-					if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
-						t.Error(err)
-						return
+		// In a synctest bubble, time moves only when every goroutine waits:
+		// the times the transport records are the times the reads left the
+		// client. (On a shared fake clock, a read admitted in one minute
+		// could be stamped in the next by another reader's wait.)
+		synctest.Test(t, func(t *testing.T) {
+			begin := time.Now()
+			var mu sync.Mutex
+			var at []time.Time
+			rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				mu.Lock()
+				at = append(at, time.Now())
+				mu.Unlock()
+				return versionResponse(r), nil
+			})
+			var evs events
+			c, err := api.New(api.WithBaseURL("https://api.github.com"), api.WithToken(testToken), api.WithTransport(rt), api.WithReadBudget(3, 10), api.WithWaitHook(evs.hook))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			for range 5 {
+				wg.Go(func() {
+					for range 6 {
+						if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
+							t.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			if len(at) != 30 {
+				t.Fatalf("%d reads, want 30", len(at))
+			}
+			for i := range at {
+				n := 0
+				for _, t2 := range at {
+					if !t2.Before(at[i]) && t2.Sub(at[i]) < time.Minute {
+						n++
 					}
 				}
-			})
-		}
-		wg.Wait()
-		if len(at) != 30 {
-			t.Fatalf("%d reads, want 30", len(at))
-		}
-		for i := range at {
-			n := 0
-			for _, t2 := range at {
-				if !t2.Before(at[i]) && t2.Sub(at[i]) < time.Minute {
-					n++
+				if n > 10 {
+					t.Fatalf("%d reads in the minute from %v, budget 10", n, at[i])
 				}
 			}
-			if n > 10 {
-				t.Fatalf("%d reads in the minute from %v, budget 10", n, at[i])
+			if got := at[len(at)-1].Sub(begin); got < 2*time.Minute {
+				t.Errorf("30 reads took %v of fake time, want at least 2 minutes", got)
 			}
-		}
-		if got := at[len(at)-1].Sub(start); got < 2*time.Minute {
-			t.Errorf("30 reads took %v of fake time, want at least 2 minutes", got)
-		}
-		if b := evs.of(api.ReasonReadBudget); len(b) == 0 || b[0].Wait <= 0 || b[0].Method != http.MethodGet {
-			t.Errorf("budget events = %+v", b)
-		}
+			if b := evs.of(api.ReasonReadBudget); len(b) == 0 || b[0].Wait <= 0 || b[0].Method != http.MethodGet {
+				t.Errorf("budget events = %+v", b)
+			}
+		})
 	})
 	t.Run("in flight", func(t *testing.T) {
 		// In a synctest bubble, synctest.Wait returns once every goroutine is
@@ -118,21 +121,13 @@ func TestReadBudget(t *testing.T) {
 				}
 				<-release
 				inFlight.Add(-1)
-				return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
-					Body: io.NopCloser(strings.NewReader(versionJSON)), Request: r}, nil
+				return versionResponse(r), nil
 			})
 			c, err := api.New(api.WithBaseURL("https://api.github.com"), api.WithToken(testToken), api.WithTransport(rt), api.WithReadBudget(3, 900))
 			if err != nil {
 				t.Fatal(err)
 			}
-			var wg sync.WaitGroup
-			for range 8 {
-				wg.Go(func() {
-					if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
-						t.Error(err)
-					}
-				})
-			}
+			wg := getVersions(t, c, 8)
 			synctest.Wait()
 			if n := inFlight.Load(); n != 3 {
 				t.Errorf("%d reads in flight while the first ones are held, want 3", n)
@@ -159,8 +154,7 @@ func TestReadBudget(t *testing.T) {
 					inFlight.Add(1)
 					<-release
 				}
-				return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
-					Body: io.NopCloser(strings.NewReader(versionJSON)), Request: r}, nil
+				return versionResponse(r), nil
 			})
 			var evs events
 			c, err := api.New(api.WithBaseURL("https://ghes.example.com"), api.WithToken(testToken), api.WithTransport(rt),
@@ -168,14 +162,7 @@ func TestReadBudget(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var wg sync.WaitGroup
-			for range 8 {
-				wg.Go(func() {
-					if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
-						t.Error(err)
-					}
-				})
-			}
+			wg := getVersions(t, c, 8)
 			synctest.Wait()
 			if n := inFlight.Load(); n != 8 {
 				t.Errorf("%d reads in flight, want all 8", n)
@@ -268,4 +255,24 @@ func TestHugeAnswerAllocatesWithinTwiceTheBound(t *testing.T) {
 			}
 		})
 	}
+}
+
+// versionResponse is GitHub's 200 answer to r, a version's GET.
+func versionResponse(r *http.Request) *http.Response {
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(versionJSON)), Request: r}
+}
+
+// getVersions starts n concurrent GetVersion calls of npmPkg through c;
+// the group's Wait waits for them to end.
+func getVersions(t *testing.T, c *api.Client, n int) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if _, err := c.GetVersion(context.Background(), npmPkg, 1); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	return &wg
 }

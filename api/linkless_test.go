@@ -40,9 +40,9 @@ func TestListingsWithoutLinkHeaders(t *testing.T) {
 			pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "lib"}
 			for i := range tt.n {
 				if tt.versions {
-					e.srv.AddVersion("o", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: fmt.Sprintf("1.0.%d", i)})
+					seedVersion(t, e.srv, api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "lib"}, apitest.VersionSeed{Name: fmt.Sprintf("1.0.%d", i)})
 				} else {
-					e.srv.AddPackage("o", api.PackageTypeNpm, fmt.Sprintf("lib-%03d", i), apitest.PackageSeed{})
+					seedPackage(t, e.srv, api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: fmt.Sprintf("lib-%03d", i)}, apitest.PackageSeed{})
 				}
 			}
 			var ids []int64
@@ -132,7 +132,7 @@ func TestFollowsEchoedLinksOfEveryForm(t *testing.T) {
 	t.Cleanup(c.CloseIdleConnections)
 	id, _ := e.srv.AccountID("octocat")
 	for i := range 5 {
-		e.srv.AddPackage("octocat", api.PackageTypeNpm, fmt.Sprintf("p%d", i), apitest.PackageSeed{Visibility: "public", Versions: []apitest.VersionSeed{
+		seedPackage(t, e.srv, api.Package{Owner: api.User("octocat"), Type: api.PackageTypeNpm, Name: fmt.Sprintf("p%d", i)}, apitest.PackageSeed{Visibility: "public", Versions: []apitest.VersionSeed{
 			{Name: "1", DeletedAt: start.Add(-time.Hour)}, {Name: "2", DeletedAt: start.Add(-time.Hour)}, {Name: "3", DeletedAt: start.Add(-time.Hour)},
 		}})
 	}
@@ -177,7 +177,7 @@ func TestPackagesUnderAPIVersion2026(t *testing.T) {
 	for _, v := range []string{"2022-11-28", "2026-03-10"} {
 		t.Run(v, func(t *testing.T) {
 			e := newEnv(t, nil, api.WithAPIVersion(v))
-			e.srv.AddPackage("o", api.PackageTypeNpm, "lib", apitest.PackageSeed{Repository: "o/lib", Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
+			seedPackage(t, e.srv, api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "lib"}, apitest.PackageSeed{Repository: "o/lib", Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
 			var got []api.PackageInfo
 			for p, err := range e.c.Packages(context.Background(), api.Org("o"), api.PackageTypeNpm, nil) {
 				if err != nil {

@@ -39,12 +39,12 @@ func TestEveryCallForEveryOwner(t *testing.T) {
 			img := api.Package{Owner: owner, Type: api.PackageTypeContainer, Name: "team/app-" + string(owner.Kind())}
 			var deleted []int64
 			for i := range 130 {
-				deleted = append(deleted, e.srv.AddVersion(login, img.Type, img.Name, apitest.VersionSeed{Name: fmt.Sprintf("sha256:%d", i), DeletedAt: e.clock.Now().Add(-time.Hour)}))
+				deleted = append(deleted, seedVersion(t, e.srv, seeded(img, login), apitest.VersionSeed{Name: fmt.Sprintf("sha256:%d", i), DeletedAt: e.clock.Now().Add(-time.Hour)}))
 			}
-			active := e.srv.AddVersion(login, img.Type, img.Name, apitest.VersionSeed{Name: "sha256:active"})
+			active := seedVersion(t, e.srv, seeded(img, login), apitest.VersionSeed{Name: "sha256:active"})
 			lib := api.Package{Owner: owner, Type: api.PackageTypeNpm, Name: "lib-" + string(owner.Kind())}
-			libID := e.srv.AddVersion(login, lib.Type, lib.Name, apitest.VersionSeed{Name: "1.0.0"})
-			if err := e.srv.DeleteVersion(login, lib.Type, lib.Name, libID); err != nil { // the last one: the package goes
+			libID := seedVersion(t, e.srv, seeded(lib, login), apitest.VersionSeed{Name: "1.0.0"})
+			if err := e.srv.SoftDeleteVersion(seeded(lib, login), libID); err != nil { // the last one: the package goes
 				t.Fatal(err)
 			}
 			e.srv.ResetRequests()

@@ -272,12 +272,12 @@ func TestPackagesOfEveryOwner(t *testing.T) {
 	e.srv.AddUser("octocat")
 	e.srv.AddToken(apitest.Token{Value: "ghp_octocat", Kind: api.TokenClassic, Scopes: []string{"read:packages"}, User: "octocat"})
 	for i := range 130 {
-		e.srv.AddPackage("o", api.PackageTypeNpm, fmt.Sprintf("org-%03d", i), apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
+		seedPackage(t, e.srv, api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: fmt.Sprintf("org-%03d", i)}, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
 	}
-	e.srv.AddPackage("o", api.PackageTypeMaven, "other-type", apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
-	e.srv.AddPackage("octocat", api.PackageTypeNpm, "mine-private", apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
-	e.srv.AddPackage("octocat", api.PackageTypeNpm, "mine-public", apitest.PackageSeed{Visibility: "public", Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
-	if _, err := e.srv.DeletePackage("o", api.PackageTypeNpm, "org-000"); err != nil {
+	seedPackage(t, e.srv, api.Package{Owner: api.Org("o"), Type: api.PackageTypeMaven, Name: "other-type"}, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
+	seedPackage(t, e.srv, api.Package{Owner: api.User("octocat"), Type: api.PackageTypeNpm, Name: "mine-private"}, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
+	seedPackage(t, e.srv, api.Package{Owner: api.User("octocat"), Type: api.PackageTypeNpm, Name: "mine-public"}, apitest.PackageSeed{Visibility: "public", Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
+	if _, err := e.srv.SoftDeletePackage(api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "org-000"}); err != nil {
 		t.Fatal(err)
 	}
 	octocat, err := api.New(api.WithBaseURL(e.srv.URL), api.WithToken("ghp_octocat"), api.WithClock(e.clock))

@@ -135,7 +135,12 @@ func (r Report) OK() bool {
 // version matches ErrNamespaceReused), or unknown (the error matches
 // ErrOutcomeUnknown: it may have taken effect). Once a package deleted
 // whole is restored, its versions are selected again with the plan's
-// Selector, and what that adds is restored in a further round.
+// Selector, and what that adds is restored in a further round. A version
+// planned from an id that could not be listed (no name: MakePlan with a
+// token without delete:packages) is looked up once restored or found active
+// (one GET .../versions/{package_version_id}, as GetVersion), and its
+// Result names it, with its digest and tags; a failed look-up leaves the
+// Result unnamed and the outcome as it is.
 //
 // With a journal, each outcome is recorded as it happens and what the
 // journal records as done is not sent again, so applying the same plan

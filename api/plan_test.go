@@ -96,7 +96,7 @@ func TestPlanAcrossPackagesRoundTripsAndApplies(t *testing.T) {
 		t.Fatalf("apply: %+v %v", rep, err)
 	}
 	for _, r := range rep.Results {
-		if v, _ := e.srv.Version("o", r.Item.Package.Type, r.Item.Package.Name, r.Item.ID); v.DeletedAt != nil {
+		if v, _ := e.srv.LookupVersion(r.Item.Package, r.Item.ID); v.DeletedAt != nil {
 			t.Errorf("version %d of %s is still deleted", r.Item.ID, r.Item.Package)
 		}
 	}
@@ -180,7 +180,7 @@ func TestInterruptedApplyResumesFromJournal(t *testing.T) {
 		}
 	}
 	for _, id := range want {
-		if v, _ := e.srv.Version("o", restorePkg.Type, restorePkg.Name, id); v.DeletedAt != nil {
+		if v, _ := e.srv.LookupVersion(restorePkg, id); v.DeletedAt != nil {
 			t.Errorf("version %d is still deleted", id)
 		}
 	}
@@ -349,8 +349,8 @@ func TestApplyReportsEveryItemWhenTheJournalFails(t *testing.T) {
 	}
 	t.Run("after a package restore's answer", func(t *testing.T) {
 		lib := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "lib"}
-		e.srv.AddVersion("o", lib.Type, lib.Name, apitest.VersionSeed{Name: "1.0.0", CreatedAt: e.clock.Now().Add(-time.Hour)})
-		if _, err := e.srv.DeletePackage("o", lib.Type, lib.Name); err != nil {
+		seedVersion(t, e.srv, lib, apitest.VersionSeed{Name: "1.0.0", CreatedAt: e.clock.Now().Add(-time.Hour)})
+		if _, err := e.srv.SoftDeletePackage(lib); err != nil {
 			t.Fatal(err)
 		}
 		pp := api.Plan{Schema: api.PlanSchema, BaseURL: e.c.BaseURL(), MadeAt: start, Selector: api.Selector{All: true}, RestorePackages: []api.Package{lib}, Items: []api.PlanItem{}}
@@ -436,7 +436,7 @@ func (m memJournal) Record(e api.JournalEntry) error {
 func TestResentPackageRestoreAnsweredNameInUseCountsAsDone(t *testing.T) {
 	e := newEnv(t, nil)
 	lib := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "left-pad"}
-	e.srv.AddVersion("o", lib.Type, lib.Name, apitest.VersionSeed{Name: "1.0.0"}) // active: restored by the interrupted run
+	seedVersion(t, e.srv, lib, apitest.VersionSeed{Name: "1.0.0"}) // active: restored by the interrupted run
 	p := api.Plan{Schema: api.PlanSchema, BaseURL: e.c.BaseURL(), MadeAt: start, Selector: api.Selector{All: true}, RestorePackages: []api.Package{lib}, Items: []api.PlanItem{}}
 	inUse := apitest.Fault{Status: 409, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"message":"An active package already exists with given name.","documentation_url":"https://docs.github.com/rest"}`}
 	e.srv.Script(api.OpRestorePackage, inUse, inUse)

@@ -35,7 +35,7 @@ func TestPlanByIDsWithAReadWriteToken(t *testing.T) {
 			pkg := restorePkg
 			gone := e.deletedVersion(t, pkg, "sha256:gone", []string{"v1"}, 2*day)
 			gone2 := e.deletedVersion(t, pkg, "sha256:gone2", nil, 3*day)
-			live := e.srv.AddVersion("o", pkg.Type, pkg.Name, apitest.VersionSeed{Name: "sha256:live"})
+			live := seedVersion(t, e.srv, pkg, apitest.VersionSeed{Name: "sha256:live"})
 			e.srv.ResetRequests()
 
 			plan, err := c.MakePlan(context.Background(), pkg, api.Selector{IDs: []int64{gone2, live, gone, gone}, Tags: []string{"v*"}})
@@ -71,7 +71,7 @@ func TestPlanByIDsWithAReadWriteToken(t *testing.T) {
 				t.Fatalf("report %+v, err %v", rep, err)
 			}
 			for _, id := range []int64{gone, gone2, live} {
-				if v, _ := e.srv.Version("o", pkg.Type, pkg.Name, id); v.DeletedAt != nil {
+				if v, _ := e.srv.LookupVersion(pkg, id); v.DeletedAt != nil {
 					t.Errorf("version %d still deleted", id)
 				}
 			}
@@ -116,7 +116,7 @@ func TestRestoreOfAnActiveVersionUnderBothAnswers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
 			e := newEnv(t, []apitest.Option{apitest.WithActiveRestore(tt.status)}, api.WithWritePacing(0))
-			id := e.srv.AddVersion("o", restorePkg.Type, restorePkg.Name, apitest.VersionSeed{Name: "sha256:1"})
+			id := seedVersion(t, e.srv, restorePkg, apitest.VersionSeed{Name: "sha256:1"})
 			out, err := e.c.RestoreVersion(context.Background(), restorePkg, id)
 			if err != nil || out != tt.want {
 				t.Fatalf("%q %v, want %q", out, err, tt.want)

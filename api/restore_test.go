@@ -213,28 +213,28 @@ func TestRestorePackageAnswersAreTyped(t *testing.T) {
 	ctx := context.Background()
 	seed := func(name string) api.Package {
 		pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: name}
-		e.srv.AddPackage("o", pkg.Type, name, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
-		if _, err := e.srv.DeletePackage("o", pkg.Type, name); err != nil {
+		seedPackage(t, e.srv, api.Package{Owner: api.Org("o"), Type: pkg.Type, Name: name}, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
+		if _, err := e.srv.SoftDeletePackage(api.Package{Owner: api.Org("o"), Type: pkg.Type, Name: name}); err != nil {
 			t.Fatal(err)
 		}
 		return pkg
 	}
 
 	inUse := seed("in-use")
-	e.srv.AddPackage("o", inUse.Type, inUse.Name, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "2.0.0"}}})
+	seedPackage(t, e.srv, inUse, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "2.0.0"}}})
 	if _, err := e.c.RestorePackage(ctx, inUse, nil); !errors.Is(err, api.ErrNameInUse) || !isStatus(err, 409) {
 		t.Errorf("active package holds the name: %v, want ErrNameInUse (409)", err)
 	}
 
 	twice := seed("twice")
-	e.srv.AddPackage("o", twice.Type, twice.Name, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "3.0.0"}}})
-	if _, err := e.srv.DeletePackage("o", twice.Type, twice.Name); err != nil {
+	seedPackage(t, e.srv, twice, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "3.0.0"}}})
+	if _, err := e.srv.SoftDeletePackage(twice); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.c.RestorePackage(ctx, twice, nil); !errors.Is(err, api.ErrRestoreTokenRequired) || !isStatus(err, 409) {
 		t.Errorf("two deleted packages: %v, want ErrRestoreTokenRequired (409)", err)
 	}
-	deleted := e.srv.DeletedPackages("o", twice.Type, twice.Name)
+	deleted := e.srv.DeletedGenerations(twice)
 	if len(deleted) != 2 {
 		t.Fatalf("%d deleted packages", len(deleted))
 	}
@@ -256,7 +256,7 @@ func TestRestorePackageAnswersAreTyped(t *testing.T) {
 	}
 
 	retired := seed("retired")
-	e.srv.RetireName("o", retired.Type, retired.Name)
+	retireName(t, e.srv, retired)
 	if _, err := e.c.RestorePackage(ctx, retired, nil); !errors.Is(err, api.ErrNameRetired) || !isStatus(err, 422) {
 		t.Errorf("retired name: %v, want ErrNameRetired (422)", err)
 	}
@@ -276,7 +276,7 @@ func TestRestorePackageAnswersAreTyped(t *testing.T) {
 func TestRestoreOfActiveVersionAnswering204(t *testing.T) {
 	e := newEnv(t, nil, api.WithWritePacing(0))
 	pkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "app"}
-	id := e.srv.AddVersion("o", pkg.Type, pkg.Name, apitest.VersionSeed{Name: "sha256:1"})
+	id := seedVersion(t, e.srv, pkg, apitest.VersionSeed{Name: "sha256:1"})
 	e.srv.Script(api.OpRestoreVersion, apitest.Fault{Status: 204})
 	if out, err := e.c.RestoreVersion(context.Background(), pkg, id); err != nil || out != api.OutcomeRestored {
 		t.Errorf("%q %v, want restored", out, err)
@@ -300,16 +300,17 @@ func TestRestoreForEveryOwner(t *testing.T) {
 			login = "octocat"
 		}
 		pkg := api.Package{Owner: owner, Type: api.PackageTypeContainer, Name: "team/app-" + string(owner.Kind())}
-		id := e.srv.AddVersion(login, pkg.Type, pkg.Name, apitest.VersionSeed{Name: "sha256:1"})
-		e.srv.AddVersion(login, pkg.Type, pkg.Name, apitest.VersionSeed{Name: "sha256:2"})
-		if err := e.srv.DeleteVersion(login, pkg.Type, pkg.Name, id); err != nil {
+		sp := seeded(pkg, login)
+		id := seedVersion(t, e.srv, sp, apitest.VersionSeed{Name: "sha256:1"})
+		seedVersion(t, e.srv, sp, apitest.VersionSeed{Name: "sha256:2"})
+		if err := e.srv.SoftDeleteVersion(sp, id); err != nil {
 			t.Fatal(err)
 		}
 		e.srv.ResetRequests()
 		if out, err := c.RestoreVersion(context.Background(), pkg, id); err != nil || out != api.OutcomeRestored {
 			t.Errorf("%v: %q %v", owner, out, err)
 		}
-		if v, _ := e.srv.Version(login, pkg.Type, pkg.Name, id); v.DeletedAt != nil {
+		if v, _ := e.srv.LookupVersion(sp, id); v.DeletedAt != nil {
 			t.Errorf("%v: still deleted", owner)
 		}
 		reqs := e.srv.Requests()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -93,7 +92,7 @@ func (t *githubRetry) Format(f fmt.State, _ rune) { fmt.Fprint(f, "api.githubRet
 func (t *githubRetry) transport(next http.RoundTripper, maxBody int64) *wire.Retry {
 	return &wire.Retry{
 		Next: next, Policy: t.policy, Waiter: t.w, MaxBody: maxBody,
-		Classify: t.classify, Before: t.before, After: t.logAttempt, Buffer: bufferBody,
+		Classify: t.classify, Before: t.before, After: t.logAttempt,
 		RequestIDHeader: "X-Github-Request-Id",
 	}
 }
@@ -208,43 +207,4 @@ func (t *githubRetry) warnDeprecation(ctx context.Context, h http.Header) {
 			slog.String("deprecation", t.secrets.redact(dep)), slog.String("sunset", t.secrets.redact(sunset)),
 			slog.String("api_version_selected", t.secrets.redact(h.Get("X-Github-Api-Version-Selected"))))
 	})
-}
-
-// bufferedBody is a body read whole within its attempt (up to the client's
-// limit).
-type bufferedBody struct {
-	buf []byte
-	off int
-}
-
-// Read reads the buffered bytes.
-func (b *bufferedBody) Read(p []byte) (int, error) {
-	if b.off >= len(b.buf) {
-		return 0, io.EOF
-	}
-	n := copy(p, b.buf[b.off:])
-	b.off += n
-	return n, nil
-}
-
-// Close does nothing: the connection's body is closed already.
-func (b *bufferedBody) Close() error { return nil }
-
-// bufferBody reads resp's body whole and closes it, replacing it with the
-// bytes read. A body beyond limit ends the attempt with a final error, as
-// soon as its byte limit+1 arrives: nothing beyond the limit is kept, and
-// the peak allocation stays within about twice the limit
-// (wire.ReadCapped).
-func bufferBody(resp *http.Response, limit int64) error {
-	if resp.Body == nil || resp.Body == http.NoBody {
-		return nil
-	}
-	b, err := wire.ReadCapped(resp.Body, resp.ContentLength, limit)
-	if err != nil {
-		resp.Body.Close()
-		return err
-	}
-	drainClose(resp.Body)
-	resp.Body = &bufferedBody{buf: b}
-	return nil
 }

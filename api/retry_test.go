@@ -245,7 +245,7 @@ func TestPrimaryLimit(t *testing.T) {
 		p.NoWaitForPrimaryLimit = true
 		c, _ := api.New(api.WithBaseURL(e.srv.URL), api.WithToken("ghp_small"), api.WithClock(e.clock), api.WithRetryPolicy(p))
 		defer c.CloseIdleConnections()
-		id := e.srv.AddVersion("o", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: "1.0.0"})
+		id := seedVersion(t, e.srv, api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "lib"}, apitest.VersionSeed{Name: "1.0.0"})
 		npm := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "lib"}
 		for i := range 2 {
 			if _, err := c.GetVersion(context.Background(), npm, id); err != nil {
@@ -324,7 +324,7 @@ func TestIdempotentRestoreAfterDroppedAnswer(t *testing.T) {
 	if err != nil || out != api.OutcomeRestored {
 		t.Fatalf("RestoreVersion = %q, %v; want restored", out, err)
 	}
-	if v, _ := e.srv.Version("o", restorePkg.Type, restorePkg.Name, id); v.DeletedAt != nil {
+	if v, _ := e.srv.LookupVersion(restorePkg, id); v.DeletedAt != nil {
 		t.Error("the version is not active")
 	}
 	var routes []string

@@ -16,7 +16,7 @@ import (
 // JSON form in between, as with --save-plan and --plan.
 func TestSweepPlanApplyResumesAcrossPackages(t *testing.T) {
 	e := newSweepEnv(t, allScopes, nil)
-	want := seedCleanup(t, e.srv, "o", 30, []int{2, 5, 9, 13, 17, 22, 28})
+	want := seedCleanup(t, e.srv, api.Org("o"), 30, []int{2, 5, 9, 13, 17, 22, 28})
 	plan, err := e.c.MakeSweepPlan(context.Background(), api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer, DeletedSince: runStart, DeletedUntil: runEnd})
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func TestSweepPlanApplyResumesAcrossPackages(t *testing.T) {
 		}
 	}
 	for _, w := range want {
-		if v, ok := e.srv.Version("o", api.PackageTypeContainer, w.pkg, w.id); !ok || v.DeletedAt != nil {
+		if v, ok := e.srv.LookupVersion(api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: w.pkg}, w.id); !ok || v.DeletedAt != nil {
 			t.Errorf("%s version %d not restored", w.pkg, w.id)
 		}
 	}

@@ -28,11 +28,16 @@ func ExampleClient_MakeSweepPlan() {
 		if name != "tools/ci" { // the run left tools/ci alone
 			versions = append(versions, apitest.VersionSeed{Name: fmt.Sprintf("sha256:%064d", 10*i+1), CreatedAt: created, DeletedAt: run.Add(time.Duration(i) * 5 * time.Minute)})
 		}
-		srv.AddPackage("octo-org", api.PackageTypeContainer, name, apitest.PackageSeed{Versions: versions})
+		if _, err := srv.SeedPackage(api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: name}, apitest.PackageSeed{Versions: versions}); err != nil {
+			panic(err)
+		}
 	}
-	srv.AddPackage("octo-org", api.PackageTypeContainer, "team/old", apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: fmt.Sprintf("sha256:%064d", 99), CreatedAt: created}}})
+	old := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/old"}
+	if _, err := srv.SeedPackage(old, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: fmt.Sprintf("sha256:%064d", 99), CreatedAt: created}}}); err != nil {
+		panic(err)
+	}
 	clock.Advance(run.Add(19 * time.Minute).Sub(clock.Now()))
-	if _, err := srv.DeletePackage("octo-org", api.PackageTypeContainer, "team/old"); err != nil {
+	if _, err := srv.SoftDeletePackage(old); err != nil {
 		panic(err)
 	}
 	clock.Advance(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC).Sub(clock.Now()))

@@ -25,7 +25,7 @@ func TestMakeSweepPlanStaysWithinTheReadBudget(t *testing.T) {
 			budgetWaits.Add(1)
 		}
 	}))
-	want := seedCleanup(t, e.srv, "o", 30, []int{2, 5, 9, 13, 17, 22, 28})
+	want := seedCleanup(t, e.srv, api.Org("o"), 30, []int{2, 5, 9, 13, 17, 22, 28})
 	e.srv.ResetRequests()
 	e.srv.ResetLoad()
 	plan, err := e.c.MakeSweepPlan(context.Background(), api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer, DeletedSince: runStart, DeletedUntil: runEnd, Concurrency: 8})
@@ -73,7 +73,7 @@ func BenchmarkSweep50Packages3Pages(b *testing.B) {
 			vs = append(vs, apitest.VersionSeed{Name: digest(i*1000 + k), CreatedAt: now.Add(-10 * 24 * time.Hour),
 				DeletedAt: since.Add(time.Duration(k) * time.Second)})
 		}
-		srv.AddPackage("o", api.PackageTypeContainer, fmt.Sprintf("app-%02d", i), apitest.PackageSeed{Versions: vs})
+		seedPackage(b, srv, api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: fmt.Sprintf("app-%02d", i)}, apitest.PackageSeed{Versions: vs})
 	}
 	c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken))
 	if err != nil {

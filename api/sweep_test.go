@@ -61,7 +61,7 @@ func refsOf(p api.Plan) []ref {
 	return out
 }
 
-// seedCleanup gives login n container packages app-00, app-01, ... with two
+// seedCleanup gives owner n container packages app-00, app-01, ... with two
 // active versions each, and versions deleted just before, during and just
 // after the cleanup run. Packages whose index is in hit have 1 to 3 versions
 // deleted during the run; the others have versions deleted outside it only,
@@ -69,7 +69,7 @@ func refsOf(p api.Plan) []ref {
 //
 // The packages are public: a named user's private packages are visible to
 // that user only.
-func seedCleanup(t testing.TB, srv *apitest.Server, login string, n int, hit []int) []ref {
+func seedCleanup(t testing.TB, srv *apitest.Server, owner api.Owner, n int, hit []int) []ref {
 	t.Helper()
 	var want []ref
 	d := 0
@@ -95,7 +95,7 @@ func seedCleanup(t testing.TB, srv *apitest.Server, login string, n int, hit []i
 				vs = append(vs, apitest.VersionSeed{Name: digest(d), CreatedAt: start.Add(-20 * 24 * time.Hour), DeletedAt: at})
 			}
 		}
-		ids := srv.AddPackage(login, api.PackageTypeContainer, name, apitest.PackageSeed{Visibility: "public", Versions: vs})
+		ids := seedPackage(t, srv, api.Package{Owner: owner, Type: api.PackageTypeContainer, Name: name}, apitest.PackageSeed{Visibility: "public", Versions: vs})
 		for k := range inRun {
 			want = append(want, ref{name, ids[2+k]})
 		}
@@ -106,11 +106,12 @@ func seedCleanup(t testing.TB, srv *apitest.Server, login string, n int, hit []i
 func TestMakeSweepPlanFindsTheRunAcrossPackages(t *testing.T) {
 	e := newSweepEnv(t, allScopes, nil)
 	hit := []int{2, 5, 9, 13, 17, 22, 28}
-	want := seedCleanup(t, e.srv, "o", 30, hit)
+	want := seedCleanup(t, e.srv, api.Org("o"), 30, hit)
 	// A package the run deleted whole: GitHub does not list it.
-	gone := e.srv.AddPackage("o", api.PackageTypeContainer, "gone", apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: digest(9999), CreatedAt: start.Add(-20 * 24 * time.Hour)}}})
+	gonePkg := api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "gone"}
+	gone := seedPackage(t, e.srv, gonePkg, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: digest(9999), CreatedAt: start.Add(-20 * 24 * time.Hour)}}})
 	e.clock.Advance(runStart.Add(time.Minute).Sub(e.clock.Now()))
-	if _, err := e.srv.DeletePackage("o", api.PackageTypeContainer, "gone"); err != nil {
+	if _, err := e.srv.SoftDeletePackage(gonePkg); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(start.Sub(e.clock.Now()))
@@ -190,7 +191,7 @@ func TestMakeSweepPlanFindsTheRunAcrossPackages(t *testing.T) {
 	if len(reads) != 31 || reads["/orgs/o/packages/container/app-05/versions"] != 1 || reads["/orgs/o/packages/container/gone/versions"] != 1 {
 		t.Errorf("version listings per package %v, want each of the 30 listed and the named one once", reads)
 	}
-	if wantPkg := (api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: "gone"}); !slices.Equal(plan.RestorePackages, []api.Package{wantPkg}) {
+	if wantPkg := (gonePkg); !slices.Equal(plan.RestorePackages, []api.Package{wantPkg}) {
 		t.Errorf("restore packages %v, want [%s]", plan.RestorePackages, wantPkg)
 	}
 	if !strings.Contains(strings.Join(plan.Notes, "\n"), "package o/container/gone was not found") {
@@ -200,14 +201,14 @@ func TestMakeSweepPlanFindsTheRunAcrossPackages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.srv.PackageDeleted("o", api.PackageTypeContainer, "gone") {
+	if e.srv.IsPackageDeleted(gonePkg) {
 		t.Error("the package deleted whole was not restored")
 	}
-	if v, ok := e.srv.Version("o", api.PackageTypeContainer, "gone", gone[0]); !ok || v.DeletedAt != nil {
+	if v, ok := e.srv.LookupVersion(gonePkg, gone[0]); !ok || v.DeletedAt != nil {
 		t.Errorf("the version of the restored package: %+v, %v", v, ok)
 	}
 	for _, w := range want {
-		if v, ok := e.srv.Version("o", api.PackageTypeContainer, w.pkg, w.id); !ok || v.DeletedAt != nil {
+		if v, ok := e.srv.LookupVersion(api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: w.pkg}, w.id); !ok || v.DeletedAt != nil {
 			t.Errorf("%s version %d not restored (report %+v)", w.pkg, w.id, rep)
 		}
 	}
@@ -227,7 +228,7 @@ func TestMakeSweepPlanEveryOwner(t *testing.T) {
 	} {
 		t.Run(tc.owner.String(), func(t *testing.T) {
 			e := newSweepEnv(t, allScopes, nil)
-			want := seedCleanup(t, e.srv, tc.login, 4, []int{1, 2})
+			want := seedCleanup(t, e.srv, seeded(api.Package{Owner: tc.owner}, tc.login).Owner, 4, []int{1, 2})
 			e.srv.ResetRequests()
 			plan, err := e.c.MakeSweepPlan(context.Background(), api.Sweep{Owner: tc.owner, Type: api.PackageTypeContainer, DeletedSince: runStart, DeletedUntil: runEnd})
 			if err != nil {
@@ -253,7 +254,7 @@ func TestMakeSweepPlanEveryOwner(t *testing.T) {
 
 func TestMakeSweepPlanNames(t *testing.T) {
 	e := newSweepEnv(t, allScopes, nil)
-	all := seedCleanup(t, e.srv, "o", 30, []int{2, 5, 9, 13, 17, 22, 28})
+	all := seedCleanup(t, e.srv, api.Org("o"), 30, []int{2, 5, 9, 13, 17, 22, 28})
 	for _, tc := range []struct {
 		glob string
 		keep func(name string) bool
@@ -338,7 +339,7 @@ func TestSweepValidation(t *testing.T) {
 func TestMakeSweepPlanErrors(t *testing.T) {
 	t.Run("a package read fails: the error names it", func(t *testing.T) {
 		e := newSweepEnv(t, []string{"read:packages"}, nil) // no delete:packages: deleted listings answer 403
-		seedCleanup(t, e.srv, "o", 5, []int{1})
+		seedCleanup(t, e.srv, api.Org("o"), 5, []int{1})
 		_, err := e.c.MakeSweepPlan(context.Background(), api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer, DeletedSince: runStart})
 		var apiErr *api.Error
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != 403 || !strings.Contains(err.Error(), "package o/container/app-0") {
@@ -355,7 +356,7 @@ func TestMakeSweepPlanErrors(t *testing.T) {
 	})
 	t.Run("cancelled", func(t *testing.T) {
 		e := newSweepEnv(t, allScopes, nil)
-		seedCleanup(t, e.srv, "o", 5, []int{1})
+		seedCleanup(t, e.srv, api.Org("o"), 5, []int{1})
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		if _, err := e.c.MakeSweepPlan(ctx, api.Sweep{Owner: api.Org("o"), Type: api.PackageTypeContainer, DeletedSince: runStart}); !errors.Is(err, context.Canceled) {
@@ -375,7 +376,7 @@ func TestMakeSweepPlanListsEveryPage(t *testing.T) {
 		if i == 117 {
 			vs = append(vs, apitest.VersionSeed{Name: "1.0.1", CreatedAt: start.Add(-10 * 24 * time.Hour), DeletedAt: runStart})
 		}
-		ids := e.srv.AddPackage("o", api.PackageTypeNpm, name, apitest.PackageSeed{Versions: vs})
+		ids := seedPackage(t, e.srv, api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: name}, apitest.PackageSeed{Versions: vs})
 		if i == 117 {
 			want = append(want, ref{name, ids[1]})
 		}
@@ -408,7 +409,7 @@ func TestSweepOverPackagesServedWithoutLinks(t *testing.T) {
 	var want []ref
 	for i := range 250 {
 		name := fmt.Sprintf("svc-%03d", i)
-		ids := e.srv.AddPackage("o", api.PackageTypeNpm, name, apitest.PackageSeed{Versions: []apitest.VersionSeed{
+		ids := seedPackage(t, e.srv, api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: name}, apitest.PackageSeed{Versions: []apitest.VersionSeed{
 			{Name: "1.0.0", CreatedAt: start.Add(-10 * 24 * time.Hour)},
 			{Name: "1.0.1", CreatedAt: start.Add(-10 * 24 * time.Hour), DeletedAt: runStart.Add(time.Minute)},
 		}})

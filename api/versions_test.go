@@ -21,7 +21,7 @@ func TestVersionsPaginates(t *testing.T) {
 	for i := range 250 {
 		ids[e.deletedVersion(t, pkg, fmt.Sprintf("sha256:%064d", i), nil, time.Hour)] = true
 	}
-	e.srv.AddVersion("o", pkg.Type, pkg.Name, apitest.VersionSeed{Name: "sha256:active"})
+	seedVersion(t, e.srv, pkg, apitest.VersionSeed{Name: "sha256:active"})
 	ctx := context.Background()
 
 	seen := map[int64]bool{}
@@ -149,7 +149,7 @@ func TestGetVersionFields(t *testing.T) {
 		t.Errorf("deleted %v, days left %d, html_url %q", v.Deleted(), v.DaysLeft(e.clock.Now()), v.HTMLURL)
 	}
 	npm := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "lib"}
-	id2 := e.srv.AddVersion("o", npm.Type, npm.Name, apitest.VersionSeed{Name: "1.2.3"})
+	id2 := seedVersion(t, e.srv, npm, apitest.VersionSeed{Name: "1.2.3"})
 	v2, err := e.c.GetVersion(context.Background(), npm, id2)
 	if err != nil {
 		t.Fatal(err)

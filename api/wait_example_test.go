@@ -21,13 +21,18 @@ func ExampleWithWaitHook() {
 	defer srv.Close()
 	srv.AddOrg("octo-org")
 	srv.AddToken(apitest.Token{Value: "ghp_example", Kind: api.TokenClassic, Scopes: []string{"read:packages", "write:packages"}})
-	var ids []int64
-	for _, name := range []string{"1.0.0", "1.1.0", "1.2.0"} {
-		ids = append(ids, srv.AddVersion("octo-org", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: name, CreatedAt: clock.Now().Add(-time.Hour)}))
+	lib := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeNpm, Name: "lib"}
+	ids, err := srv.SeedPackage(lib, apitest.PackageSeed{Versions: []apitest.VersionSeed{
+		{Name: "1.0.0", CreatedAt: clock.Now().Add(-time.Hour)},
+		{Name: "1.1.0", CreatedAt: clock.Now().Add(-time.Hour)},
+		{Name: "1.2.0", CreatedAt: clock.Now().Add(-time.Hour)},
+	}})
+	if err != nil {
+		panic(err)
 	}
 	ids = ids[:2] // 1.2.0 stays active: deleting a package's last version deletes the package
 	for _, id := range ids {
-		_ = srv.DeleteVersion("octo-org", api.PackageTypeNpm, "lib", id)
+		_ = srv.SoftDeleteVersion(lib, id)
 	}
 	srv.Script(api.OpRestoreVersion, apitest.BadGateway, apitest.SecondaryLimit(403, "30"))
 

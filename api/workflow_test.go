@@ -31,7 +31,7 @@ func TestSelectFilters(t *testing.T) {
 	b := e.deletedVersion(t, pkg, "sha256:bbb", []string{"v1.1.0", "stable"}, 5*day)
 	cUntagged := e.deletedVersion(t, pkg, "sha256:ccc", nil, 2*day)
 	d := e.deletedVersion(t, pkg, "sha256:ddd", []string{"v2.0.0"}, 29*day)
-	e.srv.AddVersion("o", pkg.Type, pkg.Name, apitest.VersionSeed{Name: "sha256:active", Tags: []string{"v1.9.9"}})
+	seedVersion(t, e.srv, pkg, apitest.VersionSeed{Name: "sha256:active", Tags: []string{"v1.9.9"}})
 	now := e.clock.Now()
 	tests := []struct {
 		name string
@@ -113,7 +113,7 @@ func TestApplyOutcomesAndReapply(t *testing.T) {
 	e := newEnv(t, nil)
 	ok1 := e.deletedVersion(t, restorePkg, "sha256:1", []string{"v1"}, day)
 	reused := e.deletedVersion(t, restorePkg, "sha256:2", []string{"v2"}, day)
-	e.srv.AddVersion("o", restorePkg.Type, restorePkg.Name, apitest.VersionSeed{Name: "sha256:2"}) // same digest pushed again
+	seedVersion(t, e.srv, restorePkg, apitest.VersionSeed{Name: "sha256:2"}) // same digest pushed again
 	ok3 := e.deletedVersion(t, restorePkg, "sha256:3", nil, day)
 	e.srv.Script(api.OpRestoreVersion, apitest.BadGateway)
 
@@ -161,7 +161,7 @@ func TestApplyOutcomesAndReapply(t *testing.T) {
 		t.Errorf("re-apply = %+v", again)
 	}
 	for _, id := range []int64{ok1, ok3} {
-		if v, _ := e.srv.Version("o", restorePkg.Type, restorePkg.Name, id); v.DeletedAt != nil {
+		if v, _ := e.srv.LookupVersion(restorePkg, id); v.DeletedAt != nil {
 			t.Errorf("version %d is not active", id)
 		}
 	}
@@ -215,8 +215,8 @@ func TestTagSelectionExplainsMissingTags(t *testing.T) {
 func TestWholePackagePath(t *testing.T) {
 	e := newEnv(t, nil)
 	lib := api.Package{Owner: api.Org("o"), Type: api.PackageTypeNpm, Name: "left-pad"}
-	id := e.srv.AddVersion("o", lib.Type, lib.Name, apitest.VersionSeed{Name: "1.3.0", CreatedAt: start.Add(-10 * day)})
-	if err := e.srv.DeleteVersion("o", lib.Type, lib.Name, id); err != nil {
+	id := seedVersion(t, e.srv, lib, apitest.VersionSeed{Name: "1.3.0", CreatedAt: start.Add(-10 * day)})
+	if err := e.srv.SoftDeleteVersion(lib, id); err != nil {
 		t.Fatal(err)
 	}
 	p, err := e.c.MakePlan(context.Background(), lib, api.Selector{All: true})
@@ -233,7 +233,7 @@ func TestWholePackagePath(t *testing.T) {
 	if len(rep.Packages) != 1 || rep.Packages[0].Outcome != api.OutcomeRestored || !rep.OK() {
 		t.Errorf("report = %+v", rep)
 	}
-	if v, _ := e.srv.Version("o", lib.Type, lib.Name, id); v.DeletedAt != nil || e.srv.PackageDeleted("o", lib.Type, lib.Name) {
+	if v, _ := e.srv.LookupVersion(lib, id); v.DeletedAt != nil || e.srv.IsPackageDeleted(lib) {
 		t.Error("the package and its last version are not back")
 	}
 	// Again: the package restore answers 404, the package lists: already active.
@@ -264,7 +264,7 @@ func TestSelectionNotesComeFromTheDeletedListing(t *testing.T) {
 	now := e.clock.Now()
 	old := e.deletedVersion(t, restorePkg, "sha256:old", []string{"v0.9"}, 10*day)
 	recent := e.deletedVersion(t, restorePkg, "sha256:new", []string{"v1.0"}, day)
-	active := e.srv.AddVersion("o", restorePkg.Type, restorePkg.Name, apitest.VersionSeed{Name: "sha256:act"})
+	active := seedVersion(t, e.srv, restorePkg, apitest.VersionSeed{Name: "sha256:act"})
 	untagged := api.Package{Owner: restorePkg.Owner, Type: restorePkg.Type, Name: "untagged"}
 	e.deletedVersion(t, untagged, "sha256:u", nil, day)
 	tests := []struct {

@@ -28,7 +28,7 @@ func TestEvidencePackageListingsWithoutLink(t *testing.T) {
 			}
 			f := setup(t, opts...)
 			for i := range 250 {
-				f.srv.AddPackage("octo-org", api.PackageTypeNpm, fmt.Sprintf("lib-%03d", i), apitest.PackageSeed{})
+				seedPackage(t, f.srv, api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeNpm, Name: fmt.Sprintf("lib-%03d", i)}, apitest.PackageSeed{})
 			}
 			for page, want := range []int{100, 100, 50, 0} {
 				a := f.do(t, "GET", fmt.Sprintf("/orgs/octo-org/packages?package_type=npm&per_page=100&page=%d", page+1), tok)
@@ -51,7 +51,7 @@ func TestEvidencePackageListingsWithoutLink(t *testing.T) {
 	// Version listings may lack Link too: WithoutVersionListLinks.
 	f := setup(t, apitest.WithoutVersionListLinks())
 	for i := range 3 {
-		f.srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{Name: fmt.Sprint(i)})
+		seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: fmt.Sprint(i)})
 	}
 	if a := f.do(t, "GET", pkgPath+"/versions?per_page=2", tok); a.status != 200 || a.header.Get("Link") != "" {
 		t.Errorf("versions without Link: %d, Link %q", a.status, a.header.Get("Link"))
@@ -66,7 +66,7 @@ func TestEvidenceLinksEchoTheQuery(t *testing.T) {
 	f := setup(t, apitest.WithPackageListLinks())
 	f.srv.AddUser("monalisa")
 	for i := range 3 {
-		f.srv.AddPackage("monalisa", api.PackageTypeMaven, fmt.Sprintf("lib-%d", i), apitest.PackageSeed{Visibility: "public", Versions: []apitest.VersionSeed{
+		seedPackage(t, f.srv, api.Package{Owner: api.User("monalisa"), Type: api.PackageTypeMaven, Name: fmt.Sprintf("lib-%d", i)}, apitest.PackageSeed{Visibility: "public", Versions: []apitest.VersionSeed{
 			{Name: "1.0"}, {Name: "1.1"}, {Name: "1.2"},
 		}})
 	}
@@ -98,7 +98,7 @@ func TestEvidenceActiveRestoreSwitch(t *testing.T) {
 	for _, status := range []int{204, 400} {
 		f := setup(t, apitest.WithActiveRestore(status))
 		for _, typ := range []api.PackageType{api.PackageTypeContainer, api.PackageTypeMaven} {
-			id := f.srv.AddVersion("octo-org", typ, "p", apitest.VersionSeed{Name: "1"})
+			id := seedVersion(t, f.srv, api.Package{Owner: api.Org("octo-org"), Type: typ, Name: "p"}, apitest.VersionSeed{Name: "1"})
 			a := f.do(t, "POST", fmt.Sprintf("/orgs/octo-org/packages/%s/p/versions/%d/restore", typ, id), tok)
 			if a.status != status || status == 400 && a.message(t) != "Active package version already exists with given name." {
 				t.Errorf("switch %d, %s: %d %s", status, typ, a.status, a.body)
@@ -180,7 +180,7 @@ func TestEvidenceAnswersNoScopeFixes(t *testing.T) {
 // in X-GitHub-Api-Version-Selected.
 func TestEvidencePackagesUnderAPIVersion2026(t *testing.T) {
 	f := setup(t)
-	f.srv.AddPackage("octo-org", api.PackageTypeNpm, "lib", apitest.PackageSeed{Repository: "octo-org/lib"})
+	seedPackage(t, f.srv, orgLib, apitest.PackageSeed{Repository: "octo-org/lib"})
 	for _, tt := range []struct {
 		version   string
 		downloads bool
@@ -209,7 +209,7 @@ func TestEvidenceRestoreWithoutDeleteScope(t *testing.T) {
 	f := setup(t)
 	const rw = "ghp_readwrite"
 	f.srv.AddToken(apitest.Token{Value: rw, User: "octocat", Scopes: []string{"read:packages", "write:packages"}})
-	id := f.srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{Name: "sha256:1", DeletedAt: t0.Add(-time.Hour)})
+	id := seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: "sha256:1", DeletedAt: t0.Add(-time.Hour)})
 	if a := f.do(t, "GET", pkgPath+"/versions?state=deleted", rw); a.status != 403 || a.message(t) != "You need at least delete:packages and read:packages scopes to get a package's deleted versions." {
 		t.Errorf("deleted listing: %d %s", a.status, a.body)
 	}

@@ -31,7 +31,7 @@ func decode[T any](t *testing.T, a answer) T {
 // messages); listing deleted versions needs delete:packages.
 func TestEvidenceOrderOfChecks(t *testing.T) {
 	f := setup(t)
-	f.srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{Name: "sha256:1"})
+	seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: "sha256:1"})
 	f.srv.AddToken(apitest.Token{Value: "ghp_read", Scopes: []string{"read:packages"}})
 	f.srv.AddToken(apitest.Token{Value: "ghp_rw", Scopes: []string{"read:packages", "write:packages"}})
 	f.srv.AddToken(apitest.Token{Value: "ghp_none"})
@@ -81,11 +81,11 @@ func TestEvidenceOrderOfChecks(t *testing.T) {
 // never existed; only the state=deleted listing shows it.
 func TestEvidenceGetDeletedVersion(t *testing.T) {
 	f := setup(t)
-	id := f.srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{Name: "sha256:1"})
+	id := seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: "sha256:1"})
 	if a := f.do(t, "GET", pkgPath+"/versions/"+itoa(id), tok); a.status != 200 {
 		t.Fatalf("active: %d %s", a.status, a.body)
 	}
-	if err := f.srv.DeleteVersion("octo-org", api.PackageTypeContainer, "team/app", id); err != nil {
+	if err := f.srv.SoftDeleteVersion(orgApp, id); err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range []string{pkgPath + "/versions/" + itoa(id), pkgPath + "/versions/999"} {
@@ -106,9 +106,9 @@ func TestEvidenceGetDeletedVersion(t *testing.T) {
 func TestEvidenceLinkHeaders(t *testing.T) {
 	f := setup(t, apitest.WithBasePath("/api/v3"))
 	for i := range 45 {
-		f.srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{Name: fmt.Sprintf("sha256:%d", i), DeletedAt: t0.Add(-time.Hour)})
+		seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: fmt.Sprintf("sha256:%d", i), DeletedAt: t0.Add(-time.Hour)})
 	}
-	f.srv.AddVersion("octo-org", api.PackageTypeContainer, "empty", apitest.VersionSeed{Name: "sha256:e"})
+	seedVersion(t, f.srv, api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "empty"}, apitest.VersionSeed{Name: "sha256:e"})
 	id, _ := f.srv.AccountID("octo-org")
 	base := fmt.Sprintf("%s/organizations/%d/packages/container/team%%2Fapp/versions", f.srv.URL, id)
 	link := func(page int, rel string) string {
@@ -164,8 +164,8 @@ func TestEvidencePackageRestore(t *testing.T) {
 	f := setup(t)
 	const lib = "/orgs/octo-org/packages/npm/lib/restore"
 	seed := func(name string) string {
-		f.srv.AddVersion("octo-org", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: name})
-		tk, err := f.srv.DeletePackage("octo-org", api.PackageTypeNpm, "lib")
+		seedVersion(t, f.srv, orgLib, apitest.VersionSeed{Name: name})
+		tk, err := f.srv.SoftDeletePackage(orgLib)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,8 +173,8 @@ func TestEvidencePackageRestore(t *testing.T) {
 	}
 	first := seed("1.0.0")
 	second := seed("2.0.0")
-	if got := f.srv.DeletedPackages("octo-org", api.PackageTypeNpm, "lib"); len(got) != 2 || got[0].Token != first || got[1].Token != second {
-		t.Fatalf("DeletedPackages = %+v", got)
+	if got := f.srv.DeletedGenerations(orgLib); len(got) != 2 || got[0].Token != first || got[1].Token != second {
+		t.Fatalf("DeletedGenerations = %+v", got)
 	}
 	tests := []struct {
 		name, path string
@@ -197,11 +197,11 @@ func TestEvidencePackageRestore(t *testing.T) {
 		t.Errorf("after restoring the first: %s", a.body)
 	}
 
-	f.srv.AddVersion("octo-org", api.PackageTypeNuget, "old", apitest.VersionSeed{Name: "1.0.0"})
-	if _, err := f.srv.DeletePackage("octo-org", api.PackageTypeNuget, "old"); err != nil {
+	seedVersion(t, f.srv, api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeNuget, Name: "old"}, apitest.VersionSeed{Name: "1.0.0"})
+	if _, err := f.srv.SoftDeletePackage(api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeNuget, Name: "old"}); err != nil {
 		t.Fatal(err)
 	}
-	f.srv.RetireName("octo-org", api.PackageTypeNuget, "old")
+	retireName(t, f.srv, api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeNuget, Name: "old"})
 	a = f.do(t, "POST", "/orgs/octo-org/packages/nuget/old/restore", tok)
 	if a.status != 422 || a.message(t) != "Package restore was not successful. The package name old has been retired and cannot restored." {
 		t.Errorf("retired: %d %s", a.status, a.body)
@@ -214,7 +214,7 @@ func TestEvidencePackageRestore(t *testing.T) {
 // documentation_url ending #about-secondary-rate-limits.
 func TestEvidenceSecondaryLimit(t *testing.T) {
 	f := setup(t, apitest.WithSecondaryLimit(1))
-	f.srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{Name: "sha256:1"})
+	seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: "sha256:1"})
 	f.do(t, "POST", pkgPath+"/versions/1/restore", tok)
 	a := f.do(t, "POST", pkgPath+"/versions/1/restore", tok)
 	body := decode[map[string]string](t, a)
@@ -239,8 +239,8 @@ func TestEvidenceSecondaryLimit(t *testing.T) {
 // record: unconfirmed by a capture, modelled as kept).
 func TestEvidenceVersionBodies(t *testing.T) {
 	f := setup(t)
-	active := f.srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{Name: "sha256:a", Tags: []string{"v2"}})
-	gone := f.srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{Name: "sha256:d", Tags: []string{"v1", "stable"}, DeletedAt: t0.Add(-time.Hour)})
+	active := seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: "sha256:a", Tags: []string{"v2"}})
+	gone := seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: "sha256:d", Tags: []string{"v1", "stable"}, DeletedAt: t0.Add(-time.Hour)})
 	type version struct {
 		ID             int64
 		URL            string
@@ -304,7 +304,7 @@ func TestEvidenceRestoreActiveVersion(t *testing.T) {
 		typ    api.PackageType
 		status int
 	}{{api.PackageTypeContainer, 400}, {api.PackageTypeNpm, 400}, {api.PackageTypeNuget, 400}, {api.PackageTypeRubygems, 400}, {api.PackageTypeMaven, 204}, {api.PackageTypeDocker, 204}} {
-		id := f.srv.AddVersion("octo-org", tt.typ, "p", apitest.VersionSeed{Name: "1.0.0"})
+		id := seedVersion(t, f.srv, api.Package{Owner: api.Org("octo-org"), Type: tt.typ, Name: "p"}, apitest.VersionSeed{Name: "1.0.0"})
 		a := f.do(t, "POST", fmt.Sprintf("/orgs/octo-org/packages/%s/p/versions/%d/restore", tt.typ, id), tok)
 		if a.status != tt.status {
 			t.Errorf("%s: %d %s, want %d", tt.typ, a.status, a.body, tt.status)

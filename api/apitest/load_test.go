@@ -36,7 +36,7 @@ func TestMaxInFlight(t *testing.T) {
 	const n = 5
 	g := &gateClock{Clock: apitest.NewClock(t0), entered: make(chan struct{}), gate: make(chan struct{})}
 	f := setup(t, apitest.WithClock(g), apitest.WithRoundTrip(100*time.Millisecond))
-	f.srv.AddVersion("octo-org", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: "1.0.0"})
+	seedVersion(t, f.srv, orgLib, apitest.VersionSeed{Name: "1.0.0"})
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
@@ -66,7 +66,7 @@ func TestMaxInFlight(t *testing.T) {
 // the clock, and arrivals are logged before it.
 func TestRoundTripOnTheFakeClock(t *testing.T) {
 	f := setup(t, apitest.WithRoundTrip(100*time.Millisecond))
-	f.srv.AddVersion("octo-org", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: "1.0.0"})
+	seedVersion(t, f.srv, orgLib, apitest.VersionSeed{Name: "1.0.0"})
 	for range 3 {
 		f.do(t, "GET", "/orgs/octo-org/packages/npm/lib/versions", tok)
 	}
@@ -82,7 +82,7 @@ func TestRoundTripOnTheFakeClock(t *testing.T) {
 // PeakRate finds the busiest window per operation over the request log.
 func TestPeakRate(t *testing.T) {
 	f := setup(t)
-	f.srv.AddVersion("octo-org", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: "1.0.0"})
+	seedVersion(t, f.srv, orgLib, apitest.VersionSeed{Name: "1.0.0"})
 	list := func(k int) {
 		for range k {
 			f.do(t, "GET", "/orgs/octo-org/packages/npm/lib/versions", tok)
@@ -122,7 +122,7 @@ func TestPeakRate(t *testing.T) {
 func TestSecondaryLimitRules(t *testing.T) {
 	t.Run("points per minute per operation", func(t *testing.T) {
 		f := setup(t, apitest.WithPointsPerMinute(10))
-		id := f.srv.AddVersion("octo-org", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: "1.0.0", DeletedAt: t0.Add(-time.Hour)})
+		id := seedVersion(t, f.srv, orgLib, apitest.VersionSeed{Name: "1.0.0", DeletedAt: t0.Add(-time.Hour)})
 		list := "/orgs/octo-org/packages/npm/lib/versions"
 		restore := fmt.Sprintf("%s/%d/restore", list, id)
 		var got []int

@@ -18,7 +18,7 @@ func userFixture(t *testing.T, opts ...apitest.Option) (*fixture, map[string]int
 	f.srv.AddToken(apitest.Token{Value: "ghp_hubot", User: "hubot", Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
 	ids := map[string]int64{}
 	for _, p := range []struct{ name, vis string }{{"secret", "private"}, {"open", "public"}} {
-		got := f.srv.AddPackage("octocat", api.PackageTypeContainer, p.name, apitest.PackageSeed{Visibility: p.vis, Versions: []apitest.VersionSeed{
+		got := seedPackage(t, f.srv, api.Package{Owner: api.User("octocat"), Type: api.PackageTypeContainer, Name: p.name}, apitest.PackageSeed{Visibility: p.vis, Versions: []apitest.VersionSeed{
 			{Name: "sha256:1"}, {Name: "sha256:2", DeletedAt: t0.Add(-time.Hour)},
 		}})
 		ids[p.name], ids[p.name+"-deleted"] = got[0], got[1]
@@ -81,10 +81,10 @@ func TestUserOwnedPackages(t *testing.T) {
 func TestUserLinkForm(t *testing.T) {
 	f := setup(t)
 	for i := range 3 {
-		f.srv.AddVersion("octocat", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: fmt.Sprint(i)})
+		seedVersion(t, f.srv, api.Package{Owner: api.User("octocat"), Type: api.PackageTypeNpm, Name: "lib"}, apitest.VersionSeed{Name: fmt.Sprint(i)})
 	}
 	// Seeded before AddUser: the declaration decides the kind.
-	f.srv.AddPackage("monalisa", api.PackageTypeNpm, "lib", apitest.PackageSeed{Visibility: "public", Versions: []apitest.VersionSeed{{Name: "1"}}})
+	seedPackage(t, f.srv, api.Package{Owner: api.User("monalisa"), Type: api.PackageTypeNpm, Name: "lib"}, apitest.PackageSeed{Visibility: "public", Versions: []apitest.VersionSeed{{Name: "1"}}})
 	f.srv.AddUser("monalisa")
 	if a := f.do(t, "GET", "/users/monalisa/packages/npm/lib/versions", tok); a.status != 200 {
 		t.Errorf("another user's public package: %d", a.status)
@@ -118,13 +118,13 @@ func TestUserLinkForm(t *testing.T) {
 func TestListPackages(t *testing.T) {
 	f, _ := userFixture(t, apitest.WithPackageListLinks())
 	for i := range 5 {
-		f.srv.AddPackage("octo-org", api.PackageTypeContainer, fmt.Sprintf("img-%d", i), apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "sha256:x"}}})
+		seedPackage(t, f.srv, api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: fmt.Sprintf("img-%d", i)}, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "sha256:x"}}})
 	}
-	f.srv.AddPackage("octo-org", api.PackageTypeNpm, "npm-lib", apitest.PackageSeed{Repository: "octo-org/lib", Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
-	if _, err := f.srv.DeletePackage("octo-org", api.PackageTypeContainer, "img-2"); err != nil {
+	seedPackage(t, f.srv, api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeNpm, Name: "npm-lib"}, apitest.PackageSeed{Repository: "octo-org/lib", Versions: []apitest.VersionSeed{{Name: "1.0.0"}}})
+	if _, err := f.srv.SoftDeletePackage(api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "img-2"}); err != nil {
 		t.Fatal(err)
 	}
-	f.srv.AddPackage("octo-org", api.PackageTypeContainer, "public-img", apitest.PackageSeed{Visibility: "public"})
+	seedPackage(t, f.srv, api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "public-img"}, apitest.PackageSeed{Visibility: "public"})
 	org, _ := f.srv.AccountID("octo-org")
 	tests := []struct {
 		name, path, token string
@@ -202,7 +202,7 @@ func TestSeedManyPackages(t *testing.T) {
 			deleted = windowStart.Add(time.Duration(i) * time.Minute)
 			inWindow[name] = true
 		}
-		f.srv.AddPackage("octo-org", api.PackageTypeContainer, name, apitest.PackageSeed{Versions: []apitest.VersionSeed{
+		seedPackage(t, f.srv, api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: name}, apitest.PackageSeed{Versions: []apitest.VersionSeed{
 			{Name: "sha256:old", CreatedAt: t0.Add(-72 * time.Hour), DeletedAt: deleted},
 			{Name: "sha256:new"},
 		}})
@@ -268,10 +268,10 @@ func TestSeedDemo(t *testing.T) {
 			t.Errorf("%s: %d, %d items, want %d: %s", tt.path, a.status, len(got), tt.count, a.body)
 		}
 	}
-	if len(d.ImageDeleted) != 5 || !srv.PackageDeleted(d.Org, d.Library.Type, d.Library.Name) || d.UserImage.Owner != api.Me() {
+	if len(d.ImageDeleted) != 5 || !srv.IsPackageDeleted(d.Library) || d.UserImage.Owner != api.Me() {
 		t.Errorf("demo = %+v", d)
 	}
-	if v, ok := srv.Version(apitest.DemoUser, d.UserImage.Type, d.UserImage.Name, d.UserImageDeleted); !ok || v.DeletedAt == nil {
+	if v, ok := srv.LookupVersion(api.Package{Owner: api.User(apitest.DemoUser), Type: d.UserImage.Type, Name: d.UserImage.Name}, d.UserImageDeleted); !ok || v.DeletedAt == nil {
 		t.Errorf("user image's deleted version = %+v, %v", v, ok)
 	}
 }

@@ -21,8 +21,8 @@ import (
 // OCI referrers API unless WithReferrersAPI turns it on; the tag-schema
 // fallback (sha256-HEX) and cosign's tags are plain tags.
 //
-// Seed it with SeedIndex, SeedImage and Push; DeleteUntaggedChildren
-// deletes versions the way cleanup incidents did.
+// Seed it with SeedIndexFor, SeedImageFor and PushFor;
+// DeleteUntaggedChildrenOf deletes versions the way cleanup incidents did.
 type Registry struct {
 	// URL is the registry's base URL (http://127.0.0.1:PORT), for
 	// image.WithRegistry.

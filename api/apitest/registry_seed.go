@@ -71,6 +71,8 @@ type ImageSpec struct {
 // that holds it (a container version named by the digest, tagged with tags),
 // unless an active version of that digest exists: then it returns that one,
 // with its own tags.
+//
+// Deprecated: use PushFor (pkg, mediaType, body, tags...) — the owner's kind is part of api.Package.
 func (r *Registry) Push(owner, name, mediaType string, body []byte, tags ...string) SeededManifest {
 	return r.push(owner, name, mediaType, body, "", "", time.Time{}, tags)
 }
@@ -92,11 +94,13 @@ func (r *Registry) push(owner, name, mediaType string, body []byte, subject, art
 		if sv.digest != dgst {
 			continue
 		}
-		if v, ok := r.gh.Version(owner, api.PackageTypeContainer, name, sv.id); ok && v.DeletedAt == nil {
+		if v, ok := r.gh.lockedVersion(owner, name, sv.id); ok && v.DeletedAt == nil {
 			return SeededManifest{Digest: dgst, ID: sv.id, Tags: v.Tags}
 		}
 	}
-	id := r.gh.AddVersion(owner, api.PackageTypeContainer, name, VersionSeed{Name: dgst, Tags: tags, CreatedAt: created})
+	r.gh.mu.Lock()
+	id := r.gh.addVersion(r.gh.activePkg(owner, api.PackageTypeContainer, name, ""), VersionSeed{Name: dgst, Tags: tags, CreatedAt: created})
+	r.gh.mu.Unlock()
 	r.mu.Lock()
 	rs.versions = append(rs.versions, seededVersion{id: id, digest: dgst})
 	r.mu.Unlock()
@@ -174,7 +178,13 @@ func platformOf(p string) *jsonPlatform {
 // per platform, the OCI index listing them (tagged with spec.Tags), and
 // optionally a cosign signature tagged sha256-HEX.sig. Every manifest is
 // its own package version of the container package owner/name.
+//
+// Deprecated: use SeedIndexFor (pkg, spec) — the owner's kind is part of api.Package.
 func (r *Registry) SeedIndex(owner, name string, spec ImageSpec) SeededImage {
+	return r.seedIndex(owner, name, spec)
+}
+
+func (r *Registry) seedIndex(owner, name string, spec ImageSpec) SeededImage {
 	platforms := spec.Platforms
 	if len(platforms) == 0 {
 		platforms = []string{"linux/amd64", "linux/arm64"}
@@ -223,7 +233,13 @@ func (r *Registry) SeedIndex(owner, name string, spec ImageSpec) SeededImage {
 
 // SeedImage builds a single-platform image (one OCI image manifest) tagged
 // with tags.
+//
+// Deprecated: use SeedImageFor (pkg, salt, tags...) — the owner's kind is part of api.Package.
 func (r *Registry) SeedImage(owner, name, salt string, tags ...string) SeededManifest {
+	return r.seedImage(owner, name, salt, tags...)
+}
+
+func (r *Registry) seedImage(owner, name, salt string, tags ...string) SeededManifest {
 	body := imageManifest(ociConfig, "application/vnd.oci.image.layer.v1.tar+gzip", salt, nil, "")
 	m := r.push(owner, name, ociManifest, body, "", "", time.Time{}, tags)
 	m.Role = SeedImage
@@ -234,7 +250,13 @@ func (r *Registry) SeedImage(owner, name, salt string, tags ...string) SeededMan
 // subject) of the given artifact type. With the referrers API off, it also
 // tags the referrers index sha256-HEX, as clients do for registries without
 // the API.
+//
+// Deprecated: use PushReferrerFor (pkg, subject, artifactType, salt) — the owner's kind is part of api.Package.
 func (r *Registry) PushReferrer(owner, name, subject, artifactType, salt string) SeededManifest {
+	return r.pushReferrer(owner, name, subject, artifactType, salt)
+}
+
+func (r *Registry) pushReferrer(owner, name, subject, artifactType, salt string) SeededManifest {
 	subj := &jsonDesc{MediaType: ociManifest, Digest: subject, Size: 1}
 	body := imageManifest("application/vnd.oci.empty.v1+json", "application/vnd.oci.image.layer.v1.tar", salt, subj, artifactType)
 	m := r.push(owner, name, ociManifest, body, subject, artifactType, time.Time{}, nil)
@@ -249,7 +271,13 @@ func (r *Registry) PushReferrer(owner, name, subject, artifactType, salt string)
 // DeleteUntaggedChildren deletes every active untagged version of the
 // container package owner/name, as the cleanup incidents did (docs/github.md),
 // and returns their ids. Tagged versions, indexes included, stay.
+//
+// Deprecated: use DeleteUntaggedChildrenOf (pkg) — the owner's kind is part of api.Package.
 func (r *Registry) DeleteUntaggedChildren(owner, name string) []int64 {
+	return r.deleteUntaggedChildren(owner, name)
+}
+
+func (r *Registry) deleteUntaggedChildren(owner, name string) []int64 {
 	r.mu.Lock()
 	rs := r.repos[strings.ToLower(owner+"/"+name)]
 	var versions []seededVersion
@@ -259,13 +287,13 @@ func (r *Registry) DeleteUntaggedChildren(owner, name string) []int64 {
 	r.mu.Unlock()
 	var ids []int64
 	for _, sv := range versions {
-		v, ok := r.gh.Version(owner, api.PackageTypeContainer, name, sv.id)
-		if !ok || v.DeletedAt != nil || len(v.Tags) > 0 {
-			continue
+		r.gh.mu.Lock()
+		if v, ok := r.gh.version(owner, api.PackageTypeContainer, name, sv.id); ok && v.DeletedAt == nil && len(v.Tags) == 0 {
+			if r.gh.deleteVersion(owner, api.PackageTypeContainer, name, sv.id) == nil {
+				ids = append(ids, sv.id)
+			}
 		}
-		if err := r.gh.DeleteVersion(owner, api.PackageTypeContainer, name, sv.id); err == nil {
-			ids = append(ids, sv.id)
-		}
+		r.gh.mu.Unlock()
 	}
 	return ids
 }
@@ -302,4 +330,12 @@ func SeedRegistryDemo(r *Registry) RegistryDemo {
 	})
 	d.Deleted, _ = r.DeleteUntaggedChildrenOf(d.Package)
 	return d
+}
+
+// lockedVersion is Version of the container package owner/name, taking
+// s.mu.
+func (s *Server) lockedVersion(owner, name string, id int64) (VersionState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version(owner, api.PackageTypeContainer, name, id)
 }

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/ghpackages/restore/api"
 )
 
 // How the fake registry answers: routing, ghcr's authentication, manifests
@@ -221,7 +219,7 @@ func (r *Registry) lookup(repo, ref string) (string, blob, bool) {
 	owner, name := rs.owner, rs.name
 	r.mu.Unlock()
 	for _, sv := range versions {
-		v, ok := r.gh.Version(owner, api.PackageTypeContainer, name, sv.id)
+		v, ok := r.gh.lockedVersion(owner, name, sv.id)
 		if !ok || v.DeletedAt != nil {
 			continue
 		}

@@ -28,7 +28,7 @@ func newRegFixture(t *testing.T, opts ...apitest.RegistryOption) *regFixture {
 	gh.AddOrg("acme")
 	gh.AddToken(apitest.Token{Value: regToken, Scopes: []string{"read:packages", "write:packages"}})
 	reg := apitest.NewRegistry(t, gh, opts...)
-	img := reg.SeedIndex("acme", "team/app", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}, Attestations: true, Signature: true})
+	img := seedIndex(t, reg, acmeApp, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}, Attestations: true, Signature: true})
 	hc := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(hc.CloseIdleConnections)
 	return &regFixture{hc: hc, gh: gh, reg: reg, img: img}
@@ -110,7 +110,7 @@ func TestFakeRegistryChallengesThenAcceptsTheExchangedToken(t *testing.T) {
 func TestFakeRegistrySharesStateWithTheFakeGitHub(t *testing.T) {
 	f := newRegFixture(t)
 	auth := f.bearer(t)
-	deleted := f.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleted := deleteUntaggedChildren(t, f.reg, acmeApp)
 	if len(deleted) != 4 {
 		t.Fatalf("deleted %v, want the 2 platforms and 2 attestations (the index and the signature are tagged)", deleted)
 	}
@@ -127,7 +127,7 @@ func TestFakeRegistrySharesStateWithTheFakeGitHub(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.CloseIdleConnections()
-	pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "team/app"}
+	pkg := acmeApp
 	if _, err := c.RestoreVersion(t.Context(), pkg, f.img.Platforms[0].ID); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,10 @@ func TestFakeRegistryReferrersAPIIsOffUnlessAsked(t *testing.T) {
 			opts = append(opts, apitest.WithReferrersAPI())
 		}
 		f := newRegFixture(t, opts...)
-		ref := f.reg.PushReferrer("acme", "team/app", f.img.Index.Digest, "application/spdx+json", "sbom")
+		ref, err := f.reg.PushReferrerFor(acmeApp, f.img.Index.Digest, "application/spdx+json", "sbom")
+		if err != nil {
+			t.Fatal(err)
+		}
 		auth := f.bearer(t)
 		resp, body := f.get(t, http.MethodGet, "/v2/acme/team/app/referrers/"+f.img.Index.Digest, auth)
 		if on != (resp.StatusCode == 200) || on != strings.Contains(body, ref.Digest) {
@@ -186,7 +189,7 @@ func TestFakeRegistryScriptsA429WithRetryAfter(t *testing.T) {
 // challenge and error="insufficient_scope". /v2/ takes any valid token.
 func TestEvidenceRegistryTokenScope(t *testing.T) {
 	f := newRegFixture(t)
-	f.reg.SeedIndex("acme", "other", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
+	seedIndex(t, f.reg, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "other"}, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
 	tests := []struct {
 		name, scope, path string
 		status            int

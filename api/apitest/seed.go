@@ -3,6 +3,7 @@ package apitest
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ghpackages/restore/api"
 )
@@ -11,8 +12,8 @@ import (
 // owner's kind (api.Org or api.User), so nothing is inferred from a login.
 // A login declared with the other kind, an invalid package, and api.Me()
 // (which names no account until a request comes) are errors. The older
-// methods that take a login string (AddPackage, AddVersion, ...) remain
-// for existing callers; they infer an organization for an unknown login.
+// methods that take a login string (AddPackage, AddVersion, ...) are
+// deprecated: they infer an organization for an unknown login.
 
 // ownerOf declares pkg's owner with its kind and returns its login; s.mu
 // is held.
@@ -72,30 +73,32 @@ func (s *Server) SeedVersion(pkg api.Package, v VersionSeed) (int64, error) {
 }
 
 // SoftDeleteVersion deletes version id of pkg at the clock's time, as
-// GitHub's delete route does (DeleteVersion by package).
+// GitHub's delete route does. Deleting the last active version of a
+// package that is not a container deletes the package too.
 func (s *Server) SoftDeleteVersion(pkg api.Package, id int64) error {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	login, err := s.knownOwner(pkg)
-	s.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	return s.DeleteVersion(login, pkg.Type, pkg.Name, id)
+	return s.deleteVersion(login, pkg.Type, pkg.Name, id)
 }
 
-// SoftDeletePackage deletes pkg as a whole and returns GitHub's restore
-// token (DeletePackage by package).
+// SoftDeletePackage deletes the active package pkg as a whole, with its
+// active versions, at the clock's time, and returns GitHub's restore token.
 func (s *Server) SoftDeletePackage(pkg api.Package) (string, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	login, err := s.knownOwner(pkg)
-	s.mu.Unlock()
 	if err != nil {
 		return "", err
 	}
-	return s.DeletePackage(login, pkg.Type, pkg.Name)
+	return s.deletePackage(login, pkg.Type, pkg.Name)
 }
 
-// RetirePackageName retires pkg's name (RetireName by package).
+// RetirePackageName marks pkg's name as retired: GitHub refuses to restore
+// a package of that name with 422.
 func (s *Server) RetirePackageName(pkg api.Package) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -108,36 +111,41 @@ func (s *Server) RetirePackageName(pkg api.Package) error {
 }
 
 // DeletedGenerations returns the generations of pkg deleted as a whole and
-// still within the 30-day window, oldest first (DeletedPackages by
-// package); none when the owner is not an account of pkg's kind.
+// still within the 30-day window, oldest first; none when the owner is not
+// an account of pkg's kind.
 func (s *Server) DeletedGenerations(pkg api.Package) []DeletedPackage {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	login, err := s.knownOwner(pkg)
-	s.mu.Unlock()
 	if err != nil {
 		return nil
 	}
-	return s.DeletedPackages(login, pkg.Type, pkg.Name)
+	return s.deletedPackages(login, pkg.Type, pkg.Name)
 }
 
-// LookupVersion returns a copy of version id of pkg (Version by package).
+// LookupVersion returns a copy of the state of version id of pkg; false
+// when there is none (or the owner is not an account of pkg's kind).
 func (s *Server) LookupVersion(pkg api.Package, id int64) (VersionState, bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	login, err := s.knownOwner(pkg)
-	s.mu.Unlock()
 	if err != nil {
 		return VersionState{}, false
 	}
-	return s.Version(login, pkg.Type, pkg.Name, id)
+	return s.version(login, pkg.Type, pkg.Name, id)
 }
 
-// IsPackageDeleted reports whether pkg is deleted as a whole
-// (PackageDeleted by package).
+// IsPackageDeleted reports whether pkg is deleted as a whole (its newest
+// generation is).
 func (s *Server) IsPackageDeleted(pkg api.Package) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	login, err := s.knownOwner(pkg)
-	s.mu.Unlock()
-	return err == nil && s.PackageDeleted(login, pkg.Type, pkg.Name)
+	if err != nil {
+		return false
+	}
+	p := s.pkg(login, pkg.Type, pkg.Name)
+	return p != nil && p.deletedAt != nil
 }
 
 // imageOwner checks that pkg is a container package and declares its owner
@@ -151,31 +159,61 @@ func (r *Registry) imageOwner(pkg api.Package) (string, error) {
 	return r.gh.ownerOf(pkg)
 }
 
-// SeedIndexFor is SeedIndex for the container package pkg, whose owner is
-// declared with its kind (see SeedPackage).
+// SeedIndexFor builds a multi-platform image of the container package pkg
+// the way buildx pushes one: a platform manifest per platform, optionally a
+// buildx attestation manifest per platform, the OCI index listing them
+// (tagged with spec.Tags), and optionally a cosign signature tagged
+// sha256-HEX.sig. Every manifest is its own package version. pkg's owner is
+// declared with its kind, as SeedPackage does.
 func (r *Registry) SeedIndexFor(pkg api.Package, spec ImageSpec) (SeededImage, error) {
 	login, err := r.imageOwner(pkg)
 	if err != nil {
 		return SeededImage{}, err
 	}
-	return r.SeedIndex(login, pkg.Name, spec), nil
+	return r.seedIndex(login, pkg.Name, spec), nil
 }
 
-// SeedImageFor is SeedImage for the container package pkg.
+// SeedImageFor builds a single-platform image (one OCI image manifest) of
+// the container package pkg, tagged with tags.
 func (r *Registry) SeedImageFor(pkg api.Package, salt string, tags ...string) (SeededManifest, error) {
 	login, err := r.imageOwner(pkg)
 	if err != nil {
 		return SeededManifest{}, err
 	}
-	return r.SeedImage(login, pkg.Name, salt, tags...), nil
+	return r.seedImage(login, pkg.Name, salt, tags...), nil
 }
 
-// DeleteUntaggedChildrenOf is DeleteUntaggedChildren for the container
-// package pkg.
+// DeleteUntaggedChildrenOf deletes every active untagged version of the
+// container package pkg, as the cleanup incidents did, and returns their
+// ids. Tagged versions, indexes included, stay.
 func (r *Registry) DeleteUntaggedChildrenOf(pkg api.Package) ([]int64, error) {
 	login, err := r.imageOwner(pkg)
 	if err != nil {
 		return nil, err
 	}
-	return r.DeleteUntaggedChildren(login, pkg.Name), nil
+	return r.deleteUntaggedChildren(login, pkg.Name), nil
+}
+
+// PushFor stores a manifest in the registry and creates the version of the
+// container package pkg that holds it (named by the digest, tagged with
+// tags), unless an active version of that digest exists: then it returns
+// that one, with its own tags.
+func (r *Registry) PushFor(pkg api.Package, mediaType string, body []byte, tags ...string) (SeededManifest, error) {
+	login, err := r.imageOwner(pkg)
+	if err != nil {
+		return SeededManifest{}, err
+	}
+	return r.push(login, pkg.Name, mediaType, body, "", "", time.Time{}, tags), nil
+}
+
+// PushReferrerFor attaches to subject, in the container package pkg, an OCI
+// 1.1 referrer of the given artifact type. With the referrers API off, it
+// also tags the referrers index sha256-HEX, as clients do for registries
+// without the API.
+func (r *Registry) PushReferrerFor(pkg api.Package, subject, artifactType, salt string) (SeededManifest, error) {
+	login, err := r.imageOwner(pkg)
+	if err != nil {
+		return SeededManifest{}, err
+	}
+	return r.pushReferrer(login, pkg.Name, subject, artifactType, salt), nil
 }

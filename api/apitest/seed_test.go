@@ -15,7 +15,7 @@ import (
 // that name the package, and nothing is seeded.
 func TestSeedByPackage(t *testing.T) {
 	f := setup(t)
-	org := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/app"}
+	org := orgApp
 	user := api.Package{Owner: api.User("monalisa"), Type: api.PackageTypeNpm, Name: "lib"}
 	ids, err := f.srv.SeedPackage(org, apitest.PackageSeed{Versions: []apitest.VersionSeed{{Name: "sha256:1"}, {Name: "sha256:2"}}})
 	if err != nil || len(ids) != 2 {
@@ -87,8 +87,24 @@ func TestSeedByPackage(t *testing.T) {
 	if err != nil || img.Owner != "monalisa" || len(img.Platforms) != 2 {
 		t.Fatalf("SeedIndexFor: %+v %v", img, err)
 	}
-	gone, err := reg.DeleteUntaggedChildrenOf(api.Package{Owner: api.User("monalisa"), Type: api.PackageTypeContainer, Name: "web"})
+	web := api.Package{Owner: api.User("monalisa"), Type: api.PackageTypeContainer, Name: "web"}
+	gone, err := reg.DeleteUntaggedChildrenOf(web)
 	if err != nil || len(gone) != 2 {
 		t.Errorf("DeleteUntaggedChildrenOf: %v %v", gone, err)
+	}
+	m, err := reg.PushFor(web, "application/vnd.oci.image.manifest.v1+json", []byte(`{"schemaVersion":2}`), "v2")
+	if v, ok := f.srv.LookupVersion(web, m.ID); err != nil || !ok || v.Name != m.Digest || len(v.Tags) != 1 {
+		t.Errorf("PushFor: %+v %v; version %+v", m, err, v)
+	}
+	if ref, err := reg.PushReferrerFor(web, img.Index.Digest, "application/spdx+json", "sbom"); err != nil || ref.ID == 0 {
+		t.Errorf("PushReferrerFor: %+v %v", ref, err)
+	}
+	for _, pkg := range []api.Package{user, {Owner: api.Org("monalisa"), Type: api.PackageTypeContainer, Name: "web"}} {
+		if _, err := reg.PushFor(pkg, "application/vnd.oci.image.manifest.v1+json", []byte(`{}`)); err == nil {
+			t.Errorf("PushFor %v: no error", pkg)
+		}
+		if _, err := reg.PushReferrerFor(pkg, img.Index.Digest, "application/spdx+json", "x"); err == nil {
+			t.Errorf("PushReferrerFor %v: no error", pkg)
+		}
 	}
 }

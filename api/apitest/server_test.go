@@ -81,7 +81,7 @@ const pkgPath = "/orgs/octo-org/packages/container/team%2Fapp"
 
 func TestSpecViolationsAreAnsweredAndRecorded(t *testing.T) {
 	f := setup(t)
-	id := f.srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{Name: "sha256:1"})
+	id := seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: "sha256:1"})
 	_ = id
 	tests := []struct {
 		name, method, path string
@@ -108,14 +108,14 @@ func TestSpecViolationsAreAnsweredAndRecorded(t *testing.T) {
 			}
 		})
 	}
-	if v, _ := f.srv.Version("octo-org", api.PackageTypeContainer, "team/app", id); v.DeletedAt != nil {
+	if v, _ := f.srv.LookupVersion(orgApp, id); v.DeletedAt != nil {
 		t.Error("state changed")
 	}
 }
 
 func TestAuthAndHeaders(t *testing.T) {
 	f := setup(t)
-	f.srv.AddVersion("octo-org", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: "1.0.0"})
+	seedVersion(t, f.srv, orgLib, apitest.VersionSeed{Name: "1.0.0"})
 	f.srv.AddToken(apitest.Token{Value: "ghp_ro", Kind: api.TokenClassic, Scopes: []string{"read:packages"}})
 	f.srv.AddToken(apitest.Token{Value: "github_pat_x", Kind: api.TokenFineGrained})
 	f.srv.AddToken(apitest.Token{Value: "ghs_x", Kind: api.TokenApp})
@@ -173,7 +173,7 @@ func TestAuthAndHeaders(t *testing.T) {
 func TestPrimaryBudgetCountsDown(t *testing.T) {
 	f := setup(t)
 	f.srv.AddToken(apitest.Token{Value: "ghp_3", Kind: api.TokenClassic, Scopes: []string{"read:packages"}, Budget: 3})
-	f.srv.AddVersion("octo-org", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: "1.0.0"})
+	seedVersion(t, f.srv, orgLib, apitest.VersionSeed{Name: "1.0.0"})
 	var remaining []string
 	for range 3 {
 		a := f.do(t, "GET", "/orgs/octo-org/packages/npm/lib/versions", "ghp_3")
@@ -202,7 +202,7 @@ func TestPrimaryBudgetCountsDown(t *testing.T) {
 func TestSecondaryLimitModel(t *testing.T) {
 	f := setup(t, apitest.WithSecondaryLimit(2))
 	for i := range 3 {
-		f.srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{Name: "sha256:" + string(rune('a'+i))})
+		seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: "sha256:" + string(rune('a'+i))})
 	}
 	statuses := []int{}
 	for id := range 3 {
@@ -221,7 +221,7 @@ func TestSecondaryLimitModel(t *testing.T) {
 func TestListingPagesAndLinks(t *testing.T) {
 	f := setup(t, apitest.WithBasePath("/api/v3"))
 	for range 45 {
-		f.srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{Name: "sha256:x"})
+		seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: "sha256:x"})
 	}
 	a := f.do(t, "GET", pkgPath+"/versions", tok)
 	var page []map[string]any
@@ -252,10 +252,10 @@ func TestListingPagesAndLinks(t *testing.T) {
 func TestSoftDeleteWindowAndReuse(t *testing.T) {
 	f := setup(t)
 	mk := func(name string, deletedAgo time.Duration) int64 {
-		id := f.srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{Name: name, CreatedAt: t0.Add(-40 * 24 * time.Hour)})
+		id := seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: name, CreatedAt: t0.Add(-40 * 24 * time.Hour)})
 		if deletedAgo >= 0 {
 			f.clock.Advance(-deletedAgo)
-			if err := f.srv.DeleteVersion("octo-org", api.PackageTypeContainer, "team/app", id); err != nil {
+			if err := f.srv.SoftDeleteVersion(orgApp, id); err != nil {
 				t.Fatal(err)
 			}
 			f.clock.Advance(deletedAgo)
@@ -295,7 +295,7 @@ func TestSoftDeleteWindowAndReuse(t *testing.T) {
 			t.Errorf("restore %d: %d %s, want %d %q", tt.id, a.status, a.body, tt.status, tt.message)
 		}
 	}
-	if v, _ := f.srv.Version("octo-org", api.PackageTypeContainer, "team/app", in29); v.DeletedAt != nil {
+	if v, _ := f.srv.LookupVersion(orgApp, in29); v.DeletedAt != nil {
 		t.Error("the restored version is still deleted")
 	}
 }
@@ -304,11 +304,11 @@ func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestWholePackageDeletion(t *testing.T) {
 	f := setup(t)
-	id := f.srv.AddVersion("octo-org", api.PackageTypeNpm, "lib", apitest.VersionSeed{Name: "1.0.0"})
-	cid := f.srv.AddVersion("octo-org", api.PackageTypeContainer, "img", apitest.VersionSeed{Name: "sha256:1"})
-	_ = f.srv.DeleteVersion("octo-org", api.PackageTypeNpm, "lib", id)
-	_ = f.srv.DeleteVersion("octo-org", api.PackageTypeContainer, "img", cid)
-	if !f.srv.PackageDeleted("octo-org", api.PackageTypeNpm, "lib") || f.srv.PackageDeleted("octo-org", api.PackageTypeContainer, "img") {
+	id := seedVersion(t, f.srv, orgLib, apitest.VersionSeed{Name: "1.0.0"})
+	cid := seedVersion(t, f.srv, api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "img"}, apitest.VersionSeed{Name: "sha256:1"})
+	_ = f.srv.SoftDeleteVersion(orgLib, id)
+	_ = f.srv.SoftDeleteVersion(api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "img"}, cid)
+	if !f.srv.IsPackageDeleted(orgLib) || f.srv.IsPackageDeleted(api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "img"}) {
 		t.Fatal("deleting the last version deletes a non-container package only")
 	}
 	lib := "/orgs/octo-org/packages/npm/lib"
@@ -331,8 +331,8 @@ func TestWholePackageDeletion(t *testing.T) {
 
 func TestFaultScripts(t *testing.T) {
 	f := setup(t)
-	id := f.srv.AddVersion("octo-org", api.PackageTypeContainer, "team/app", apitest.VersionSeed{Name: "sha256:1"})
-	_ = f.srv.DeleteVersion("octo-org", api.PackageTypeContainer, "team/app", id)
+	id := seedVersion(t, f.srv, orgApp, apitest.VersionSeed{Name: "sha256:1"})
+	_ = f.srv.SoftDeleteVersion(orgApp, id)
 	path := pkgPath + "/versions/" + itoa(id) + "/restore"
 
 	f.srv.Script(api.OpRestoreVersion, apitest.BadGateway, apitest.SecondaryLimit(429, "7"), apitest.Fault{Status: 500, Body: "{not json"})
@@ -345,7 +345,7 @@ func TestFaultScripts(t *testing.T) {
 	if a := f.do(t, "POST", path, tok); a.status != 500 || a.body != "{not json" {
 		t.Errorf("3rd: %d %s", a.status, a.body)
 	}
-	if v, _ := f.srv.Version("octo-org", api.PackageTypeContainer, "team/app", id); v.DeletedAt == nil {
+	if v, _ := f.srv.LookupVersion(orgApp, id); v.DeletedAt == nil {
 		t.Fatal("a fault performed the action")
 	}
 
@@ -362,7 +362,7 @@ func TestFaultScripts(t *testing.T) {
 			resp.Body.Close()
 			t.Errorf("%+v: got an answer, want a dropped connection", tt.fault)
 		}
-		v, _ := f.srv.Version("octo-org", api.PackageTypeContainer, "team/app", id)
+		v, _ := f.srv.LookupVersion(orgApp, id)
 		if (v.DeletedAt == nil) != tt.performed {
 			t.Errorf("%+v: performed = %v, want %v", tt.fault, v.DeletedAt == nil, tt.performed)
 		}

@@ -185,6 +185,8 @@ func (s *Server) AddToken(t Token) {
 // User declares it a user later); the package is created if
 // needed, private, and a package deleted as a whole is not reused: a new
 // package of the same name is created, as publishing does on GitHub.
+//
+// Deprecated: use SeedVersion (pkg, v) — the owner's kind is part of api.Package.
 func (s *Server) AddVersion(owner string, typ api.PackageType, pkg string, v VersionSeed) int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -196,6 +198,8 @@ func (s *Server) AddVersion(owner string, typ api.PackageType, pkg string, v Ver
 // an api.Package, whose owner kind is explicit). owner is as in
 // AddVersion. With an active package of that name already there, its
 // visibility is set and the versions are added to it.
+//
+// Deprecated: use SeedPackage (pkg, seed) — the owner's kind is part of api.Package.
 func (s *Server) AddPackage(owner string, typ api.PackageType, name string, p PackageSeed) []int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -254,9 +258,16 @@ func (s *Server) addVersion(p *pkgState, v VersionSeed) int64 {
 // DeleteVersion soft-deletes a version at the clock's time, as GitHub's
 // delete route does. Deleting the last active version of a package that is
 // not a container deletes the package too.
+//
+// Deprecated: use SoftDeleteVersion (pkg, id) — the owner's kind is part of api.Package.
 func (s *Server) DeleteVersion(owner string, typ api.PackageType, pkg string, id int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.deleteVersion(owner, typ, pkg, id)
+}
+
+// deleteVersion is DeleteVersion; s.mu is held.
+func (s *Server) deleteVersion(owner string, typ api.PackageType, pkg string, id int64) error {
 	p, v := s.lookup(owner, typ, pkg, id)
 	if v == nil {
 		return fmt.Errorf("apitest: no version %d of %s/%s/%s", id, owner, typ, pkg)
@@ -275,9 +286,16 @@ func (s *Server) DeleteVersion(owner string, typ api.PackageType, pkg string, id
 
 // DeletePackage deletes the active package of that name as a whole, with
 // its active versions, at the clock's time, and returns its restore token.
+//
+// Deprecated: use SoftDeletePackage (pkg) — the owner's kind is part of api.Package.
 func (s *Server) DeletePackage(owner string, typ api.PackageType, name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.deletePackage(owner, typ, name)
+}
+
+// deletePackage is DeletePackage; s.mu is held.
+func (s *Server) deletePackage(owner string, typ api.PackageType, name string) (string, error) {
 	p := s.pkg(owner, typ, name)
 	if p == nil || p.deletedAt != nil {
 		return "", fmt.Errorf("apitest: no active package %s/%s/%s", owner, typ, name)
@@ -303,6 +321,8 @@ func (s *Server) deletePkg(p *pkgState, at time.Time, with []*VersionState) {
 
 // RetireName marks a package name as retired: GitHub refuses to restore a
 // package of that name with 422.
+//
+// Deprecated: use RetirePackageName (pkg) — the owner's kind is part of api.Package.
 func (s *Server) RetireName(owner string, typ api.PackageType, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -311,9 +331,16 @@ func (s *Server) RetireName(owner string, typ api.PackageType, name string) {
 
 // DeletedPackages returns the packages of that name deleted as a whole and
 // still within the 30-day window, oldest first.
+//
+// Deprecated: use DeletedGenerations (pkg) — the owner's kind is part of api.Package.
 func (s *Server) DeletedPackages(owner string, typ api.PackageType, name string) []DeletedPackage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.deletedPackages(owner, typ, name)
+}
+
+// deletedPackages is DeletedPackages; s.mu is held.
+func (s *Server) deletedPackages(owner string, typ api.PackageType, name string) []DeletedPackage {
 	var out []DeletedPackage
 	if a := s.accounts[strings.ToLower(owner)]; a != nil {
 		for _, p := range a.packages[pkgKey{typ, name}] {
@@ -326,9 +353,16 @@ func (s *Server) DeletedPackages(owner string, typ api.PackageType, name string)
 }
 
 // Version returns a copy of a version's state.
+//
+// Deprecated: use LookupVersion (pkg, id) — the owner's kind is part of api.Package.
 func (s *Server) Version(owner string, typ api.PackageType, pkg string, id int64) (VersionState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.version(owner, typ, pkg, id)
+}
+
+// version is Version; s.mu is held.
+func (s *Server) version(owner string, typ api.PackageType, pkg string, id int64) (VersionState, bool) {
 	_, v := s.lookup(owner, typ, pkg, id)
 	if v == nil {
 		return VersionState{}, false
@@ -340,6 +374,8 @@ func (s *Server) Version(owner string, typ api.PackageType, pkg string, id int64
 
 // PackageDeleted reports whether a package is deleted as a whole (its
 // newest generation is).
+//
+// Deprecated: use IsPackageDeleted (pkg) — the owner's kind is part of api.Package.
 func (s *Server) PackageDeleted(owner string, typ api.PackageType, pkg string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -11,17 +11,17 @@ import (
 )
 
 // pushIndex pushes an OCI index listing one manifest.
-func pushIndex(reg *apitest.Registry, child apitest.SeededManifest, childType string, size int, tags ...string) (apitest.SeededManifest, int) {
+func pushIndex(t *testing.T, reg *apitest.Registry, child apitest.SeededManifest, childType string, size int, tags ...string) (apitest.SeededManifest, int) {
 	body := fmt.Sprintf(`{"schemaVersion":2,"mediaType":%q,"manifests":[{"mediaType":%q,"digest":%q,"size":%d,"platform":{"os":"linux","architecture":"amd64"}}],"annotations":{"level":%q}}`,
 		image.MediaTypeOCIIndex, childType, child.Digest, size, child.Digest)
-	return reg.Push("acme", "team/app", image.MediaTypeOCIIndex, []byte(body), tags...), len(body)
+	return push(t, reg, app, image.MediaTypeOCIIndex, []byte(body), tags...), len(body)
 }
 
 // deepImage pushes an image of levels nested indexes over a leaf, tags the
 // outermost "deep", deletes every version, and returns their ids.
 func deepImage(t *testing.T, e *env, levels int) []int64 {
 	t.Helper()
-	leaf := e.reg.SeedImage("acme", "team/app", "deep leaf")
+	leaf := seedImage(t, e.reg, app, "deep leaf")
 	leafBody, err := e.rc.Manifest(ctx(t), "acme/team/app", leaf.Digest)
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +33,7 @@ func deepImage(t *testing.T, e *env, levels int) []int64 {
 		if i == levels-1 {
 			tags = []string{"deep"}
 		}
-		child, size = pushIndex(e.reg, child, childType, size, tags...)
+		child, size = pushIndex(t, e.reg, child, childType, size, tags...)
 		childType = image.MediaTypeOCIIndex
 		all = append(all, child.ID)
 	}

@@ -100,13 +100,7 @@ func states(p image.Plan) map[int64]image.ManifestState {
 func TestImageApplyCountsUnknownAndInFlightApartFromFailed(t *testing.T) {
 	notFound := apitest.Fault{Status: 404, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"message":"Package version not found.","documentation_url":"https://docs.github.com/rest"}`}
 	t.Run("outcome unknown", func(t *testing.T) {
-		e := newEnv(t, nil)
-		e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
-		e.reg.DeleteUntaggedChildren("acme", "team/app")
-		plan, err := e.r.Plan(ctx(t), "v1")
-		if err != nil || len(plan.Items) != 3 {
-			t.Fatalf("plan: %v %+v", err, plan.Items)
-		}
+		e, plan := threePlatforms(t)
 		// The first restore gets a 502 (it may have worked), its retry a
 		// 404, and every look-up that would decide fails.
 		e.gh.Script(api.OpRestoreVersion, apitest.BadGateway, notFound)
@@ -129,13 +123,7 @@ func TestImageApplyCountsUnknownAndInFlightApartFromFailed(t *testing.T) {
 		}
 	})
 	t.Run("cut while in flight", func(t *testing.T) {
-		e := newEnv(t, nil)
-		e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
-		e.reg.DeleteUntaggedChildren("acme", "team/app")
-		plan, err := e.r.Plan(ctx(t), "v1")
-		if err != nil || len(plan.Items) != 3 {
-			t.Fatalf("plan: %v %+v", err, plan.Items)
-		}
+		e, plan := threePlatforms(t)
 		cctx, cancel := context.WithCancel(ctx(t))
 		defer cancel()
 		r := e.restorerWith(t, e.client(t, testToken, api.WithTransport(&cutTransport{cut: 2, cancel: cancel})), e.pkg)
@@ -156,39 +144,71 @@ func TestImageApplyCountsUnknownAndInFlightApartFromFailed(t *testing.T) {
 	})
 }
 
-// Issue 16, measurement 7, image mode: a restore still waiting for write
-// pacing when ctx ends is not tried, and nothing is in flight.
-func TestImageApplyCutWhileARestoreWaitsForPacingReportsItNotTried(t *testing.T) {
-	e := newEnv(t, nil)
-	e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
-	e.reg.DeleteUntaggedChildren("acme", "team/app")
-	plan, err := e.r.Plan(ctx(t), "v1")
-	if err != nil || len(plan.Items) != 3 {
-		t.Fatalf("plan: %v %+v", err, plan.Items)
+// Issue 16, measurement 7, image mode: a restore still waiting (for write
+// pacing, or at the gate of an exhausted primary limit) when ctx ends was
+// never sent: it is not tried, nothing is in flight, Sending was never
+// called for it, the journal says not tried, and the image view says
+// ManifestNotTried.
+func TestImageApplyCutWhileARestoreWaitsReportsItNotTried(t *testing.T) {
+	tests := []struct {
+		name   string
+		reason api.WaitReason
+		pacing time.Duration
+		// budget, if set, is the applying token's primary limit: the first
+		// restore spends it and closes the gate.
+		budget int
+	}{
+		{"write pacing", api.ReasonPacing, time.Minute, 0},
+		{"primary limit gate", api.ReasonGate, 0, 1},
 	}
-	cctx, cancel := context.WithCancel(ctx(t))
-	defer cancel()
-	paced := false
-	c := e.client(t, testToken, api.WithWritePacing(time.Minute), api.WithWaitHook(func(ev api.WaitEvent) {
-		if ev.Reason == api.ReasonPacing {
-			paced = true
-			cancel()
-		}
-	}))
-	var sending []int64
-	res, err := e.restorerWith(t, c, e.pkg).Apply(cctx, plan, &api.ApplyOptions{Sending: func(p api.Progress) { sending = append(sending, p.Result.Item.ID) }})
-	rep, it := res.Report, plan.Items
-	if !errors.Is(err, context.Canceled) || !paced {
-		t.Fatalf("err = %v, paced %v; want context.Canceled while pacing", err, paced)
-	}
-	if rep.Restored != 1 || len(rep.InFlight) != 0 || !slices.Equal(itemIDs(rep.NotTried), itemIDs(it[1:])) || rep.Failed+rep.Unknown != 0 {
-		t.Fatalf("report: restored %d, in flight %v, not tried %v", rep.Restored, itemIDs(rep.InFlight), itemIDs(rep.NotTried))
-	}
-	if !slices.Equal(sending, []int64{it[0].ID}) {
-		t.Errorf("Sending for %v, want only %d", sending, it[0].ID)
-	}
-	if st := states(res.Plan); st[it[1].ID] != image.ManifestNotTried || st[it[2].ID] != image.ManifestNotTried {
-		t.Errorf("states = %v, want the waiting and the later restore not tried", st)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, plan := threePlatforms(t)
+			token := testToken
+			if tt.budget > 0 {
+				token = "ghp_budget0123456789abcdefghijklmnopqrstu"
+				e.gh.AddToken(apitest.Token{Value: token, Kind: api.TokenClassic, Budget: tt.budget, Scopes: []string{"read:packages", "write:packages"}})
+			}
+			cctx, cancel := context.WithCancel(ctx(t))
+			defer cancel()
+			var waits []api.WaitReason
+			c := e.client(t, token, api.WithWritePacing(tt.pacing),
+				api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 5, MaxWait: 2 * time.Hour, BaseDelay: time.Second, MaxDelay: 30 * time.Second}),
+				api.WithWaitHook(func(ev api.WaitEvent) {
+					waits = append(waits, ev.Reason)
+					if ev.Reason == tt.reason {
+						cancel() // Ctrl-C while the second restore waits
+					}
+				}))
+			e.gh.ResetRequests()
+			j, err := api.OpenJournal(filepath.Join(t.TempDir(), "plan.json.journal"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			var sending []int64
+			res, err := e.restorerWith(t, c, e.pkg).Apply(cctx, plan, &api.ApplyOptions{Journal: j, Sending: func(p api.Progress) { sending = append(sending, p.Result.Item.ID) }})
+			rep, it := res.Report, plan.Items
+			if !errors.Is(err, context.Canceled) || !slices.Contains(waits, tt.reason) {
+				t.Fatalf("err = %v, waits %v; want context.Canceled during a %q wait", err, waits, tt.reason)
+			}
+			if rep.Restored != 1 || len(rep.InFlight) != 0 || !slices.Equal(itemIDs(rep.NotTried), itemIDs(it[1:])) || rep.Failed+rep.Unknown != 0 {
+				t.Fatalf("report: restored %d, in flight %v, not tried %v, failed %d, unknown %d; want 1, none, %v, 0, 0",
+					rep.Restored, itemIDs(rep.InFlight), itemIDs(rep.NotTried), rep.Failed, rep.Unknown, itemIDs(it[1:]))
+			}
+			if !slices.Equal(sending, []int64{it[0].ID}) {
+				t.Errorf("Sending for %v, want only %d", sending, it[0].ID)
+			}
+			if got := e.postsByID(); len(got) != 1 || got[it[0].ID] != 1 {
+				t.Errorf("restore POSTs = %v, want one, of %d", got, it[0].ID)
+			}
+			if got, _ := j.Lookup(e.pkg, it[1].ID); got.Outcome != api.OutcomeNotTried {
+				t.Errorf("the journal says %q of the restore that never left, want %q", got.Outcome, api.OutcomeNotTried)
+			}
+			if st := states(res.Plan); st[it[1].ID] != image.ManifestNotTried || st[it[2].ID] != image.ManifestNotTried {
+				t.Errorf("states = %v, want the waiting and the later restore not tried", st)
+			}
+		})
 	}
 }
 
@@ -279,7 +299,7 @@ func TestInterruptedImageApplyResumesFromItsJournal(t *testing.T) {
 func TestImageApplyRestoresAgainWhatTheCleanupDeletedAgain(t *testing.T) {
 	e := newEnv(t, nil)
 	e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
-	deleted := e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleted := deleteUntaggedChildren(t, e.reg, app)
 	j, err := api.OpenJournal(filepath.Join(t.TempDir(), "plan.json.journal"))
 	if err != nil {
 		t.Fatal(err)
@@ -293,7 +313,7 @@ func TestImageApplyRestoresAgainWhatTheCleanupDeletedAgain(t *testing.T) {
 		t.Fatalf("first apply: %v %+v", err, res.Report)
 	}
 	e.clock.Advance(24 * time.Hour)
-	if again := e.reg.DeleteUntaggedChildren("acme", "team/app"); !slices.Equal(again, deleted) {
+	if again := deleteUntaggedChildren(t, e.reg, app); !slices.Equal(again, deleted) {
 		t.Fatalf("the second cleanup deleted %v, want %v", again, deleted)
 	}
 	plan, err = e.restorer(t).Plan(ctx(t), "v1")
@@ -318,4 +338,19 @@ func TestImageApplyRestoresAgainWhatTheCleanupDeletedAgain(t *testing.T) {
 	if posts := e.postsByID(); len(posts) != len(deleted) {
 		t.Errorf("restore POSTs %v, want %d", posts, len(deleted))
 	}
+}
+
+// threePlatforms is the usual incident with three platforms: v1 for
+// linux/amd64, linux/arm64 and linux/arm/v7, whose platform manifests a
+// cleanup deleted, and its plan (three items, in order).
+func threePlatforms(t *testing.T) (*env, image.Plan) {
+	t.Helper()
+	e := newEnv(t, nil)
+	e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}})
+	deleteUntaggedChildren(t, e.reg, app)
+	plan, err := e.r.Plan(ctx(t), "v1")
+	if err != nil || len(plan.Items) != 3 {
+		t.Fatalf("plan: %v %+v", err, plan.Items)
+	}
+	return e, plan
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/apitest"
 	"github.com/ghpackages/restore/api/image"
 )
@@ -46,7 +47,7 @@ func BenchmarkClosureOf8Platforms8Attestations(b *testing.B) {
 		b.StopTimer()
 		e := newEnv(b, nil)
 		img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: platforms, Attestations: true})
-		deleted := e.reg.DeleteUntaggedChildren("acme", "team/app")
+		deleted := deleteUntaggedChildren(b, e.reg, app)
 		closure := 1 + len(img.Children())
 		e.reg.ResetRequests()
 		b.StartTimer()
@@ -109,10 +110,10 @@ func BenchmarkBrokenOver500Tags(b *testing.B) {
 				broken = append(broken, e.seed(apitest.ImageSpec{Tags: []string{fmt.Sprint("v", i)}, Platforms: []string{"linux/amd64"}}))
 				continue
 			}
-			e.reg.SeedImage("acme", "team/app", fmt.Sprint("img", i), fmt.Sprint("v", i))
+			seedImage(b, e.reg, app, fmt.Sprint("img", i), fmt.Sprint("v", i))
 		}
 		for _, img := range broken {
-			if err := e.gh.DeleteVersion("acme", "container", "team/app", img.Platforms[0].ID); err != nil {
+			if err := e.gh.SoftDeleteVersion(api.Package{Owner: api.Org("acme"), Type: "container", Name: "team/app"}, img.Platforms[0].ID); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -14,7 +14,7 @@ import (
 func TestDeletedIndexIsFoundByDigestToo(t *testing.T) {
 	e := newEnv(t, nil)
 	img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
-	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleteUntaggedChildren(t, e.reg, app)
 	e.deleteAgo(t, img.Index.ID, time.Hour)
 	plan, err := e.r.Plan(ctx(t), img.Index.Digest)
 	if err != nil {
@@ -53,8 +53,8 @@ func TestNestedIndexIsWalked(t *testing.T) {
 	outer, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": image.MediaTypeOCIIndex, "manifests": []any{
 		map[string]any{"mediaType": image.MediaTypeOCIIndex, "digest": inner.Index.Digest, "size": 1},
 	}})
-	e.reg.Push("acme", "team/app", image.MediaTypeOCIIndex, outer, "outer")
-	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	push(t, e.reg, app, image.MediaTypeOCIIndex, outer, "outer")
+	deleteUntaggedChildren(t, e.reg, app)
 	plan, err := e.r.Plan(ctx(t), "outer")
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func TestNestedIndexIsWalked(t *testing.T) {
 func TestReferrersAPIIsUsedWhereTheRegistryHasIt(t *testing.T) {
 	e := newEnv(t, []apitest.RegistryOption{apitest.WithReferrersAPI()})
 	img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
-	sbom := e.reg.PushReferrer("acme", "team/app", img.Index.Digest, "application/spdx+json", "sbom")
+	sbom := pushReferrer(t, e.reg, app, img.Index.Digest, "application/spdx+json", "sbom")
 	plan, err := e.r.Plan(ctx(t), "v1")
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func TestConcurrentVerifyProbesTheReferrersAPIOnce(t *testing.T) {
 func TestBrokenScanHonoursRetryAfterUnderConcurrency(t *testing.T) {
 	e := newEnv(t, nil)
 	for i := range 12 {
-		e.reg.SeedImage("acme", "team/app", "img"+string(rune('a'+i)), "t"+string(rune('a'+i)))
+		seedImage(t, e.reg, app, "img"+string(rune('a'+i)), "t"+string(rune('a'+i)))
 	}
 	e.reg.Script(apitest.RegistryRouteManifest, apitest.TooManyRequests(2), apitest.TooManyRequests(2), apitest.TooManyRequests(2))
 	var walked []int
@@ -149,7 +149,7 @@ func TestNestedIndexPastTheWindowIsGoneNotPending(t *testing.T) {
 	outer, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": image.MediaTypeOCIIndex, "manifests": []any{
 		map[string]any{"mediaType": image.MediaTypeOCIIndex, "digest": inner.Index.Digest, "size": 1},
 	}})
-	e.reg.Push("acme", "team/app", image.MediaTypeOCIIndex, outer, "outer")
+	push(t, e.reg, app, image.MediaTypeOCIIndex, outer, "outer")
 	e.deleteAgo(t, inner.Index.ID, 35*24*time.Hour)
 	plan, err := e.r.Plan(ctx(t), "outer")
 	if err != nil {

@@ -96,7 +96,7 @@ func TestDiscoverRegistryOnLoopback(t *testing.T) {
 			gh.AddOrg("acme")
 			gh.AddToken(apitest.Token{Value: testToken, Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
 			reg := apitest.NewRegistry(t, gh)
-			reg.SeedIndex("acme", "team/app", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
+			seedIndex(t, reg, app, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
 			c, err := api.New(api.WithBaseURL(gh.URL), api.WithToken(testToken), api.WithClock(clock))
 			if err != nil {
 				t.Fatal(err)
@@ -123,7 +123,7 @@ func TestDiscoverRegistryOnLoopback(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(rc.CloseIdleConnections)
-			r, err := image.NewRestorer(c, rc, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "team/app"}, nil)
+			r, err := image.NewRestorer(c, rc, app, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

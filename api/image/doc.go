@@ -10,18 +10,25 @@
 // The usual incident: a cleanup deleted the untagged children of a
 // multi-arch image. The tag and the index still answer, but docker pull
 // fails with "manifest unknown". A Restorer plans the image (every manifest
-// with its role, platform, state and version id), applies the plan with
-// api's paced, retried, idempotent restore, and verifies in the registry
-// that every manifest resolves and each tag points at its root:
+// with its role, platform, state and version id), applies the plan through
+// the same engine as api.Client.Apply (pacing, retries, idempotent restore,
+// journal, report), and verifies in the registry that every manifest
+// resolves and each tag points at its root:
 //
-//	reg, err := image.NewRegistry(image.WithToken(token)) // ghcr.io
+//	host, err := image.DiscoverRegistry(ctx, client) // ghcr.io for api.github.com
+//	reg, err := image.NewRegistry(image.WithRegistry(host), image.WithToken(token))
 //	r, err := image.NewRestorer(client, reg, pkg, nil)
-//	plan, err := r.Plan(ctx, "v1.4.0")     // changes nothing
-//	res, err := r.Apply(ctx, plan, nil)     // restores what is deleted
-//	report, err := r.Verify(ctx, res.Plan) // report.Whole(), Images[i].Platforms()
+//	plan, err := r.Plan(ctx, "v1.4.0") // changes nothing; json.Marshal saves it
+//	done, err := r.Apply(ctx, plan, &api.ApplyOptions{Journal: journal})
+//	// done.Report: restored, failed, unknown, in flight, not tried
+//	report, err := r.Verify(ctx, done.Plan) // report.Whole(), Images[i].Platforms()
 //
-// Broken finds every broken image of a package; Verify(ctx, Roots(tags...))
+// A plan saved as JSON is read back with ParsePlan and applied as written
+// (Apply refuses one made for another API host, registry or package).
+// Broken plans every broken image of a package; Verify(ctx, Roots(tags...))
 // checks images in the registry alone, without restoring anything.
+// DiscoverRegistry asks the API for its registry, else applies GitHub's
+// host rules, and never guesses one for a loopback or unknown API host.
 //
 // The registry client (Registry) is built on oras-go's registry/remote and
 // auth packages. It exchanges the GitHub token for a registry token through

@@ -15,35 +15,55 @@ import (
 
 // A cleanup deleted the platform images of a multi-arch image: plan, apply
 // and verify it against the fake GitHub and its fake registry.
-func ExampleRestorer() {
-	ctx := context.Background()
+// incident starts the fake GitHub and its fake registry after the usual
+// cleanup: acme/web tagged v1 for linux/amd64 and linux/arm64, whose two
+// platform manifests were deleted. It returns a Restorer of acme/web (with
+// a GitHub client, or without one for the registry alone) and a function
+// that stops it all.
+func incident(withGitHub bool) (*image.Restorer, func()) {
 	clock := apitest.NewClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
 	gh, err := apitest.Start(apitest.WithClock(clock))
 	if err != nil {
 		panic(err)
 	}
-	defer gh.Close()
 	gh.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
 	reg := apitest.StartRegistry(gh)
-	defer reg.Close()
-	reg.SeedIndex("acme", "web", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
-	reg.DeleteUntaggedChildren("acme", "web")
-
-	client, err := api.New(api.WithBaseURL(gh.URL), api.WithToken("ghp_example"), api.WithClock(clock))
-	if err != nil {
+	stop := func() { reg.Close(); gh.Close() }
+	pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}
+	if _, err := reg.SeedIndexFor(pkg, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}}); err != nil {
 		panic(err)
 	}
-	defer client.CloseIdleConnections()
+	if _, err := reg.DeleteUntaggedChildrenOf(pkg); err != nil {
+		panic(err)
+	}
+
+	var client *api.Client
+	if withGitHub {
+		if client, err = api.New(api.WithBaseURL(gh.URL), api.WithToken("ghp_example"), api.WithClock(clock)); err != nil {
+			panic(err)
+		}
+	}
 	rc, err := image.NewRegistry(image.WithRegistry(reg.URL), image.WithToken("ghp_example"), image.WithClock(clock))
 	if err != nil {
 		panic(err)
 	}
-	defer rc.CloseIdleConnections()
-	pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}
 	r, err := image.NewRestorer(client, rc, pkg, nil)
 	if err != nil {
 		panic(err)
 	}
+	return r, func() {
+		rc.CloseIdleConnections()
+		if client != nil {
+			client.CloseIdleConnections()
+		}
+		stop()
+	}
+}
+
+func ExampleRestorer() {
+	ctx := context.Background()
+	r, stop := incident(true)
+	defer stop()
 
 	plan, err := r.Plan(ctx, "v1")
 	if err != nil {
@@ -76,26 +96,8 @@ func ExampleRestorer() {
 // Verify of Roots is a health check of an image in the registry alone: nothing is
 // restored, and no GitHub client is needed.
 func ExampleRoots() {
-	gh, err := apitest.Start()
-	if err != nil {
-		panic(err)
-	}
-	defer gh.Close()
-	gh.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages"}})
-	reg := apitest.StartRegistry(gh)
-	defer reg.Close()
-	reg.SeedIndex("acme", "web", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
-	reg.DeleteUntaggedChildren("acme", "web")
-
-	rc, err := image.NewRegistry(image.WithRegistry(reg.URL), image.WithToken("ghp_example"))
-	if err != nil {
-		panic(err)
-	}
-	defer rc.CloseIdleConnections()
-	r, err := image.NewRestorer(nil, rc, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}, nil)
-	if err != nil {
-		panic(err)
-	}
+	r, stop := incident(false)
+	defer stop()
 	report, err := r.Verify(context.Background(), image.Roots("v1"))
 	if err != nil {
 		panic(err)
@@ -113,33 +115,8 @@ func ExampleRoots() {
 // plan files, engine and report as a plan of versions.
 func ExampleParsePlan() {
 	ctx := context.Background()
-	clock := apitest.NewClock(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
-	gh, err := apitest.Start(apitest.WithClock(clock))
-	if err != nil {
-		panic(err)
-	}
-	defer gh.Close()
-	gh.AddToken(apitest.Token{Value: "ghp_example", Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
-	reg := apitest.StartRegistry(gh)
-	defer reg.Close()
-	reg.SeedIndex("acme", "web", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
-	reg.DeleteUntaggedChildren("acme", "web")
-
-	client, err := api.New(api.WithBaseURL(gh.URL), api.WithToken("ghp_example"), api.WithClock(clock))
-	if err != nil {
-		panic(err)
-	}
-	defer client.CloseIdleConnections()
-	rc, err := image.NewRegistry(image.WithRegistry(reg.URL), image.WithToken("ghp_example"), image.WithClock(clock))
-	if err != nil {
-		panic(err)
-	}
-	defer rc.CloseIdleConnections()
-	pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "web"}
-	r, err := image.NewRestorer(client, rc, pkg, nil)
-	if err != nil {
-		panic(err)
-	}
+	r, stop := incident(true)
+	defer stop()
 	plan, err := r.Plan(ctx, "v1")
 	if err != nil {
 		panic(err)

@@ -21,6 +21,9 @@ const testToken = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB"
 
 var start = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
+// app is the container package the tests restore: newEnv's env.pkg.
+var app = api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "team/app"}
+
 // env is a fake GitHub and its fake registry, sharing state and a fake
 // clock, with an api client, a registry client and a Restorer of
 // acme/team/app.
@@ -32,6 +35,7 @@ type env struct {
 	rc    *image.Registry
 	pkg   api.Package
 	r     *image.Restorer
+	t     testing.TB
 }
 
 func newEnv(t testing.TB, regOpts []apitest.RegistryOption, opts ...image.RegistryOption) *env {
@@ -51,7 +55,8 @@ func newEnv(t testing.TB, regOpts []apitest.RegistryOption, opts ...image.Regist
 		t.Fatal(err)
 	}
 	t.Cleanup(rc.CloseIdleConnections)
-	e := &env{gh: gh, reg: reg, clock: clock, c: c, rc: rc, pkg: api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "team/app"}}
+	e := &env{gh: gh, reg: reg, clock: clock, c: c, rc: rc, pkg: app}
+	e.t = t
 	e.r = e.restorer(t)
 	return e
 }
@@ -66,7 +71,8 @@ func (e *env) restorer(t testing.TB) *image.Restorer {
 }
 
 func (e *env) seed(spec apitest.ImageSpec) apitest.SeededImage {
-	return e.reg.SeedIndex("acme", "team/app", spec)
+	e.t.Helper()
+	return seedIndex(e.t, e.reg, e.pkg, spec)
 }
 
 // restorePOSTs returns the version ids of the restore POSTs the fake GitHub

@@ -16,7 +16,7 @@ func (e *env) deleteAgo(t *testing.T, id int64, ago time.Duration) {
 	t.Helper()
 	e.clock.Advance(-ago)
 	defer e.clock.Advance(ago)
-	if err := e.gh.DeleteVersion("acme", api.PackageTypeContainer, "team/app", id); err != nil {
+	if err := e.gh.SoftDeleteVersion(app, id); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -33,7 +33,7 @@ func ids(ms ...apitest.SeededManifest) []string {
 func TestDeletedIndexIsFoundByTagRestoredFirstThenItsChildren(t *testing.T) {
 	e := newEnv(t, nil)
 	img := e.seed(apitest.ImageSpec{Tags: []string{"v2"}, Platforms: []string{"linux/amd64", "linux/arm64"}, Attestations: true})
-	children := e.reg.DeleteUntaggedChildren("acme", "team/app")
+	children := deleteUntaggedChildren(t, e.reg, app)
 	e.deleteAgo(t, img.Index.ID, time.Hour)
 	if _, err := e.rc.Resolve(ctx(t), "acme/team/app", "v2"); err == nil {
 		t.Fatal("the tag of a deleted index still resolves")
@@ -86,7 +86,7 @@ func TestChildSharedByTwoImagesIsRestoredOnce(t *testing.T) {
 	if rc.Index.Digest == final.Index.Digest || !slices.Equal(ids(rc.Platforms...), ids(final.Platforms...)) {
 		t.Fatal("seed: the two images should share their platforms and nothing else")
 	}
-	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleteUntaggedChildren(t, e.reg, app)
 	plan, err := e.r.Plan(ctx(t), "v3-rc1", "v3")
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func TestReusedDigestCountsAsSatisfied(t *testing.T) {
 	e := newEnv(t, nil)
 	spec := apitest.ImageSpec{Tags: []string{"v5"}, Platforms: []string{"linux/amd64"}}
 	first := e.seed(spec)
-	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleteUntaggedChildren(t, e.reg, app)
 	again := e.seed(spec) // pushed again: a new version holds the same digest
 	if again.Platforms[0].ID == first.Platforms[0].ID || again.Platforms[0].Digest != first.Platforms[0].Digest {
 		t.Fatal("seed: the platform should be a new version of the same digest")
@@ -193,7 +193,7 @@ func TestBrokenScansTaggedImagesAndPlansExactlyTheMissingPieces(t *testing.T) {
 		images = append(images, e.seed(apitest.ImageSpec{Tags: []string{"v" + strconv.Itoa(i)}, Platforms: []string{"linux/amd64", "linux/arm64"}, Attestations: i%2 == 0}))
 	}
 	for i := range 3 {
-		e.reg.SeedImage("acme", "team/app", "single "+strconv.Itoa(i), "s"+strconv.Itoa(i))
+		seedImage(t, e.reg, app, "single "+strconv.Itoa(i), "s"+strconv.Itoa(i))
 	}
 	// Break three: a platform of one, an attestation of another, both
 	// platforms of a third (one of them past the window).
@@ -233,7 +233,7 @@ func TestDigestPushedAgainAfterThePlanCountsAsSatisfied(t *testing.T) {
 	e := newEnv(t, nil)
 	spec := apitest.ImageSpec{Tags: []string{"v7"}, Platforms: []string{"linux/amd64"}}
 	e.seed(spec)
-	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleteUntaggedChildren(t, e.reg, app)
 	plan, err := e.r.Plan(ctx(t), "v7")
 	if err != nil || len(plan.Restores()) != 1 {
 		t.Fatalf("plan: %v %+v", err, plan)

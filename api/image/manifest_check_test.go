@@ -43,7 +43,7 @@ func TestForgedManifestBodiesMatchErrDigestMismatch(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, nil)
-			e.reg.Push("acme", "team/app", image.MediaTypeOCIManifest, real, "v1")
+			push(t, e.reg, app, image.MediaTypeOCIManifest, real, "v1")
 			h := http.Header{"Content-Type": {image.MediaTypeOCIManifest}}
 			if tc.header != "-" {
 				h.Set("Docker-Content-Digest", tc.header)
@@ -73,7 +73,7 @@ func TestForgedManifestBodiesMatchErrDigestMismatch(t *testing.T) {
 func TestResolveOfAnotherDigestMatchesErrDigestMismatch(t *testing.T) {
 	real := []byte(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":2},"layers":[]}`)
 	e := newEnv(t, nil)
-	e.reg.Push("acme", "team/app", image.MediaTypeOCIManifest, real, "v1")
+	push(t, e.reg, app, image.MediaTypeOCIManifest, real, "v1")
 	h := http.Header{"Content-Type": {image.MediaTypeOCIManifest}, "Docker-Content-Digest": {sha([]byte("another manifest"))}}
 	e.reg.Script(apitest.RegistryRouteManifest, apitest.Fault{Status: http.StatusOK, Header: h})
 	_, err := e.rc.Resolve(ctx(t), "acme/team/app", sha(real))
@@ -107,7 +107,7 @@ func TestContentTypeThatContradictsTheBodyIsAMismatch(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, nil)
-			e.reg.Push("acme", "team/app", image.MediaTypeOCIIndex, tc.body, "v1")
+			push(t, e.reg, app, image.MediaTypeOCIIndex, tc.body, "v1")
 			e.reg.Script(apitest.RegistryRouteManifest, apitest.Fault{Status: http.StatusOK, Header: http.Header{"Content-Type": {tc.contentType}}, Body: string(tc.body)})
 			m, err := e.rc.Manifest(ctx(t), "acme/team/app", sha(tc.body))
 			if tc.want != nil {

@@ -29,7 +29,7 @@ func TestRegistryServingNoneOfThePackageIsWrong(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, nil)
 			e.seed(apitest.ImageSpec{Tags: []string{"v1.4.0"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
-			e.reg.SeedImage("acme", "team/app", "other", "v1.3.0")
+			seedImage(t, e.reg, app, "other", "v1.3.0")
 			wrong, err := image.NewRegistry(image.WithRegistry(tc.url(e, t)), image.WithToken(testToken), image.WithClock(e.clock))
 			if err != nil {
 				t.Fatal(err)
@@ -57,7 +57,7 @@ func TestRegistryServingNoneOfThePackageIsWrong(t *testing.T) {
 func TestRightRegistryWithABrokenImageIsNotWrong(t *testing.T) {
 	e := newEnv(t, nil)
 	e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
-	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleteUntaggedChildren(t, e.reg, app)
 	plan, err := e.r.Plan(ctx(t), "v1")
 	if err != nil || plan.Whole() || len(plan.Restores()) != 1 {
 		t.Fatalf("plan: %v, whole %v, restores %d", err, plan.Whole(), len(plan.Restores()))
@@ -70,7 +70,7 @@ func TestRightRegistryWithABrokenImageIsNotWrong(t *testing.T) {
 func TestUnknownImageIsNotFoundWithSuggestions(t *testing.T) {
 	e := newEnv(t, nil)
 	for _, tag := range []string{"v1.4.0", "v1.4.1", "v1.3.0", "latest"} {
-		e.reg.SeedImage("acme", "team/app", tag, tag)
+		seedImage(t, e.reg, app, tag, tag)
 	}
 	unknown := "sha256:ab00000000000000000000000000000000000000000000000000000000000000"
 	for _, tc := range []struct {

@@ -20,7 +20,7 @@ import (
 func TestImagePlanFileRoundTripAppliesExactlyThePlannedRestores(t *testing.T) {
 	e := newEnv(t, nil)
 	img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}, Attestations: true})
-	deleted := e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleted := deleteUntaggedChildren(t, e.reg, app)
 	plan, err := e.r.Plan(ctx(t), "v1")
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +77,7 @@ func isField(err error, field string) bool {
 func TestImagePlanOfAnotherSchemaKindOrHostIsRefused(t *testing.T) {
 	e := newEnv(t, nil)
 	e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
-	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleteUntaggedChildren(t, e.reg, app)
 	plan, err := e.r.Plan(ctx(t), "v1")
 	if err != nil {
 		t.Fatal(err)

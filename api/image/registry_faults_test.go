@@ -84,18 +84,7 @@ func TestRegistryBoundsEachAttempt(t *testing.T) {
 				<-r.Context().Done()
 			}))
 			defer srv.Close()
-			done := make(chan struct{})
-			defer close(done)
-			go func() {
-				for {
-					select {
-					case <-stalled:
-						clock.Advance(api.DefaultAttemptTimeout)
-					case <-done:
-						return
-					}
-				}
-			}()
+			advanceOnStall(t, clock, stalled)
 			rc, err := image.NewRegistry(image.WithRegistry(srv.URL), image.WithClock(clock))
 			if err != nil {
 				t.Fatal(err)

@@ -218,7 +218,7 @@ func TestRegistryFindsReferrersThroughTheAPIOrTheTagSchema(t *testing.T) {
 			}
 			e := newEnv(t, opts)
 			img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Signature: true})
-			sbom := e.reg.PushReferrer("acme", "team/app", img.Index.Digest, "application/spdx+json", "sbom")
+			sbom := pushReferrer(t, e.reg, app, img.Index.Digest, "application/spdx+json", "sbom")
 			has, err := e.rc.HasReferrersAPI(ctx(t), repo)
 			if err != nil || has != api {
 				t.Fatalf("HasReferrersAPI = %v, %v; want %v", has, err, api)

@@ -17,7 +17,7 @@ import (
 func TestDeletedChildrenArePlannedRestoredAndVerifiedWhole(t *testing.T) {
 	e := newEnv(t, nil)
 	img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64", "linux/arm/v7"}, Attestations: true})
-	deleted := e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleted := deleteUntaggedChildren(t, e.reg, app)
 	if len(deleted) != 6 {
 		t.Fatalf("cleanup deleted %d versions, want 6", len(deleted))
 	}
@@ -91,7 +91,7 @@ func TestDeletedChildrenArePlannedRestoredAndVerifiedWhole(t *testing.T) {
 func TestVerifyAloneReportsTheBrokenImage(t *testing.T) {
 	e := newEnv(t, nil)
 	e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
-	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleteUntaggedChildren(t, e.reg, app)
 	rep, err := e.r.Verify(ctx(t), image.Roots("v1"))
 	if err != nil {
 		t.Fatal(err)
@@ -113,7 +113,7 @@ func TestVerifyAloneReportsTheBrokenImage(t *testing.T) {
 func TestVerifyPollsOnTheClockUntilARestoredManifestIsServed(t *testing.T) {
 	e := newEnv(t, nil)
 	img := e.seed(apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64"}})
-	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	deleteUntaggedChildren(t, e.reg, app)
 	plan, err := e.r.Plan(ctx(t), "v1")
 	if err != nil {
 		t.Fatal(err)

@@ -287,33 +287,11 @@ func (r *Restorer) Broken(ctx context.Context) (Plan, error) {
 // in order.
 func (r *Restorer) each(ctx context.Context, n int, fn func(int) Image) []Image {
 	out := make([]Image, n)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	done := 0
-	for range min(r.workers, n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				out[i] = fn(i)
-				if r.walked != nil {
-					mu.Lock()
-					done++
-					r.walked(done, n)
-					mu.Unlock()
-				}
-			}
-		}()
+	var tick func(int, int)
+	if r.walked != nil {
+		tick = func(_, done int) { r.walked(done, n) }
 	}
-	for i := range n {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	inParallel(ctx, n, r.workers, func(i int) { out[i] = fn(i) }, tick)
 	return out
 }
 

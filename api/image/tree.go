@@ -183,7 +183,7 @@ func (i Image) Platforms() []PlatformStatus {
 // was made against, when) and adds the registry it was read from. It is
 // JSON-serialisable; ParsePlan reads it back, and Restorer.Apply applies it
 // exactly as written, through the same engine as api.Client.Apply. Verify
-// and Check return one too, as reports.
+// returns one too, as a report.
 type Plan struct {
 	// Schema is api.PlanSchema for plans made by this version of the SDK.
 	Schema int `json:"schema,omitempty"`

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/apitest"
 	"github.com/ghpackages/restore/api/image"
 )
@@ -57,7 +56,7 @@ func (c *chainReader) Referrers(context.Context, string, string) ([]image.Descri
 // reported not whole, with the reason, after a bounded number of reads.
 func TestDeepNestingIsAReasonNotACrash(t *testing.T) {
 	reg := &chainReader{depth: 500_000}
-	r, err := image.NewRestorer(nil, reg, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "team/app"}, nil)
+	r, err := image.NewRestorer(nil, reg, app, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +89,7 @@ func TestPlanOfNestingPastMaxDepth(t *testing.T) {
 	}{{image.MaxDepth, true}, {image.MaxDepth + 1, false}} {
 		t.Run(fmt.Sprint(tc.levels), func(t *testing.T) {
 			e := newEnv(t, nil)
-			child := e.reg.SeedImage("acme", "team/app", "leaf")
+			child := seedImage(t, e.reg, app, "leaf")
 			childType := image.MediaTypeOCIManifest // the leaf; every level above lists an index
 			for i := range tc.levels {
 				body, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": image.MediaTypeOCIIndex, "manifests": []any{
@@ -101,7 +100,7 @@ func TestPlanOfNestingPastMaxDepth(t *testing.T) {
 				if i == tc.levels-1 {
 					tags = []string{"top"}
 				}
-				child = e.reg.Push("acme", "team/app", image.MediaTypeOCIIndex, body, tags...)
+				child = push(t, e.reg, app, image.MediaTypeOCIIndex, body, tags...)
 			}
 			plan, err := e.r.Plan(ctx(t), "top")
 			if err != nil {
@@ -125,8 +124,8 @@ func TestIndexServedAsAnImageManifestIsBroken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.reg.Push("acme", "team/app", image.MediaTypeOCIManifest, m.Raw) // the same body, now served as an image manifest
-	e.reg.DeleteUntaggedChildren("acme", "team/app")
+	push(t, e.reg, app, image.MediaTypeOCIManifest, m.Raw) // the same body, now served as an image manifest
+	deleteUntaggedChildren(t, e.reg, app)
 	plan, err := e.r.Plan(ctx(t), "v1")
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +152,7 @@ func TestIndexListedAsAnImageManifestIsBroken(t *testing.T) {
 	outer, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": image.MediaTypeOCIIndex, "manifests": []any{
 		map[string]any{"mediaType": image.MediaTypeOCIManifest, "digest": inner.Index.Digest, "size": 1, "platform": map[string]string{"os": "linux", "architecture": "amd64"}},
 	}})
-	e.reg.Push("acme", "team/app", image.MediaTypeOCIIndex, outer, "outer")
+	push(t, e.reg, app, image.MediaTypeOCIIndex, outer, "outer")
 	rep, err := e.r.Verify(ctx(t), image.Roots("outer"))
 	if err != nil || rep.Whole() || !errors.Is(rep.Images[0].Cause(), image.ErrMediaTypeMismatch) {
 		t.Fatalf("verify: %v, whole %v, err %q; want broken by the mismatch", err, rep.Whole(), rep.Images[0].Err)

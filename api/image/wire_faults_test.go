@@ -291,19 +291,7 @@ func TestBothClientsMeetTheSameFaultsAlike(t *testing.T) {
 				clock := apitest.NewClock(start)
 				var hits, dials atomic.Int32
 				stalled := make(chan struct{})
-				done := make(chan struct{})
-				defer close(done)
-				go func() {
-					// A stalled attempt ends when the bound passes in fake time.
-					for {
-						select {
-						case <-stalled:
-							clock.Advance(api.DefaultAttemptTimeout)
-						case <-done:
-							return
-						}
-					}
-				}()
+				advanceOnStall(t, clock, stalled)
 				base := "https://registry.invalid"
 				if f.server != nil {
 					srv := httptest.NewServer(f.server(c.name, &hits, stalled))
@@ -334,4 +322,22 @@ func TestBothClientsMeetTheSameFaultsAlike(t *testing.T) {
 			})
 		}
 	}
+}
+
+// advanceOnStall moves clock past the attempt bound each time a request
+// stalls (a send on stalled), until the test ends: a stalled attempt ends
+// when the bound passes in fake time.
+func advanceOnStall(t *testing.T, clock *apitest.Clock, stalled <-chan struct{}) {
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	go func() {
+		for {
+			select {
+			case <-stalled:
+				clock.Advance(api.DefaultAttemptTimeout)
+			case <-done:
+				return
+			}
+		}
+	}()
 }
