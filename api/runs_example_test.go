@@ -24,11 +24,14 @@ func ExampleWorkflowRun_Sweep() {
 	started := time.Date(2026, 11, 17, 14, 0, 0, 0, time.UTC)
 	created := started.Add(-30 * 24 * time.Hour)
 	for i, name := range []string{"team/api", "team/web"} {
-		srv.AddPackage("octo-org", api.PackageTypeContainer, name, apitest.PackageSeed{Versions: []apitest.VersionSeed{
+		pkg := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: name}
+		if _, err := srv.SeedPackage(pkg, apitest.PackageSeed{Versions: []apitest.VersionSeed{
 			{Name: fmt.Sprintf("sha256:%064d", 10*i), Tags: []string{"latest"}, CreatedAt: created},
 			{Name: fmt.Sprintf("sha256:%064d", 10*i+1), CreatedAt: created, DeletedAt: started.Add(time.Duration(i+1) * 3 * time.Minute)},
 			{Name: fmt.Sprintf("sha256:%064d", 10*i+2), CreatedAt: created, DeletedAt: started.Add(-24 * time.Hour)}, // another day's
-		}})
+		}}); err != nil {
+			panic(err)
+		}
 	}
 	id := srv.AddWorkflowRun("octo-org", "infra", apitest.WorkflowRunSeed{Name: "Clean up images", RunNumber: 562, StartedAt: started, UpdatedAt: started.Add(8 * time.Minute)})
 

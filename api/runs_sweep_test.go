@@ -52,7 +52,7 @@ func seedRunCleanup(t *testing.T, srv *apitest.Server) []ref {
 			vs = append(vs, apitest.VersionSeed{Name: digest(n), CreatedAt: start.Add(-20 * 24 * time.Hour), DeletedAt: at})
 		}
 		vs = append(vs, apitest.VersionSeed{Name: digest(1000 + i), Tags: []string{"latest"}, CreatedAt: start.Add(-time.Hour)})
-		ids := srv.AddPackage("o", api.PackageTypeContainer, name, apitest.PackageSeed{Versions: vs})
+		ids := seedPackage(t, srv, api.Package{Owner: api.Org("o"), Type: api.PackageTypeContainer, Name: name}, apitest.PackageSeed{Versions: vs})
 		for k := range inside[i] {
 			want = append(want, ref{name, ids[k]})
 		}

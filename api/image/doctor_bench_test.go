@@ -31,13 +31,13 @@ func BenchmarkDoctor50Packages10Tags(b *testing.B) {
 			name := fmt.Sprintf("svc/app-%02d", p)
 			for i := range tags {
 				if p%5 == 0 && i == 0 {
-					img := reg.SeedIndex("acme", name, apitest.ImageSpec{Tags: []string{"v0"}, Platforms: []string{"linux/amd64"}, Salt: name})
-					if err := gh.DeleteVersion("acme", "container", name, img.Platforms[0].ID); err != nil {
+					img := seedIndex(b, reg, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: name}, apitest.ImageSpec{Tags: []string{"v0"}, Platforms: []string{"linux/amd64"}, Salt: name})
+					if err := gh.SoftDeleteVersion(api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: name}, img.Platforms[0].ID); err != nil {
 						b.Fatal(err)
 					}
 					continue
 				}
-				reg.SeedImage("acme", name, fmt.Sprint(name, i), fmt.Sprint("v", i))
+				seedImage(b, reg, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: name}, fmt.Sprint(name, i), fmt.Sprint("v", i))
 			}
 		}
 		apiOpts := []api.Option{api.WithBaseURL(gh.URL), api.WithToken(testToken)}

@@ -26,9 +26,15 @@ func ExampleDoctor() {
 	reg := apitest.StartRegistry(gh)
 	defer reg.Close()
 	for _, name := range []string{"team/web", "team/api"} {
-		reg.SeedIndex("acme", name, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
+		pkg := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: name}
+		if _, err := reg.SeedIndexFor(pkg, apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}}); err != nil {
+			panic(err)
+		}
 	}
-	reg.DeleteUntaggedChildren("acme", "team/web") // the cleanup
+	web := api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: "team/web"}
+	if _, err := reg.DeleteUntaggedChildrenOf(web); err != nil { // the cleanup
+		panic(err)
+	}
 
 	client, err := api.New(api.WithBaseURL(gh.URL), api.WithToken("ghp_example"), api.WithClock(clock))
 	if err != nil {

@@ -22,10 +22,10 @@ func doctorFleet(t testing.TB, e *env) map[string][]int64 {
 	t.Helper()
 	deleted := map[string][]int64{}
 	for _, name := range []string{"team/web", "team/api", "tools/lint", "team/worker"} {
-		e.reg.SeedIndex("acme", name, apitest.ImageSpec{Tags: []string{"v1"}, Salt: name + "1"})
-		e.reg.SeedIndex("acme", name, apitest.ImageSpec{Tags: []string{"v2", "latest"}, Salt: name + "2", Attestations: true})
+		seedIndex(t, e.reg, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: name}, apitest.ImageSpec{Tags: []string{"v1"}, Salt: name + "1"})
+		seedIndex(t, e.reg, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: name}, apitest.ImageSpec{Tags: []string{"v2", "latest"}, Salt: name + "2", Attestations: true})
 		if name == "team/web" || name == "team/worker" {
-			ids := e.reg.DeleteUntaggedChildren("acme", name)
+			ids := deleteUntaggedChildren(t, e.reg, api.Package{Owner: api.Org("acme"), Type: api.PackageTypeContainer, Name: name})
 			slices.Sort(ids)
 			deleted[name] = ids
 		}
