@@ -67,16 +67,6 @@ type ImageSpec struct {
 	CreatedAt time.Time
 }
 
-// Push stores a manifest in the registry and creates the package version
-// that holds it (a container version named by the digest, tagged with tags),
-// unless an active version of that digest exists: then it returns that one,
-// with its own tags.
-//
-// Deprecated: use PushFor (pkg, mediaType, body, tags...) — the owner's kind is part of api.Package.
-func (r *Registry) Push(owner, name, mediaType string, body []byte, tags ...string) SeededManifest {
-	return r.push(owner, name, mediaType, body, "", "", time.Time{}, tags)
-}
-
 func (r *Registry) push(owner, name, mediaType string, body []byte, subject, artifact string, created time.Time, tags []string) SeededManifest {
 	sum := sha256.Sum256(body)
 	dgst := "sha256:" + hex.EncodeToString(sum[:])
@@ -173,17 +163,6 @@ func platformOf(p string) *jsonPlatform {
 	return jp
 }
 
-// SeedIndex builds a multi-platform image the way buildx pushes one: a
-// platform manifest per platform, optionally a buildx attestation manifest
-// per platform, the OCI index listing them (tagged with spec.Tags), and
-// optionally a cosign signature tagged sha256-HEX.sig. Every manifest is
-// its own package version of the container package owner/name.
-//
-// Deprecated: use SeedIndexFor (pkg, spec) — the owner's kind is part of api.Package.
-func (r *Registry) SeedIndex(owner, name string, spec ImageSpec) SeededImage {
-	return r.seedIndex(owner, name, spec)
-}
-
 func (r *Registry) seedIndex(owner, name string, spec ImageSpec) SeededImage {
 	platforms := spec.Platforms
 	if len(platforms) == 0 {
@@ -231,29 +210,11 @@ func (r *Registry) seedIndex(owner, name string, spec ImageSpec) SeededImage {
 	return img
 }
 
-// SeedImage builds a single-platform image (one OCI image manifest) tagged
-// with tags.
-//
-// Deprecated: use SeedImageFor (pkg, salt, tags...) — the owner's kind is part of api.Package.
-func (r *Registry) SeedImage(owner, name, salt string, tags ...string) SeededManifest {
-	return r.seedImage(owner, name, salt, tags...)
-}
-
 func (r *Registry) seedImage(owner, name, salt string, tags ...string) SeededManifest {
 	body := imageManifest(ociConfig, "application/vnd.oci.image.layer.v1.tar+gzip", salt, nil, "")
 	m := r.push(owner, name, ociManifest, body, "", "", time.Time{}, tags)
 	m.Role = SeedImage
 	return m
-}
-
-// PushReferrer attaches an OCI 1.1 referrer (an artifact whose subject is
-// subject) of the given artifact type. With the referrers API off, it also
-// tags the referrers index sha256-HEX, as clients do for registries without
-// the API.
-//
-// Deprecated: use PushReferrerFor (pkg, subject, artifactType, salt) — the owner's kind is part of api.Package.
-func (r *Registry) PushReferrer(owner, name, subject, artifactType, salt string) SeededManifest {
-	return r.pushReferrer(owner, name, subject, artifactType, salt)
 }
 
 func (r *Registry) pushReferrer(owner, name, subject, artifactType, salt string) SeededManifest {
@@ -266,15 +227,6 @@ func (r *Registry) pushReferrer(owner, name, subject, artifactType, salt string)
 		r.push(owner, name, ociIndex, ib, "", "", time.Time{}, []string{strings.Replace(subject, ":", "-", 1)})
 	}
 	return m
-}
-
-// DeleteUntaggedChildren deletes every active untagged version of the
-// container package owner/name, as the cleanup incidents did (docs/github.md),
-// and returns their ids. Tagged versions, indexes included, stay.
-//
-// Deprecated: use DeleteUntaggedChildrenOf (pkg) — the owner's kind is part of api.Package.
-func (r *Registry) DeleteUntaggedChildren(owner, name string) []int64 {
-	return r.deleteUntaggedChildren(owner, name)
 }
 
 func (r *Registry) deleteUntaggedChildren(owner, name string) []int64 {

@@ -11,9 +11,9 @@ import (
 // Seeding by api.Package (issue 16, one vocabulary): the package names its
 // owner's kind (api.Org or api.User), so nothing is inferred from a login.
 // A login declared with the other kind, an invalid package, and api.Me()
-// (which names no account until a request comes) are errors. The older
-// methods that take a login string (AddPackage, AddVersion, ...) are
-// deprecated: they infer an organization for an unknown login.
+// (which names no account until a request comes) are errors. (The
+// methods that took a login string and inferred an organization for an
+// unknown one are gone.)
 
 // ownerOf declares pkg's owner with its kind and returns its login; s.mu
 // is held.

@@ -178,35 +178,7 @@ func (s *Server) AddToken(t Token) {
 	s.tokens[t.Value] = &tokenState{Token: t, windowStart: s.clock.Now()}
 }
 
-// AddVersion creates a version of a package and returns its id; ids are
-// unique across the server (SeedVersion takes an api.Package, whose owner
-// kind is explicit). owner is the login of an organization or a user
-// (an unknown login becomes an organization, unless AddUser or a token's
-// User declares it a user later); the package is created if
-// needed, private, and a package deleted as a whole is not reused: a new
-// package of the same name is created, as publishing does on GitHub.
-//
-// Deprecated: use SeedVersion (pkg, v) — the owner's kind is part of api.Package.
-func (s *Server) AddVersion(owner string, typ api.PackageType, pkg string, v VersionSeed) int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.addVersion(s.activePkg(owner, typ, pkg, ""), v)
-}
-
-// AddPackage creates a package with its versions (the package exists even
-// with none) and returns the versions' ids in seed order (SeedPackage takes
-// an api.Package, whose owner kind is explicit). owner is as in
-// AddVersion. With an active package of that name already there, its
-// visibility is set and the versions are added to it.
-//
-// Deprecated: use SeedPackage (pkg, seed) — the owner's kind is part of api.Package.
-func (s *Server) AddPackage(owner string, typ api.PackageType, name string, p PackageSeed) []int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.addPackage(owner, typ, name, p)
-}
-
-// addPackage is AddPackage; s.mu is held.
+// addPackage creates or fills a package of an account for SeedPackage; s.mu is held.
 func (s *Server) addPackage(owner string, typ api.PackageType, name string, p PackageSeed) []int64 {
 	ps := s.activePkg(owner, typ, name, p.Visibility)
 	if p.Repository != "" {
@@ -255,18 +227,7 @@ func (s *Server) addVersion(p *pkgState, v VersionSeed) int64 {
 	return s.nextID
 }
 
-// DeleteVersion soft-deletes a version at the clock's time, as GitHub's
-// delete route does. Deleting the last active version of a package that is
-// not a container deletes the package too.
-//
-// Deprecated: use SoftDeleteVersion (pkg, id) — the owner's kind is part of api.Package.
-func (s *Server) DeleteVersion(owner string, typ api.PackageType, pkg string, id int64) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.deleteVersion(owner, typ, pkg, id)
-}
-
-// deleteVersion is DeleteVersion; s.mu is held.
+// deleteVersion soft-deletes a version for SoftDeleteVersion; s.mu is held.
 func (s *Server) deleteVersion(owner string, typ api.PackageType, pkg string, id int64) error {
 	p, v := s.lookup(owner, typ, pkg, id)
 	if v == nil {
@@ -284,17 +245,7 @@ func (s *Server) deleteVersion(owner string, typ api.PackageType, pkg string, id
 	return nil
 }
 
-// DeletePackage deletes the active package of that name as a whole, with
-// its active versions, at the clock's time, and returns its restore token.
-//
-// Deprecated: use SoftDeletePackage (pkg) — the owner's kind is part of api.Package.
-func (s *Server) DeletePackage(owner string, typ api.PackageType, name string) (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.deletePackage(owner, typ, name)
-}
-
-// deletePackage is DeletePackage; s.mu is held.
+// deletePackage deletes a package whole for SoftDeletePackage; s.mu is held.
 func (s *Server) deletePackage(owner string, typ api.PackageType, name string) (string, error) {
 	p := s.pkg(owner, typ, name)
 	if p == nil || p.deletedAt != nil {
@@ -319,26 +270,6 @@ func (s *Server) deletePkg(p *pkgState, at time.Time, with []*VersionState) {
 	p.token = fmt.Sprintf("rt_%d_%d", p.id, s.nextPackage)
 }
 
-// RetireName marks a package name as retired: GitHub refuses to restore a
-// package of that name with 422.
-//
-// Deprecated: use RetirePackageName (pkg) — the owner's kind is part of api.Package.
-func (s *Server) RetireName(owner string, typ api.PackageType, name string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.account(owner, api.OwnerOrg).retired[pkgKey{typ, name}] = true
-}
-
-// DeletedPackages returns the packages of that name deleted as a whole and
-// still within the 30-day window, oldest first.
-//
-// Deprecated: use DeletedGenerations (pkg) — the owner's kind is part of api.Package.
-func (s *Server) DeletedPackages(owner string, typ api.PackageType, name string) []DeletedPackage {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.deletedPackages(owner, typ, name)
-}
-
 // deletedPackages is DeletedPackages; s.mu is held.
 func (s *Server) deletedPackages(owner string, typ api.PackageType, name string) []DeletedPackage {
 	var out []DeletedPackage
@@ -352,15 +283,6 @@ func (s *Server) deletedPackages(owner string, typ api.PackageType, name string)
 	return out
 }
 
-// Version returns a copy of a version's state.
-//
-// Deprecated: use LookupVersion (pkg, id) — the owner's kind is part of api.Package.
-func (s *Server) Version(owner string, typ api.PackageType, pkg string, id int64) (VersionState, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.version(owner, typ, pkg, id)
-}
-
 // version is Version; s.mu is held.
 func (s *Server) version(owner string, typ api.PackageType, pkg string, id int64) (VersionState, bool) {
 	_, v := s.lookup(owner, typ, pkg, id)
@@ -370,17 +292,6 @@ func (s *Server) version(owner string, typ api.PackageType, pkg string, id int64
 	c := *v
 	c.Tags = slices.Clone(v.Tags)
 	return c, true
-}
-
-// PackageDeleted reports whether a package is deleted as a whole (its
-// newest generation is).
-//
-// Deprecated: use IsPackageDeleted (pkg) — the owner's kind is part of api.Package.
-func (s *Server) PackageDeleted(owner string, typ api.PackageType, pkg string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.pkg(owner, typ, pkg)
-	return p != nil && p.deletedAt != nil
 }
 
 // pkg returns the newest generation of a package; s.mu is held.
