@@ -22,15 +22,12 @@ func (c *cli) applyPlan(ctx context.Context, cancel context.CancelFunc, client *
 			cancel() // Ctrl-C, or nobody reads the output: stop after this version
 		}
 	}}
-	if planFile != "" {
-		j, err := api.OpenJournal(journalPath(planFile))
-		if err != nil {
-			return c.fail(err)
-		}
+	j, code, ok := c.journalFor(planFile)
+	if !ok {
+		return code
+	}
+	if j != nil {
 		defer j.Close()
-		if n := j.Done(); n > 0 && c.talk != modeJSON {
-			c.say(c.stdout, "Resuming: the journal %s records %s done.", journalPath(planFile), plural(n, "restore"))
-		}
 		opts.Journal = j
 	}
 	c.rep.begin(len(plan.Items))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/image"
@@ -12,13 +11,13 @@ import (
 
 // runImages plans, applies and verifies whole images (--image), or every
 // broken image of one package (--broken).
-func (c *cli) runImages(ctx context.Context, o *imageOptions) int {
+func (c *cli) runImages(ctx context.Context, cancel context.CancelFunc, o *imageOptions) int {
 	client, err := c.client(ctx, true)
 	if err != nil {
 		return c.fail(err)
 	}
 	defer client.CloseIdleConnections()
-	host, err := chooseRegistry(c.registry, client.BaseURL())
+	host, err := c.chooseRegistry(ctx, client)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -34,13 +33,11 @@ func (c *cli) runImages(ctx context.Context, o *imageOptions) int {
 	ir := &imageReport{c: c, registry: rc.Host(), pkg: o.pkg}
 
 	if c.verify && !c.apply && !o.broken {
-		rep, err := r.Check(ctx, o.refs...)
+		rep, err := r.Verify(ctx, image.Roots(o.refs...))
 		if err != nil {
 			return c.imageFail(ctx, client, o.pkg, err)
 		}
-		if code, done := ir.unknownRefs(ctx, client, o.pkg, rep); done {
-			return code
-		}
+		rep.Repository = image.Repository(o.pkg)
 		return ir.finish("verify", rep, 0)
 	}
 	var plan image.Plan
@@ -49,13 +46,23 @@ func (c *cli) runImages(ctx context.Context, o *imageOptions) int {
 	} else {
 		plan, err = r.Plan(ctx, o.refs...)
 	}
+	var nf *image.ImageNotFoundError
+	if errors.As(err, &nf) {
+		return ir.notFound(plan, nf)
+	}
 	if err != nil {
 		return c.imageFail(ctx, client, o.pkg, err)
 	}
-	if code, done := ir.unknownRefs(ctx, client, o.pkg, plan); done {
+	if code, done := ir.showPlan(plan); done {
 		return code
 	}
-	ir.plan(plan)
+	return ir.afterPlan(ctx, cancel, r, plan, c.savePlan)
+}
+
+// afterPlan ends a dry run, or applies the plan (and verifies with
+// --verify).
+func (ir *imageReport) afterPlan(ctx context.Context, cancel context.CancelFunc, r *image.Restorer, plan image.Plan, planFile string) int {
+	c := ir.c
 	if !c.apply {
 		if c.verify {
 			rep, err := r.Verify(ctx, plan)
@@ -68,30 +75,63 @@ func (c *cli) runImages(ctx context.Context, o *imageOptions) int {
 	}
 	c.applied = true
 	ir.total = len(plan.Restores())
-	res, err := r.Apply(ctx, plan, ir.restored)
+	ir.index(plan)
+	opts := &api.ApplyOptions{Sending: c.rep.sending, Progress: func(p api.Progress) {
+		ir.restored(p)
+		if c.stdout.Err() != nil || c.stop.stopRequested() {
+			cancel() // Ctrl-C, or nobody reads the output: stop after this version
+		}
+	}}
+	j, code, ok := c.journalFor(planFile)
+	if !ok {
+		return code
+	}
+	if j != nil {
+		defer j.Close()
+		opts.Journal = j
+	}
+	res, err := r.Apply(ctx, plan, opts)
+	c.rep.idle()
+	c.record(res.Report)
 	if err != nil {
 		if ctx.Err() != nil {
-			return ir.interrupted(res, "applying")
+			ir.print("apply", res.Plan)
+			c.printInterrupted(res.Report, c.resumeCommand(planFile))
+			if c.stdout.Err() != nil {
+				return exitFailed // a closed pipe stopped the run, not Ctrl-C
+			}
+			return exitInterrupted
 		}
 		return c.fail(err)
 	}
+	failed := res.Report.Failed + res.Report.Unknown
 	if !c.verify {
-		return ir.finish("apply", res.Plan, res.Failed())
+		return ir.finish("apply", res.Plan, failed)
 	}
 	rep, err := r.Verify(ctx, res.Plan)
 	if err != nil {
 		if ctx.Err() != nil {
 			// The restores are done: "nothing changed" would be false.
-			return ir.interrupted(res, "verifying")
+			return ir.interrupted(res.Report, "verifying")
 		}
 		return c.fail(err)
 	}
-	return ir.finish("verify", rep, res.Failed())
+	return ir.finish("verify", rep, failed)
 }
 
 // imageFail explains an error of an image run: a package not found gets
-// its diagnosis and suggestions (exit 3).
+// its diagnosis and suggestions (exit 3), a registry that serves none of
+// the package's images is named (exit 1).
 func (c *cli) imageFail(ctx context.Context, client *api.Client, pkg api.Package, err error) int {
+	var wr *image.WrongRegistryError
+	if errors.As(err, &wr) {
+		host := wr.Host
+		if host == "" {
+			host = c.registry
+		}
+		return c.fail(withFix(exitFailed, "Give the package's registry with --registry HOST|URL (or omit it to let the API name it).",
+			"the registry %s serves none of %s's images: is --registry right?", escape(host), escape(pkg.String())))
+	}
 	if !errors.Is(err, api.ErrNotFound) {
 		return c.fail(err)
 	}
@@ -119,38 +159,22 @@ func (c *cli) imageFail(ctx context.Context, client *api.Client, pkg api.Package
 	return exitNotFound
 }
 
-// unknownRoot reports whether the image's root is a tag or digest that no
-// version of the package has.
-func unknownRoot(img image.Image) bool {
-	return len(img.Manifests) == 1 && img.Manifests[0].State == image.StateGone &&
-		strings.HasPrefix(img.Manifests[0].Why, "no version of the package has this tag or digest")
-}
-
-// unknownRefs ends the run (exit 3, nothing restored) when a tag or digest
-// given with --image is on no version, with the nearest tags.
-func (ir *imageReport) unknownRefs(ctx context.Context, client *api.Client, pkg api.Package, p image.Plan) (int, bool) {
-	var unknown []string
-	for _, img := range p.Images {
-		if unknownRoot(img) {
-			unknown = append(unknown, img.Root)
-		}
-	}
-	if len(unknown) == 0 {
-		return 0, false
-	}
+// notFound ends the run (exit 3, nothing restored) when a tag or digest
+// given with --image is on no version, with the nearest tags the SDK
+// found.
+func (ir *imageReport) notFound(p image.Plan, nf *image.ImageNotFoundError) int {
 	c := ir.c
-	tags := packageTags(ctx, client, pkg)
-	for _, ref := range unknown {
+	for _, ref := range nf.Refs {
 		kind := "tag"
 		if image.IsDigest(ref) {
 			kind = "digest"
 		}
-		similar := similarNames(ref, tags)
+		similar := nf.Suggestions[ref]
 		if similar == nil || kind == "digest" {
 			similar = []string{}
 		}
-		msg := fmt.Sprintf("No version of %s has the %s %s (a typo, or deleted more than 30 days ago).", escape(p.Package), kind, escape(ref))
-		ev := notFoundEvent{Event: "not_found", Kind: kind, Name: escape(ref), Package: pkg.String(), Similar: escapeAll(similar), Message: msg}
+		msg := fmt.Sprintf("No version of %s has the %s %s (a typo, or deleted more than 30 days ago).", escape(nf.Package), kind, escape(ref))
+		ev := notFoundEvent{Event: "not_found", Kind: kind, Name: escape(ref), Package: ir.pkg.String(), Similar: escapeAll(similar), Message: msg}
 		if c.talk == modeJSON {
 			emit(c.stdout, ev)
 			continue
@@ -166,24 +190,7 @@ func (ir *imageReport) unknownRefs(ctx context.Context, client *api.Client, pkg 
 	if c.apply && c.talk != modeJSON {
 		c.say(c.stderr, "Nothing was restored: fix or drop what was not found, and run again.")
 	}
-	return exitNotFound, true
-}
-
-// packageTags lists the tags of the package's versions, active and
-// deleted, for suggestions (up to maxSuggestionPackages versions each).
-func packageTags(ctx context.Context, client *api.Client, pkg api.Package) []string {
-	var tags []string
-	for _, state := range []api.State{api.StateActive, api.StateDeleted} {
-		n := 0
-		for v, err := range client.Versions(ctx, pkg, &api.ListOptions{State: state}) {
-			if err != nil || n >= maxSuggestionPackages {
-				break
-			}
-			n++
-			tags = append(tags, v.Tags...)
-		}
-	}
-	return tags
+	return exitNotFound
 }
 
 func escapeAll(l []string) []string {
@@ -203,23 +210,14 @@ func (c *cli) imagesWalked(done, total int) {
 	c.show(progressEvent{Event: "progress", What: "images", Done: done, Total: total})
 }
 
-// interrupted reports a run stopped (Ctrl-C) while applying or verifying:
-// the images as apply left them, and how many restores were sent.
-func (ir *imageReport) interrupted(res image.Result, while string) int {
-	ir.print("apply", res.Plan)
+// interrupted reports a run stopped (Ctrl-C) while verifying: the restores
+// are done, and the report says how many.
+func (ir *imageReport) interrupted(r api.Report, while string) int {
 	c := ir.c
-	done := 0
-	for _, x := range res.Restores {
-		ref := versionRef(ir.pkg, x.VersionID)
-		switch {
-		case x.Err == nil && x.Outcome != api.OutcomeUnknown:
-			done++
-		case x.Outcome == api.OutcomeUnknown || errors.Is(x.Err, api.ErrOutcomeUnknown) || errors.Is(x.Err, context.Canceled):
-			c.tally.unknown = append(c.tally.unknown, ref)
-		}
-	}
+	done := r.Restored + r.AlreadyActive + r.Skipped
 	if c.talk == modeJSON {
-		emit(c.stdout, interruptedEvent{Event: "interrupted", While: while, Done: done, Failed: res.Failed(), InFlight: []string{}, NotTried: []string{}})
+		emit(c.stdout, interruptedEvent{Event: "interrupted", While: while, Done: done, Failed: r.Failed, Unknown: r.Unknown,
+			InFlight: refs(r.InFlight), NotTried: refs(r.NotTried)})
 		return exitInterrupted
 	}
 	c.say(c.stderr, "restore: interrupted while %s after %s; run the same command again to resume: what is restored is no longer deleted.", while, plural(done, "restore"))

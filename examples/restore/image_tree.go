@@ -96,7 +96,7 @@ func (ir *imageReport) printImage(phase, pkg string, img image.Image) {
 			if !p.Whole {
 				var bad []string
 				for _, e := range p.Manifests {
-					if e.State != image.StatePresent && e.State != image.StateReused && e.State != image.StateRestored {
+					if e.State != image.ManifestPresent && e.State != image.ManifestReused && e.State != image.ManifestRestored {
 						bad = append(bad, fmt.Sprintf("%s %s %s", e.Role, ir.digest(e.Digest), e.State))
 					}
 				}
@@ -130,7 +130,7 @@ func (ir *imageReport) detail(e image.Entry) string {
 	if e.Err != "" {
 		why = escape(e.Err)
 	}
-	if e.State == image.StateDeleted {
+	if e.State == image.ManifestDeleted {
 		return fmt.Sprintf("restore version %d: %s", e.VersionID, why)
 	}
 	return why

@@ -16,36 +16,87 @@ import (
 // FILE.journal, so that it travels with the plan and a re-run finds it.
 func journalPath(planFile string) string { return planFile + ".journal" }
 
-// savePlan writes the plan as indented JSON, atomically (a temporary file
-// renamed over FILE), and removes the journal of an earlier plan of the same
-// name: its outcomes belong to another plan.
-func savePlan(name string, p api.Plan) (staleJournal bool, err error) {
+// savePlan writes the plan (an api.Plan or an image.Plan) as indented
+// JSON, atomically (a temporary file renamed over FILE). First it opens the
+// journal FILE.journal (api.OpenJournal, which takes its lock) and resets
+// it: the outcomes of an earlier plan of the same name belong to another
+// plan. A journal another run holds is never touched (api.ErrJournalInUse:
+// nothing is written), and one that is not a regular file is refused.
+// The journal is returned open, for the apply that follows.
+func savePlan(name string, p any) (j *api.FileJournal, stale bool, err error) {
 	data, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
-		return false, err
+		return nil, false, err
+	}
+	j, err = openJournal(name)
+	if err != nil {
+		return nil, false, err
+	}
+	stale = j.Done() > 0
+	if fi, err := os.Stat(journalPath(name)); err == nil && fi.Size() > 0 {
+		stale = true
+	}
+	if err := j.Reset(); err != nil {
+		j.Close()
+		return nil, false, fmt.Errorf("--save-plan: resetting the journal %s: %w", journalPath(name), err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
 	if err != nil {
-		return false, fmt.Errorf("--save-plan: %w", err)
+		j.Close()
+		return nil, false, fmt.Errorf("--save-plan: %w", err)
 	}
 	_, werr := tmp.Write(append(data, '\n'))
 	cerr := tmp.Close()
 	if err := errors.Join(werr, cerr); err != nil {
 		os.Remove(tmp.Name())
-		return false, fmt.Errorf("--save-plan: %w", err)
+		j.Close()
+		return nil, false, fmt.Errorf("--save-plan: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), name); err != nil {
 		os.Remove(tmp.Name())
-		return false, fmt.Errorf("--save-plan: %w", err)
+		j.Close()
+		return nil, false, fmt.Errorf("--save-plan: %w", err)
 	}
-	switch err := os.Remove(journalPath(name)); {
+	return j, stale, nil
+}
+
+// openJournal opens the journal of a plan file, in the tool's words when
+// another run holds it or it is not a regular file.
+func openJournal(planFile string) (*api.FileJournal, error) {
+	path := journalPath(planFile)
+	j, err := api.OpenJournal(path)
+	switch {
 	case err == nil:
-		return true, nil
-	case errors.Is(err, os.ErrNotExist):
-		return false, nil
-	default:
-		return false, fmt.Errorf("--save-plan: removing the old journal: %w", err)
+		return j, nil
+	case errors.Is(err, api.ErrJournalInUse):
+		return nil, withFix(exitFailed, "Wait for the other run to end, or save the plan to another file.",
+			"the journal %s is in use by another run of this plan: nothing was sent", path)
+	case errors.Is(err, api.ErrJournalNotRegular):
+		return nil, withFix(exitUsage, "Remove it, or save the plan to another file.",
+			"the journal %s is not a regular file (a symbolic link, a FIFO, a device or a directory): nothing was sent", path)
 	}
+	return nil, err
+}
+
+// journalFor is the journal an apply records in: the one --save-plan
+// opened, else that of the plan file, else none. ok false ends the run with
+// code.
+func (c *cli) journalFor(planFile string) (j *api.FileJournal, code int, ok bool) {
+	if c.journal != nil {
+		j, c.journal = c.journal, nil
+		return j, 0, true
+	}
+	if planFile == "" {
+		return nil, 0, true
+	}
+	j, err := openJournal(planFile)
+	if err != nil {
+		return nil, c.fail(err), false
+	}
+	if n := j.Done(); n > 0 && c.talk != modeJSON {
+		c.say(c.stdout, "Resuming: the journal %s records %s done.", journalPath(planFile), plural(n, "restore"))
+	}
+	return j, 0, true
 }
 
 // checkSavePlan refuses, before anything is sent, a --save-plan FILE that

@@ -273,6 +273,14 @@ func (r *reporter) onTheWire() bool {
 	return r.current != nil && (r.wait == nil || !r.now().Before(r.waitEnds))
 }
 
+// idle says no restore is under way any more (image runs, which print
+// their own lines and draw no progress line).
+func (r *reporter) idle() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.current, r.wait = nil, nil
+}
+
 // note prints a line of the tool's own on stderr, above the progress line.
 func (r *reporter) note(line string) {
 	r.mu.Lock()

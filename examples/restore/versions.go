@@ -155,16 +155,27 @@ func (c *cli) showPlan(plan api.Plan, head planHead) (code int, done bool) {
 	} else {
 		c.printPlan(plan, head)
 	}
+	return c.saveAndTell(plan)
+}
+
+// saveAndTell saves the plan with --save-plan FILE, and says how to apply
+// it; done reports that the run ends here with code.
+func (c *cli) saveAndTell(plan any) (code int, done bool) {
 	if c.savePlan == "" {
 		return 0, false
 	}
-	stale, err := savePlan(c.savePlan, plan)
+	j, stale, err := savePlan(c.savePlan, plan)
 	if err != nil {
 		return c.fail(err), true
 	}
+	if c.apply {
+		c.journal = j
+	} else {
+		j.Close()
+	}
 	if c.talk != modeJSON {
 		if stale {
-			c.say(c.stdout, "Removed the journal of the earlier plan %s.", c.savePlan)
+			c.say(c.stdout, "Reset the journal of the earlier plan %s.", c.savePlan)
 		}
 		if !c.apply {
 			c.say(c.stdout, "Plan saved to %s. Apply it with:", c.savePlan)
