@@ -20,7 +20,12 @@ func (c *cli) explain(err error) (code int, text, fix string) {
 	if errors.As(err, &fe) {
 		fix = fe.fix
 	}
+	var ae *api.Error
 	switch {
+	case errors.As(err, &ae) && ae.StatusCode == 403 && ae.TokenKind == api.TokenFineGrained:
+		// Not a missing permission: the Packages API refuses the token's
+		// kind, and the error's hint says which token to use instead.
+		return exitFailed, text, fix
 	case errors.Is(err, api.ErrUnauthorized):
 		code = exitAuth
 		fix = "GitHub refused the token (401): set GH_TOKEN to a valid classic token, or log in again:\n  gh auth login --hostname " + c.ghHost() + " --scopes read:packages,write:packages,delete:packages"

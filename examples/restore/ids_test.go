@@ -56,7 +56,7 @@ func TestIDsFromStdinSelects(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if strings.Count(out, `"type":"plan_item"`) != 2 || !strings.Contains(out, `"id":`+itoa(d.ImageDeleted[0])) || !strings.Contains(out, `"id":`+itoa(d.ImageDeleted[1])) {
+	if strings.Count(out, `"deleted_at":`) != 2 || !strings.Contains(out, `"id":`+itoa(d.ImageDeleted[0])) || !strings.Contains(out, `"id":`+itoa(d.ImageDeleted[1])) {
 		t.Errorf("plan:\n%s", out)
 	}
 	r.stdin = "nothing here 2026-11-24\n"

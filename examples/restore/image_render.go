@@ -238,6 +238,14 @@ func cleanPlan(p image.Plan) image.Plan {
 	for i, img := range p.Images {
 		out.Images[i] = cleanImage(img)
 	}
+	out.Items = make([]api.PlanItem, len(p.Items))
+	for i, it := range p.Items {
+		it.Name, it.Digest, it.Tags, it.Reasons = escape(it.Name), escape(it.Digest), escapeAll(it.Tags), escapeAll(it.Reasons)
+		out.Items[i] = it
+	}
+	if len(out.Items) == 0 {
+		out.Items = nil
+	}
 	return out
 }
 

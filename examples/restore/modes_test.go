@@ -46,9 +46,50 @@ func TestImageFromARegistryThatServesNothingExitsOne(t *testing.T) {
 		w.Write([]byte(`{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}`))
 	}))
 	defer empty.Close()
-	out, errOut, code := f.do(t, "--image", f.demo.Tag, "--registry", empty.URL)
-	if code != exitFailed || strings.Contains(out, "Nothing to restore") || !strings.Contains(strings.Join(strings.Fields(out), " "), "Check --registry") {
-		t.Errorf("exit %d, want 1 and the registry named:\n%s%s", code, out, errOut)
+	// The issue's measurement: --registry http://127.0.0.1:API_PORT. A fake
+	// GitHub not bound to t, which would count the registry's requests
+	// as spec violations.
+	gh, err := apitest.Start(apitest.WithClock(f.clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gh.Close()
+	d := apitest.SeedDemo(gh)
+	apitest.SeedRegistryDemo(apitest.NewRegistry(t, gh))
+	cases := []struct {
+		name string
+		run  func(reg string) (string, string, int)
+		reg  string
+	}{
+		{"a registry that serves nothing", func(reg string) (string, string, int) { return f.do(t, "--image", f.demo.Tag, "--registry", reg) }, empty.URL},
+		{"the API's own port", func(reg string) (string, string, int) {
+			return cliRun{env: map[string]string{"GH_TOKEN": d.Token}}.do(t, "--base-url", gh.URL, "--registry", reg, "--org", "octo-org", "--package", "team/web", "--image", f.demo.Tag)
+		}, gh.URL},
+	}
+	for _, tc := range cases {
+		host := strings.TrimPrefix(tc.reg, "http://")
+		out, errOut, code := tc.run(tc.reg)
+		flat := strings.Join(strings.Fields(out+errOut), " ")
+		if code != exitFailed || strings.Contains(flat, "Nothing to restore") ||
+			!strings.Contains(flat, "the registry "+host+" serves none of octo-org/container/team/web's images: is --registry right?") {
+			t.Errorf("%s: exit %d, want 1 and the registry named:\n%s%s", tc.name, code, out, errOut)
+		}
+	}
+	if f.restores() != nil {
+		t.Errorf("restored %v", f.restores())
+	}
+}
+
+// --image with a tag no version has: exit 3, nothing restored, the
+// nearest tags suggested (image.ImageNotFoundError).
+func TestImageTagNotFoundExitsThree(t *testing.T) {
+	f := newImageFake(t)
+	out, errOut, code := f.do(t, "--image", "v9.9.9", "--apply")
+	if code != exitNotFound || !strings.Contains(out, "No version of octo-org/team/web has the tag v9.9.9") || !strings.Contains(out, "--image v1.4.0") {
+		t.Errorf("exit %d, want 3 with the nearest tags:\n%s%s", code, out, errOut)
+	}
+	if f.restores() != nil {
+		t.Errorf("restored %v", f.restores())
 	}
 }
 

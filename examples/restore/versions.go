@@ -50,6 +50,13 @@ func (c *cli) planVersions(ctx context.Context, client *api.Client, o *versionsO
 	var deleted []api.Version
 	for v, err := range client.Versions(ctx, o.pkg, &api.ListOptions{State: api.StateDeleted}) {
 		if err != nil {
+			if errors.Is(err, api.ErrForbidden) && len(o.sel.ids) > 0 {
+				// The listing needs delete:packages, a restore does not:
+				// MakePlan restores the given ids without it, and its
+				// notes say what could not be listed and why.
+				p, err := client.MakePlan(ctx, o.pkg, o.sel.selector())
+				return p, nil, err
+			}
 			if !errors.Is(err, api.ErrNotFound) {
 				return plan, nil, err
 			}
