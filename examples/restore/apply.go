@@ -69,7 +69,7 @@ func (c *cli) resumeCommand(planFile string) string {
 		return "restore " + shellJoin(c.args)
 	}
 	args := []string{"--plan", planFile}
-	for _, name := range []string{"base-url", "pacing", "timeout"} {
+	for _, name := range []string{"base-url", "registry", "pacing", "timeout"} {
 		if c.given[name] {
 			args = append(args, "--"+name, flagValue(c, name))
 		}
@@ -83,6 +83,8 @@ func flagValue(c *cli, name string) string {
 		return c.baseURL
 	case "pacing":
 		return c.pacing.String()
+	case "registry":
+		return c.registry
 	}
 	return c.timeout.String()
 }

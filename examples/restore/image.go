@@ -59,6 +59,43 @@ func (c *cli) runImages(ctx context.Context, cancel context.CancelFunc, o *image
 	return ir.afterPlan(ctx, cancel, r, plan, c.savePlan)
 }
 
+// runImagePlanFile shows or applies an image plan file (api.PlanKindImage):
+// the plan names its package and registry; its journal is FILE.journal,
+// as for a plan of versions.
+func (c *cli) runImagePlanFile(ctx context.Context, cancel context.CancelFunc, client *api.Client, data []byte, o *planOptions) int {
+	p, err := image.ParsePlan(data)
+	if err != nil {
+		return c.fail(usageErr("--plan %s: %s", o.file, message(err)))
+	}
+	if err := checkPlanHeader(o.file, p.BaseURL, client.BaseURL()); err != nil {
+		return c.fail(err)
+	}
+	if !o.owner.IsZero() && p.Package.Owner != o.owner {
+		return c.fail(usageErr("--plan %s is for %s, not %s", o.file, escape(p.Package.Owner.String()), o.owner))
+	}
+	host := p.Registry
+	if c.registry != "" {
+		host = c.registry
+	}
+	rc, err := c.registryClient(host)
+	if err != nil {
+		return c.fail(err)
+	}
+	defer rc.CloseIdleConnections()
+	r, err := image.NewRestorer(client, rc, p.Package, &image.RestorerOptions{Walked: c.imagesWalked})
+	if err != nil {
+		return c.fail(err)
+	}
+	ir := &imageReport{c: c, registry: rc.Host(), pkg: p.Package}
+	if c.talk != modeJSON {
+		c.say(c.stdout, "%s", planAge(p.MadeAt, p.Items, c.now()))
+	}
+	if code, done := ir.showPlan(p); done {
+		return code
+	}
+	return ir.afterPlan(ctx, cancel, r, p, o.file)
+}
+
 // afterPlan ends a dry run, or applies the plan (and verifies with
 // --verify).
 func (ir *imageReport) afterPlan(ctx context.Context, cancel context.CancelFunc, r *image.Restorer, plan image.Plan, planFile string) int {

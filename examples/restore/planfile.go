@@ -113,21 +113,30 @@ func checkSavePlan(name string) error {
 	return nil
 }
 
-// loadPlan reads --plan FILE and checks it against the connection: the
-// plan's API must be this one, and an owner given on the command line must
-// be the plan's.
-func loadPlan(name, baseURL string, owner api.Owner) (api.Plan, error) {
+// readPlanFile reads --plan FILE and tells its kind (api.PlanKindOf):
+// versions (api.ParsePlan) or images (image.ParsePlan).
+func readPlanFile(name string) ([]byte, api.PlanKind, error) {
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return api.Plan{}, usageErr("--plan: %v", err)
+		return nil, "", usageErr("--plan: %v", err)
 	}
+	kind, err := api.PlanKindOf(data)
+	if err != nil {
+		return nil, "", usageErr("--plan %s: %s", name, message(err))
+	}
+	return data, kind, nil
+}
+
+// loadPlan parses a plan file of versions and checks it against the
+// connection: the plan's API must be this one, and an owner given on the
+// command line must be the plan's.
+func loadPlan(name string, data []byte, baseURL string, owner api.Owner) (api.Plan, error) {
 	p, err := api.ParsePlan(data)
 	if err != nil {
 		return api.Plan{}, usageErr("--plan %s: %s", name, message(err))
 	}
-	if strings.TrimRight(p.BaseURL, "/") != strings.TrimRight(baseURL, "/") {
-		return api.Plan{}, usageErr("--plan %s was made against %s, not %s: version ids mean nothing on another host (give --base-url %s to use it)",
-			name, escape(p.BaseURL), baseURL, escape(p.BaseURL))
+	if err := checkPlanHeader(name, p.BaseURL, baseURL); err != nil {
+		return api.Plan{}, err
 	}
 	if !owner.IsZero() {
 		for _, pkg := range p.Packages() {
@@ -139,14 +148,24 @@ func loadPlan(name, baseURL string, owner api.Owner) (api.Plan, error) {
 	return p, nil
 }
 
+// checkPlanHeader refuses a plan made against another API.
+func checkPlanHeader(name, planBase, baseURL string) error {
+	if strings.TrimRight(planBase, "/") != strings.TrimRight(baseURL, "/") {
+		return usageErr("--plan %s was made against %s, not %s: version ids mean nothing on another host (give --base-url %s to use it)",
+			name, escape(planBase), baseURL, escape(planBase))
+	}
+	return nil
+}
+
 // planAge says how old a plan is, and how many of its versions have run out
-// of GitHub's restore window since.
-func planAge(p api.Plan, now time.Time) string {
-	age := now.Sub(p.MadeAt)
-	s := fmt.Sprintf("Plan made %s ago (%s)", roundAge(age), p.MadeAt.UTC().Format(time.RFC3339))
+// of GitHub's restore window since. Items given by id and not listed (no
+// deletion time) are not counted: their window is not known.
+func planAge(madeAt time.Time, items []api.PlanItem, now time.Time) string {
+	age := now.Sub(madeAt)
+	s := fmt.Sprintf("Plan made %s ago (%s)", roundAge(age), madeAt.UTC().Format(time.RFC3339))
 	gone := 0
-	for _, it := range p.Items {
-		if it.DaysLeftAt(now) < 0 {
+	for _, it := range items {
+		if !it.DeletedAt.IsZero() && it.DaysLeftAt(now) < 0 {
 			gone++
 		}
 	}

@@ -114,17 +114,27 @@ func (c *cli) planVersions(ctx context.Context, client *api.Client, o *versionsO
 
 // runPlanFile shows or applies a plan file. Printing it needs no token.
 func (c *cli) runPlanFile(ctx context.Context, cancel context.CancelFunc, o *planOptions) int {
-	client, err := c.client(ctx, c.apply)
+	client, err := c.client(ctx, c.apply || c.verify)
 	if err != nil {
 		return c.fail(err)
 	}
 	defer client.CloseIdleConnections()
-	plan, err := loadPlan(o.file, client.BaseURL(), o.owner)
+	data, kind, err := readPlanFile(o.file)
+	if err != nil {
+		return c.fail(err)
+	}
+	if kind == api.PlanKindImage {
+		return c.runImagePlanFile(ctx, cancel, client, data, o)
+	}
+	if c.verify || c.registry != "" {
+		return c.fail(usageErr("--plan %s restores versions, not images: --verify and --registry go with image plans (--image, --broken)", o.file))
+	}
+	plan, err := loadPlan(o.file, data, client.BaseURL(), o.owner)
 	if err != nil {
 		return c.fail(err)
 	}
 	if c.talk != modeJSON {
-		c.say(c.stdout, "%s", planAge(plan, c.now()))
+		c.say(c.stdout, "%s", planAge(plan.MadeAt, plan.Items, c.now()))
 	}
 	head := planHead{mode: modePlan, selection: selectorText(plan.Selector), label: o.file}
 	if code, done := c.showPlan(plan, head); done {
