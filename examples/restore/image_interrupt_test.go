@@ -1,0 +1,86 @@
+package main
+
+import (
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// An interrupted --broken --apply --save-plan reports, as package mode
+// does, what is done, the restore in flight and what was not tried, from
+// the engine's report, with the command that resumes; the resume applies
+// the saved image plan from its journal, and no restore reaches GitHub
+// twice.
+func TestInterruptedBrokenApplyResumesFromItsJournal(t *testing.T) {
+	f := newImageFake(t)
+	total := len(f.demo.Deleted)
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	// Two restores are answered; the third is held until the client goes.
+	front, third, _ := holdNth(t, f.gh.URL, http.MethodPost, 3)
+	cmd := f.run.command(t, "--base-url", front, "--registry", f.reg.URL, "--org", "octo-org", "--package", "team/web",
+		"--broken", "--apply", "--save-plan", planFile, "--pacing", "0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines, errLines := collect(stdout), collect(stderr)
+	errLines.waitFor(t, "] restored")
+	<-third // the third restore is in flight: the first Ctrl-C lets it finish,
+	cmd.Process.Signal(syscall.SIGINT)
+	errLines.waitFor(t, "Stopping after the restore in flight")
+	cmd.Process.Signal(syscall.SIGINT) // the second abandons it
+	lines.waitFor(t, "To resume:")
+	lines.waitEnd()
+	errLines.waitEnd()
+	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
+		t.Errorf("exit %d, want %d", code, exitInterrupted)
+	}
+	first := restoresOf(f.gh)
+	if len(first) != 2 {
+		t.Fatalf("the fake got %d restores before the interrupt (%v), want 2", len(first), first)
+	}
+	var inFlight int64
+	for _, id := range f.demo.Deleted {
+		if !slices.Contains(first, id) && strings.Contains(lines.text(), "in flight:  "+itoa(id)+",") {
+			inFlight = id
+		}
+	}
+	report := lines.text()
+	for _, want := range []string{
+		"\nInterrupted.\n",
+		"  done:       2 versions (restored 2, already active 0, done earlier 0)\n",
+		"  in flight:  " + itoa(inFlight) + ", outcome unknown (it may have been restored)\n",
+		"  not tried:  " + plural(total-3, "version") + "\n",
+		"To resume:\n  restore --plan " + planFile + " --base-url " + front + " --registry " + f.reg.URL + " --pacing 0s --apply",
+	} {
+		if inFlight == 0 || !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q:\n%s\n%s", want, report, errLines.text())
+		}
+	}
+
+	// The resume, the command the report gave: the rest, each once.
+	out, errOut, code := f.run.do(t, "--plan", planFile, "--base-url", front, "--registry", f.reg.URL, "--pacing", "0s", "--apply")
+	if code != exitOK {
+		t.Fatalf("resume: exit %d:\n%s\n%s", code, out, errOut)
+	}
+	if !strings.Contains(out, "Resuming: the journal "+planFile+".journal records 2 restores done.") {
+		t.Errorf("resume output:\n%s", out)
+	}
+	all := restoresOf(f.gh)
+	slices.Sort(all)
+	want := slices.Clone(f.demo.Deleted)
+	slices.Sort(want)
+	if !slices.Equal(all, want) {
+		t.Errorf("restores across both runs %v, want each of %v once", all, want)
+	}
+	if got := f.restores(); len(got) != total {
+		t.Errorf("%d versions restored, want %d", len(got), total)
+	}
+}
