@@ -53,7 +53,7 @@ func (ir *imageReport) restored(p api.Progress) {
 		e = image.Entry{Digest: x.Item.Name, Role: "manifest"}
 	}
 	ev := resultEvent{Event: "result", Package: ir.pkg.String(), ID: x.Item.ID, Name: escape(x.Item.Name), Role: string(e.Role),
-		Platform: escape(e.Platform), Outcome: x.Outcome, Done: ir.done, Total: ir.total, Resumed: x.Resumed}
+		Platform: escape(e.Platform), Outcome: x.Outcome, Done: ir.done, Total: ir.total, Resumed: x.Resumed, Redeleted: x.Redeleted}
 	if x.Err != nil {
 		ev.Error = message(x.Err)
 	}
@@ -74,7 +74,8 @@ func (ir *imageReport) restored(p api.Progress) {
 		c.say(c.stderr, "[%d/%d] failed   version %d (%s): %s", ir.done, ir.total, x.Item.ID, what, ev.Error)
 		return
 	case x.Redeleted:
-		outcome += " again (deleted again after the journal's entry)"
+		c.say(c.stderr, "[%d/%d] %s version %d (%s): %s", ir.done, ir.total, outcome, x.Item.ID, what, redeletedText)
+		return
 	}
 	c.say(c.stderr, "[%d/%d] %-8s version %d (%s)", ir.done, ir.total, outcome, x.Item.ID, what)
 }
