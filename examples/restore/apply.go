@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/ghpackages/restore/api"
 )
@@ -29,6 +31,9 @@ func (c *cli) applyPlan(ctx context.Context, cancel context.CancelFunc, client *
 	if j != nil {
 		defer j.Close()
 		opts.Journal = j
+		if j.Done() > 0 {
+			plan = c.refreshDeletedAt(ctx, client, plan)
+		}
 	}
 	c.rep.begin(len(plan.Items))
 	rep, err := client.Apply(ctx, plan, opts)
@@ -100,4 +105,34 @@ func shellJoin(args []string) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// refreshDeletedAt updates, from the deleted listing, when each item of a
+// plan applied again was deleted: a version the journal has done but a
+// cleanup deleted again since is then restored again (api.Result.Redeleted)
+// instead of skipped. Where the listing fails (a token without
+// delete:packages), the plan's times stay.
+func (c *cli) refreshDeletedAt(ctx context.Context, client *api.Client, plan api.Plan) api.Plan {
+	now := map[api.Package]map[int64]time.Time{}
+	for _, pkg := range plan.Packages() {
+		m := map[int64]time.Time{}
+		for v, err := range client.Versions(ctx, pkg, &api.ListOptions{State: api.StateDeleted}) {
+			if err != nil {
+				m = nil
+				break
+			}
+			if v.DeletedAt != nil {
+				m[v.ID] = *v.DeletedAt
+			}
+		}
+		now[pkg] = m
+	}
+	items := slices.Clone(plan.Items)
+	for i, it := range items {
+		if t, ok := now[it.Package][it.ID]; ok && t.After(it.DeletedAt) {
+			items[i].DeletedAt = t
+		}
+	}
+	plan.Items = items
+	return plan
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
 )
 
 // --save-plan FILE --apply never touches the journal of another run that
@@ -81,5 +82,39 @@ func TestSavePlanApplyRefusesAJournalThatIsNotARegularFile(t *testing.T) {
 				t.Errorf("the link's target changed: %q", b)
 			}
 		})
+	}
+}
+
+// A plan applied again after a cleanup deleted one of its versions again:
+// the journal has it done, but the listing shows a deletion after the
+// journal's entry, so it is restored again, and the output says so.
+func TestPlanAppliedAgainRestoresWhatWasDeletedAgain(t *testing.T) {
+	clk := apitest.NewClock(time.Now())
+	srv, d := fake(t, apitest.WithClock(clk))
+	ids := tenDeleted(t, srv)
+	planFile := filepath.Join(t.TempDir(), "plan.json")
+	r := withToken(d)
+	if _, errOut, code := r.do(t, "--base-url", srv.URL, "--org", "octo-org", "--type", "npm", "--package", "ten", "--all-deleted",
+		"--save-plan", planFile, "--apply", "--pacing", "0"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	clk.Advance(time.Hour) // the cleanup runs again, after the journal's entries
+	pkg := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeNpm, Name: "ten"}
+	if err := srv.SoftDeleteVersion(pkg, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	out, errOut, code := r.do(t, "--base-url", srv.URL, "--plan", planFile, "--apply", "--pacing", "0")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	if sent := restoresOf(srv); len(sent) != 1 || sent[0] != ids[0] {
+		t.Errorf("restores sent %v, want only %d", sent, ids[0])
+	}
+	if !strings.Contains(out, "restored again "+itoa(ids[0])+" 1.0.0: deleted again after the journal's entry") {
+		t.Errorf("the output does not say it was restored again:\n%s", out)
+	}
+	if v, _ := srv.Version("octo-org", api.PackageTypeNpm, "ten", ids[0]); v.DeletedAt != nil {
+		t.Errorf("version %d is still deleted", ids[0])
 	}
 }
