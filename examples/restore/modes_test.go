@@ -222,7 +222,8 @@ func TestUndoRunPlansWhatTheRunDeleted(t *testing.T) {
 		}
 	}
 	slices.Sort(want)
-	front := runsFront(t, srv.URL, map[string]string{"/repos/octo-org/infra/actions/runs/4242": runJSON(4242, start, start.Add(10*time.Minute))})
+	srv.AddWorkflowRun("octo-org", "infra", cleanupRun(4242, start, start.Add(10*time.Minute)))
+	front := srv.URL
 	out, errOut, code := withToken(d).do(t, "--base-url", front, "--undo-run", "https://github.com/octo-org/infra/actions/runs/4242", "--json")
 	if code != exitOK {
 		t.Fatalf("exit %d:\n%s%s", code, out, errOut)

@@ -61,9 +61,10 @@ func TestEveryJSONEventMatchesTheSchema(t *testing.T) {
 	}
 	record(checkEvents(t, out))
 
-	// Undo a run: its window, from a run the front serves.
+	// Undo a run: its window, from a run the fake serves.
 	now := time.Now()
-	front := runsFront(t, srv.URL, map[string]string{"/repos/octo-org/infra/actions/runs/77": runJSON(77, now.Add(-time.Hour), now.Add(-50*time.Minute))})
+	srv.AddWorkflowRun("octo-org", "infra", cleanupRun(77, now.Add(-time.Hour), now.Add(-50*time.Minute)))
+	front := srv.URL
 	for _, tc := range []struct {
 		run  string
 		code int
