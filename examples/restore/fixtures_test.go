@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/apitest"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -92,4 +93,47 @@ func checkEvents(t *testing.T, out string) map[string][]map[string]any {
 		t.Errorf("%d summaries, want 1", n)
 	}
 	return got
+}
+
+// Seeding by api.Package (the fake's SeedPackage, SeedVersion,
+// SeedIndexFor, SeedImageFor), failing the test on a seeding error.
+
+func orgPkg(org string, typ api.PackageType, name string) api.Package {
+	return api.Package{Owner: api.Org(org), Type: typ, Name: name}
+}
+
+func seedPackage(t testing.TB, srv *apitest.Server, pkg api.Package, seed apitest.PackageSeed) []int64 {
+	t.Helper()
+	ids, err := srv.SeedPackage(pkg, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func seedVersion(t testing.TB, srv *apitest.Server, pkg api.Package, v apitest.VersionSeed) int64 {
+	t.Helper()
+	id, err := srv.SeedVersion(pkg, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func seedIndex(t testing.TB, reg *apitest.Registry, pkg api.Package, spec apitest.ImageSpec) apitest.SeededImage {
+	t.Helper()
+	img, err := reg.SeedIndexFor(pkg, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func seedImage(t testing.TB, reg *apitest.Registry, pkg api.Package, salt string, tags ...string) apitest.SeededManifest {
+	t.Helper()
+	m, err := reg.SeedImageFor(pkg, salt, tags...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

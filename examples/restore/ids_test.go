@@ -48,7 +48,7 @@ func TestReadIDsFromAnyText(t *testing.T) {
 
 func TestIDsFromStdinSelects(t *testing.T) {
 	srv, d := fake(t)
-	v, _ := srv.Version(d.Org, d.Image.Type, d.Image.Name, d.ImageDeleted[1])
+	v, _ := srv.LookupVersion(d.Image, d.ImageDeleted[1])
 	log := "2026-11-24T14:00:00Z removed " + itoa(d.ImageDeleted[0]) + "\nremoved " + v.Name + " at 14:02\n"
 	r := withToken(d)
 	r.stdin = log

@@ -114,7 +114,7 @@ func TestPlanAppliedAgainRestoresWhatWasDeletedAgain(t *testing.T) {
 	if !strings.Contains(out, "restored again "+itoa(ids[0])+" 1.0.0: deleted again after the journal's entry") {
 		t.Errorf("the output does not say it was restored again:\n%s", out)
 	}
-	if v, _ := srv.Version("octo-org", api.PackageTypeNpm, "ten", ids[0]); v.DeletedAt != nil {
+	if v, _ := srv.LookupVersion(orgPkg("octo-org", api.PackageTypeNpm, "ten"), ids[0]); v.DeletedAt != nil {
 		t.Errorf("version %d is still deleted", ids[0])
 	}
 }

@@ -143,18 +143,18 @@ func TestRegistryIsDiscoveredFromTheAPI(t *testing.T) {
 // clear-screen, OSC 52, OSC 8, bidi or C1 character.
 func TestImageApplyEscapesWhatTheRegistryServes(t *testing.T) {
 	f := newImageFake(t)
-	child := f.reg.SeedImage("octo-org", "team/web", "evil child")
+	child := seedImage(t, f.reg, orgPkg("octo-org", api.PackageTypeContainer, "team/web"), "evil child")
 	hostile := "linux\x1b]52;c;cHduZWQ=\x07\x1b]8;;https://evil.example\x07\u202e\u0085\x1b[2J"
 	index, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []any{
 		map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": child.Digest, "size": 1,
 			"platform": map[string]string{"os": hostile, "architecture": "amd64"}},
 	}})
 	f.reg.Push("octo-org", "team/web", "application/vnd.oci.image.index.v1+json", index, "evil")
-	if err := f.gh.DeleteVersion("octo-org", api.PackageTypeContainer, "team/web", child.ID); err != nil {
+	if err := f.gh.SoftDeleteVersion(orgPkg("octo-org", api.PackageTypeContainer, "team/web"), child.ID); err != nil {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{"--image", "evil", "--apply"}, {"--image", "evil", "--apply", "--json"}} {
-		if err := f.gh.DeleteVersion("octo-org", api.PackageTypeContainer, "team/web", child.ID); err != nil && args[len(args)-1] == "--json" {
+		if err := f.gh.SoftDeleteVersion(orgPkg("octo-org", api.PackageTypeContainer, "team/web"), child.ID); err != nil && args[len(args)-1] == "--json" {
 			// restored by the first run: deleted again for the second
 			t.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestImageApplyEscapesWhatTheRegistryServes(t *testing.T) {
 // container packages; a dry run exits 0 once printed, 1 with --exit-status.
 func TestDoctorReportsEveryBrokenImage(t *testing.T) {
 	f := newImageFake(t)
-	f.reg.SeedIndex("octo-org", "team/api", apitest.ImageSpec{Tags: []string{"v2"}, Platforms: []string{"linux/amd64"}})
+	seedIndex(t, f.reg, orgPkg("octo-org", api.PackageTypeContainer, "team/api"), apitest.ImageSpec{Tags: []string{"v2"}, Platforms: []string{"linux/amd64"}})
 	args := []string{"--base-url", f.gh.URL, "--registry", f.reg.URL, "--org", "octo-org", "--broken"}
 	// team/app's image is not in the registry at all: it stays broken
 	// whatever is restored, so even the dry run exits 1.
@@ -214,7 +214,7 @@ func TestUndoRunPlansWhatTheRunDeleted(t *testing.T) {
 			}
 			seed.Versions = append(seed.Versions, apitest.VersionSeed{Name: "sha256:" + strings.Repeat(string(rune('a'+i)), 63) + itoa(int64(p)), DeletedAt: at})
 		}
-		ids := srv.AddPackage(d.Org, api.PackageTypeContainer, name, seed)
+		ids := seedPackage(t, srv, orgPkg(d.Org, api.PackageTypeContainer, name), seed)
 		for i, id := range ids[1:] {
 			if i < 2 && p < 3 || i == 2 && p == 0 {
 				want = append(want, itoa(id))

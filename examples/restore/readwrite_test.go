@@ -21,7 +21,7 @@ func TestVersionIDRestoreWithAReadWriteToken(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
 	}
-	if v, _ := srv.Version(d.Org, d.Image.Type, d.Image.Name, id); v.DeletedAt != nil {
+	if v, _ := srv.LookupVersion(d.Image, id); v.DeletedAt != nil {
 		t.Errorf("version %d is still deleted", id)
 	}
 	if p := posts(srv); len(p) != 1 || !strings.HasSuffix(p[0].RawPath, "/versions/"+itoa(id)+"/restore") {

@@ -80,7 +80,7 @@ func TestEveryJSONEventMatchesTheSchema(t *testing.T) {
 	// doctor over more than 20 packages (progress).
 	f := newImageFake(t)
 	for i := range 20 {
-		f.gh.AddVersion("octo-org", api.PackageTypeContainer, "many/p"+itoa(int64(i)), apitest.VersionSeed{Name: "sha256:" + strings.Repeat("0", 63) + "1", Tags: []string{"v1"}})
+		seedVersion(t, f.gh, orgPkg("octo-org", api.PackageTypeContainer, "many/p"+itoa(int64(i))), apitest.VersionSeed{Name: "sha256:" + strings.Repeat("0", 63) + "1", Tags: []string{"v1"}})
 	}
 	for _, tc := range []struct {
 		args []string

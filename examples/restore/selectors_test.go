@@ -98,7 +98,7 @@ func TestSelectorsAllApply(t *testing.T) {
 
 func versionName(t *testing.T, srv *apitest.Server, d apitest.Demo, id int64) string {
 	t.Helper()
-	v, ok := srv.Version(d.Org, d.Image.Type, d.Image.Name, id)
+	v, ok := srv.LookupVersion(d.Image, id)
 	if !ok {
 		t.Fatalf("no version %d", id)
 	}
