@@ -84,3 +84,51 @@ func TestInterruptedBrokenApplyResumesFromItsJournal(t *testing.T) {
 		t.Errorf("%d versions restored, want %d", len(got), total)
 	}
 }
+
+// The same interruption with --json: every line matches the schema, the
+// interrupted event names the restore in flight and what was not tried
+// (PACKAGE@ID) from the engine's report, and the summary lists the
+// in-flight restore as unknown, never failed.
+func TestInterruptedImageApplyJSON(t *testing.T) {
+	f := newImageFake(t)
+	total := len(f.demo.Deleted)
+	front, third, _ := holdNth(t, f.gh.URL, http.MethodPost, 3)
+	cmd := f.run.command(t, "--base-url", front, "--registry", f.reg.URL, "--org", "octo-org", "--package", "team/web",
+		"--image", f.demo.Tag, "--apply", "--pacing", "0", "--json")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines, errLines := collect(stdout), collect(stderr)
+	<-third
+	cmd.Process.Signal(syscall.SIGINT) // the first lets the restore in flight finish,
+	errLines.waitFor(t, "Stopping after the restore in flight")
+	cmd.Process.Signal(syscall.SIGINT) // the second abandons it
+	lines.waitEnd()
+	errLines.waitEnd()
+	if code := exitCode(t, cmd.Wait()); code != exitInterrupted {
+		t.Errorf("exit %d, want %d", code, exitInterrupted)
+	}
+	events := checkEvents(t, lines.text())
+	intr := events["interrupted"]
+	if len(intr) != 1 {
+		t.Fatalf("interrupted events: %v\n%s", intr, lines.text())
+	}
+	ev := intr[0]
+	inFlight, _ := ev["in_flight"].([]any)
+	notTried, _ := ev["not_tried"].([]any)
+	if ev["while"] != "applying" || ev["done"] != 2.0 || ev["failed"] != 0.0 || len(inFlight) != 1 || len(notTried) != total-3 {
+		t.Errorf("interrupted event %v, want 2 done, 1 in flight, %d not tried", ev, total-3)
+	}
+	sum := events["summary"][0]
+	if unknown, _ := sum["unknown"].([]any); len(unknown) != 1 || len(inFlight) != 1 || unknown[0] != inFlight[0] {
+		t.Errorf("summary %v: the restore in flight is not listed as unknown", sum)
+	}
+	if failed, _ := sum["failed"].([]any); len(failed) != 0 {
+		t.Errorf("summary lists failed %v", failed)
+	}
+}
