@@ -106,6 +106,7 @@ func (c *cli) registryClient(host string) (*image.Registry, error) {
 		image.WithRegistry(host),
 		image.WithToken(c.tok.value),
 		image.WithUserAgent("ghpackages-restore-cli/"+toolVersion()),
+		image.WithAttemptTimeout(c.timeout.d), // --timeout bounds registry reads too
 		image.WithWaitHook(func(ev api.WaitEvent) { c.rep.registryWaited(regHost, ev) }),
 	)
 	if err != nil {
