@@ -72,7 +72,7 @@ var (
 	selectorFlags = []string{"version-id", "version-name", "tag", "ids-from", "deleted-since", "deleted-until"}
 	packageModes  = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modeDoctor}
 	ownerModes    = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modeDoctor, modePlan}
-	selectModes   = []runMode{modeVersions, modeSweep, modeUndoRun}
+	saveModes     = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken}
 	applyModes    = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modePlan}
 )
 
@@ -126,7 +126,7 @@ var flagTable = []flagSpec{
 		bind: boolean(func(o *options) *bool { return &o.apply })},
 	{name: "exit-status", usage: "exit 1 when something is broken, also in a dry run", modes: []runMode{modeImage, modeBroken, modeDoctor},
 		bind: boolean(func(o *options) *bool { return &o.exitStatus })},
-	{name: "save-plan", arg: "FILE", usage: "write the plan to FILE (JSON) for review", modes: []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken}, excludes: []string{"plan"},
+	{name: "save-plan", arg: "FILE", usage: "write the plan to FILE (JSON) for review", modes: saveModes, excludes: []string{"plan"},
 		bind: str(func(o *options) *string { return &o.savePlan })},
 	{name: "plan", arg: "FILE", usage: "apply or show the plan in FILE instead of selecting", modes: []runMode{modePlan},
 		bind: str(func(o *options) *string { return &o.plan })},
