@@ -132,3 +132,25 @@ func TestInterruptedImageApplyJSON(t *testing.T) {
 		t.Errorf("summary lists failed %v", failed)
 	}
 }
+
+// An image plan saved without --registry (the API named the registry) is
+// applied from its file without --registry: the plan keeps the host, and
+// the tool reaches it as the API names it (plain http on loopback).
+func TestImagePlanFileAppliesWithoutRegistryFlag(t *testing.T) {
+	f := newImageFake(t)
+	planFile := filepath.Join(t.TempDir(), "web.json")
+	out, errOut, code := f.run.do(t, "--base-url", f.gh.URL, "--org", "octo-org", "--package", "team/web", "--image", f.demo.Tag, "--save-plan", planFile)
+	if code != exitOK || !strings.Contains(out, "Plan saved to "+planFile) || !strings.Contains(out, "restore --plan "+planFile+" --base-url "+f.gh.URL+" --apply") {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	if f.restores() != nil {
+		t.Fatalf("the dry run restored %v", f.restores())
+	}
+	out, errOut, code = f.run.do(t, "--plan", planFile, "--base-url", f.gh.URL, "--pacing", "0", "--apply", "--verify")
+	if code != exitOK || !strings.Contains(out, "1 image whole.") {
+		t.Fatalf("--plan --apply --verify: exit %d:\n%s%s", code, out, errOut)
+	}
+	if got, want := f.restores(), f.deleted(); !slices.Equal(got, want) {
+		t.Errorf("restored %v, want %v", got, want)
+	}
+}
