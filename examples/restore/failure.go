@@ -22,6 +22,18 @@ func (c *cli) explain(err error) (code int, text, fix string) {
 	}
 	var ae *api.Error
 	switch {
+	case errors.Is(err, api.ErrSSORequired):
+		code = exitAuth
+		fix = "The organization enforces SAML single sign-on: authorize the token for it, then run again."
+		if errors.As(err, &ae) && ae.SSOURL != "" {
+			fix += "\n  " + escape(ae.SSOURL)
+		}
+	case errors.Is(err, api.ErrLockedOut):
+		code = exitAuth
+		fix = "GitHub refuses every request for a while after several bad credentials: wait a few minutes, and check the token (GH_TOKEN) before running again."
+	case errors.Is(err, api.ErrPackagesDisabled):
+		code = exitFailed
+		fix = "GitHub Packages is not enabled on this GitHub Enterprise Server: ask its administrator to enable it."
 	case errors.As(err, &ae) && ae.StatusCode == 403 && ae.TokenKind == api.TokenFineGrained:
 		// Not a missing permission: the Packages API refuses the token's
 		// kind, and the error's hint says which token to use instead.

@@ -57,7 +57,7 @@ func (c *cli) planVersions(ctx context.Context, client *api.Client, o *versionsO
 				p, err := client.MakePlan(ctx, o.pkg, o.sel.selector())
 				return p, nil, err
 			}
-			if !errors.Is(err, api.ErrNotFound) {
+			if !errors.Is(err, api.ErrNotFound) || errors.Is(err, api.ErrPackagesDisabled) {
 				return plan, nil, err
 			}
 			if err := c.diagnose(ctx, client, o.pkg); err != nil {
