@@ -38,7 +38,7 @@ func (c *cli) runImages(ctx context.Context, cancel context.CancelFunc, o *image
 			return c.imageFail(ctx, client, o.pkg, err)
 		}
 		rep.Repository = image.Repository(o.pkg)
-		return ir.finish("verify", rep, 0)
+		return ir.finish("verify", rep, api.Report{})
 	}
 	var plan image.Plan
 	if o.broken {
@@ -122,7 +122,7 @@ func (ir *imageReport) afterPlan(ctx context.Context, cancel context.CancelFunc,
 			if err != nil {
 				return c.fail(err)
 			}
-			return ir.finish("verify", rep, 0)
+			return ir.finish("verify", rep, api.Report{})
 		}
 		return ir.dryRunEnd(plan)
 	}
@@ -157,9 +157,8 @@ func (ir *imageReport) afterPlan(ctx context.Context, cancel context.CancelFunc,
 		}
 		return c.fail(err)
 	}
-	failed := res.Report.Failed + res.Report.Unknown
 	if !c.verify {
-		return ir.finish("apply", res.Plan, failed)
+		return ir.finish("apply", res.Plan, res.Report)
 	}
 	rep, err := r.Verify(ctx, res.Plan)
 	if err != nil {
@@ -169,7 +168,7 @@ func (ir *imageReport) afterPlan(ctx context.Context, cancel context.CancelFunc,
 		}
 		return c.fail(err)
 	}
-	return ir.finish("verify", rep, failed)
+	return ir.finish("verify", rep, res.Report)
 }
 
 // imageFail explains an error of an image run: a package not found gets

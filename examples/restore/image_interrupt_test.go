@@ -7,6 +7,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
 )
 
 // An interrupted --broken --apply --save-plan reports, as package mode
@@ -152,5 +155,47 @@ func TestImagePlanFileAppliesWithoutRegistryFlag(t *testing.T) {
 	}
 	if got, want := f.restores(), f.deleted(); !slices.Equal(got, want) {
 		t.Errorf("restored %v, want %v", got, want)
+	}
+}
+
+// A restore whose outcome is unknown (the connection dropped after GitHub
+// restored it, and the check was refused by a rate limit) is reported as
+// unknown, never as failed, in the text and in --json; the image is not
+// called whole, and running again settles it.
+func TestImageApplyReportsUnknownOutcomesAsUnknown(t *testing.T) {
+	for _, json := range []bool{false, true} {
+		f := newImageFake(t)
+		f.gh.Script(api.OpRestoreVersion, apitest.Fault{DropAfter: true}, apitest.SecondaryLimit(403, "3600"))
+		args := []string{"--image", f.demo.Tag, "--apply"}
+		if json {
+			args = append(args, "--json")
+		}
+		out, errOut, code := f.do(t, args...)
+		if code != exitFailed {
+			t.Errorf("json=%v: exit %d, want 1:\n%s%s", json, code, out, errOut)
+		}
+		if json {
+			sum := checkEvents(t, out)["summary"][0]
+			unknown, _ := sum["unknown"].([]any)
+			failed, _ := sum["failed"].([]any)
+			if len(unknown) != 1 || len(failed) != 0 {
+				t.Errorf("summary %v: want 1 unknown, 0 failed", sum)
+			}
+			continue
+		}
+		flat := strings.Join(strings.Fields(out+errOut), " ")
+		for _, want := range []string{"unknown version", "1 restore: outcome unknown (they may be restored: run again to settle them)."} {
+			if !strings.Contains(flat, want) {
+				t.Errorf("output lacks %q:\n%s%s", want, out, errOut)
+			}
+		}
+		if strings.Contains(flat, "failed   version") || strings.Contains(flat, "restore failed") {
+			t.Errorf("an unknown outcome is called failed:\n%s%s", out, errOut)
+		}
+		// Running again settles it: the restore had taken effect.
+		out, errOut, code = f.do(t, "--image", f.demo.Tag, "--apply", "--verify")
+		if code != exitOK || !strings.Contains(out, "1 image whole.") {
+			t.Errorf("the second run: exit %d:\n%s%s", code, out, errOut)
+		}
 	}
 }

@@ -174,8 +174,9 @@ func (ir *imageReport) registryHint(p image.Plan) {
 }
 
 // finish prints the last phase and its summary, and returns the exit code:
-// 1 when a restore failed or an image is still broken.
-func (ir *imageReport) finish(phase string, p image.Plan, failed int) int {
+// 1 when a restore failed, its outcome is unknown, or an image is still
+// broken. Unknown outcomes are said as such, never as failures.
+func (ir *imageReport) finish(phase string, p image.Plan, r api.Report) int {
 	c := ir.c
 	ir.print(phase, p)
 	whole := 0
@@ -187,7 +188,7 @@ func (ir *imageReport) finish(phase string, p image.Plan, failed int) int {
 		}
 	}
 	code := exitOK
-	if failed > 0 || whole < len(p.Images) {
+	if r.Failed > 0 || r.Unknown > 0 || whole < len(p.Images) {
 		code = exitFailed
 	}
 	if c.talk == modeJSON {
@@ -197,11 +198,14 @@ func (ir *imageReport) finish(phase string, p image.Plan, failed int) int {
 	case whole == len(p.Images):
 		c.say(c.stdout, "%s whole.", plural(whole, "image"))
 	default:
-		c.say(c.stdout, "%s still broken (%s whole); see the manifests marked gone, missing or failed.", plural(len(p.Images)-whole, "image"), plural(whole, "image"))
+		c.say(c.stdout, "%s still broken (%s whole); see the manifests marked gone, missing, failed or unknown.", plural(len(p.Images)-whole, "image"), plural(whole, "image"))
 		ir.registryHint(p)
 	}
-	if failed > 0 {
-		c.say(c.stdout, "%s failed.", plural(failed, "restore"))
+	if r.Failed > 0 {
+		c.say(c.stdout, "%s failed.", plural(r.Failed, "restore"))
+	}
+	if r.Unknown > 0 {
+		c.say(c.stdout, "%s: outcome unknown (they may be restored: run again to settle them).", plural(r.Unknown, "restore"))
 	}
 	return code
 }
