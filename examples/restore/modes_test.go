@@ -62,6 +62,7 @@ func TestImageFromARegistryThatServesNothingExitsOne(t *testing.T) {
 		reg  string
 	}{
 		{"a registry that serves nothing", func(reg string) (string, string, int) { return f.do(t, "--image", f.demo.Tag, "--registry", reg) }, empty.URL},
+		{"--broken against a registry that serves nothing", func(reg string) (string, string, int) { return f.do(t, "--broken", "--apply", "--registry", reg) }, empty.URL},
 		{"the API's own port", func(reg string) (string, string, int) {
 			return cliRun{env: map[string]string{"GH_TOKEN": d.Token}}.do(t, "--base-url", gh.URL, "--registry", reg, "--org", "octo-org", "--package", "team/web", "--image", f.demo.Tag)
 		}, gh.URL},
