@@ -96,19 +96,25 @@ func (c *cli) chooseRegistry(ctx context.Context, client *api.Client) (string, e
 	return host, err
 }
 
-// registry builds the registry client for host.
+// registryClient builds the registry client for host. Without a token
+// (a plan file printed, which reads nothing) it is anonymous and silent.
 func (c *cli) registryClient(host string) (*image.Registry, error) {
 	regHost, _, err := image.ParseRegistry(host)
 	if err != nil {
 		return nil, usageErr("--registry %s: %s", host, message(err))
 	}
-	rc, err := image.NewRegistry(
+	opts := []image.RegistryOption{
 		image.WithRegistry(host),
-		image.WithToken(c.tok.value),
-		image.WithUserAgent("ghpackages-restore-cli/"+toolVersion()),
+		image.WithUserAgent("ghpackages-restore-cli/" + toolVersion()),
 		image.WithAttemptTimeout(c.timeout.d), // --timeout bounds registry reads too
-		image.WithWaitHook(func(ev api.WaitEvent) { c.rep.registryWaited(regHost, ev) }),
-	)
+	}
+	if c.tok.value != "" {
+		opts = append(opts, image.WithToken(c.tok.value))
+	}
+	if rep := c.rep; rep != nil {
+		opts = append(opts, image.WithWaitHook(func(ev api.WaitEvent) { rep.registryWaited(regHost, ev) }))
+	}
+	rc, err := image.NewRegistry(opts...)
 	if err != nil {
 		return nil, usageErr("%s", message(err))
 	}

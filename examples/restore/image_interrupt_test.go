@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -197,5 +198,51 @@ func TestImageApplyReportsUnknownOutcomesAsUnknown(t *testing.T) {
 		if code != exitOK || !strings.Contains(out, "1 image whole.") {
 			t.Errorf("the second run: exit %d:\n%s%s", code, out, errOut)
 		}
+	}
+}
+
+// An image plan file is checked before use, as a plan of versions is:
+// another API, another owner, a broken file; --verify and --registry go
+// with image plans only. Nothing is sent to the registry or restored.
+func TestImagePlanFileIsCheckedBeforeUse(t *testing.T) {
+	f := newImageFake(t)
+	dir := t.TempDir()
+	planFile := filepath.Join(dir, "web.json")
+	if _, errOut, code := f.do(t, "--image", f.demo.Tag, "--save-plan", planFile); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	versionsPlan := filepath.Join(dir, "versions.json")
+	if _, errOut, code := f.run.do(t, "--base-url", f.gh.URL, "--org", "octo-org", "--type", "container", "--package", "team/web", "--all-deleted", "--save-plan", versionsPlan); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	data, _ := os.ReadFile(planFile)
+	broken := filepath.Join(dir, "broken.json")
+	os.WriteFile(broken, []byte(strings.Replace(string(data), `"state": "deleted"`, `"state": "vanished"`, 1)), 0o600)
+	f.reg.ResetRequests()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"another host", []string{"--base-url", "http://127.0.0.1:1", "--plan", planFile, "--apply"}, "was made against " + f.gh.URL},
+		{"another owner", []string{"--base-url", f.gh.URL, "--org", "someone-else", "--plan", planFile, "--apply"}, "is for octo-org, not someone-else"},
+		{"a broken file", []string{"--base-url", f.gh.URL, "--plan", broken, "--apply"}, "--plan " + broken},
+		{"--verify with a plan of versions", []string{"--base-url", f.gh.URL, "--plan", versionsPlan, "--verify"}, "go with image plans"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errOut, code := f.run.do(t, tt.args...)
+			if code != exitUsage || !strings.Contains(strings.Join(strings.Fields(errOut), " "), tt.want) {
+				t.Errorf("exit %d: %s; want 2 and %q", code, errOut, tt.want)
+			}
+		})
+	}
+	if n := len(f.reg.Requests()); n != 0 || f.restores() != nil {
+		t.Errorf("%d registry reads, restores %v", n, f.restores())
+	}
+	// A good one prints its age and its plan, and needs no token to print.
+	out, errOut, code := cliRun{}.do(t, "--base-url", f.gh.URL, "--plan", planFile)
+	if code != exitOK || !strings.Contains(out, "Plan made ") || !strings.Contains(out, "6 manifests to restore") {
+		t.Errorf("exit %d:\n%s%s", code, out, errOut)
 	}
 }
