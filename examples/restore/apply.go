@@ -32,7 +32,7 @@ func (c *cli) applyPlan(ctx context.Context, cancel context.CancelFunc, client *
 		defer j.Close()
 		opts.Journal = j
 		if j.Done() > 0 {
-			plan = c.refreshDeletedAt(ctx, client, plan)
+			plan.Items = refreshDeletedAt(ctx, client, plan.Items)
 		}
 	}
 	c.rep.begin(len(plan.Items))
@@ -112,11 +112,14 @@ func shellJoin(args []string) string {
 // cleanup deleted again since is then restored again (api.Result.Redeleted)
 // instead of skipped. Where the listing fails (a token without
 // delete:packages), the plan's times stay.
-func (c *cli) refreshDeletedAt(ctx context.Context, client *api.Client, plan api.Plan) api.Plan {
+func refreshDeletedAt(ctx context.Context, client *api.Client, items []api.PlanItem) []api.PlanItem {
 	now := map[api.Package]map[int64]time.Time{}
-	for _, pkg := range plan.Packages() {
+	for _, it := range items {
+		if _, ok := now[it.Package]; ok {
+			continue
+		}
 		m := map[int64]time.Time{}
-		for v, err := range client.Versions(ctx, pkg, &api.ListOptions{State: api.StateDeleted}) {
+		for v, err := range client.Versions(ctx, it.Package, &api.ListOptions{State: api.StateDeleted}) {
 			if err != nil {
 				m = nil
 				break
@@ -125,14 +128,13 @@ func (c *cli) refreshDeletedAt(ctx context.Context, client *api.Client, plan api
 				m[v.ID] = *v.DeletedAt
 			}
 		}
-		now[pkg] = m
+		now[it.Package] = m
 	}
-	items := slices.Clone(plan.Items)
-	for i, it := range items {
+	out := slices.Clone(items)
+	for i, it := range out {
 		if t, ok := now[it.Package][it.ID]; ok && t.After(it.DeletedAt) {
-			items[i].DeletedAt = t
+			out[i].DeletedAt = t
 		}
 	}
-	plan.Items = items
-	return plan
+	return out
 }

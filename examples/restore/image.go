@@ -56,7 +56,7 @@ func (c *cli) runImages(ctx context.Context, cancel context.CancelFunc, o *image
 	if code, done := ir.showPlan(plan); done {
 		return code
 	}
-	return ir.afterPlan(ctx, cancel, r, plan, c.savePlan)
+	return ir.afterPlan(ctx, cancel, client, r, plan, c.savePlan)
 }
 
 // runImagePlanFile shows or applies an image plan file (api.PlanKindImage):
@@ -90,7 +90,7 @@ func (c *cli) runImagePlanFile(ctx context.Context, cancel context.CancelFunc, c
 	if code, done := ir.showPlan(p); done {
 		return code
 	}
-	return ir.afterPlan(ctx, cancel, r, p, o.file)
+	return ir.afterPlan(ctx, cancel, client, r, p, o.file)
 }
 
 // planRegistry is the registry an image plan file is read against:
@@ -114,7 +114,7 @@ func (c *cli) planRegistry(ctx context.Context, client *api.Client, p image.Plan
 
 // afterPlan ends a dry run, or applies the plan (and verifies with
 // --verify).
-func (ir *imageReport) afterPlan(ctx context.Context, cancel context.CancelFunc, r *image.Restorer, plan image.Plan, planFile string) int {
+func (ir *imageReport) afterPlan(ctx context.Context, cancel context.CancelFunc, client *api.Client, r *image.Restorer, plan image.Plan, planFile string) int {
 	c := ir.c
 	if !c.apply {
 		if c.verify {
@@ -142,6 +142,9 @@ func (ir *imageReport) afterPlan(ctx context.Context, cancel context.CancelFunc,
 	if j != nil {
 		defer j.Close()
 		opts.Journal = j
+		if j.Done() > 0 {
+			plan.Items = refreshDeletedAt(ctx, client, plan.Items)
+		}
 	}
 	res, err := r.Apply(ctx, plan, opts)
 	c.rep.idle()

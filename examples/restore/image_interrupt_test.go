@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/apitest"
@@ -244,5 +245,32 @@ func TestImagePlanFileIsCheckedBeforeUse(t *testing.T) {
 	out, errOut, code := cliRun{}.do(t, "--base-url", f.gh.URL, "--plan", planFile)
 	if code != exitOK || !strings.Contains(out, "Plan made ") || !strings.Contains(out, "6 manifests to restore") {
 		t.Errorf("exit %d:\n%s%s", code, out, errOut)
+	}
+}
+
+// An image plan applied again after a cleanup deleted one of its manifests
+// again: the journal has it done, the listing shows the new deletion, and
+// it is restored again, saying so; nothing else is sent.
+func TestImagePlanAppliedAgainRestoresWhatWasDeletedAgain(t *testing.T) {
+	f := newImageFake(t)
+	planFile := filepath.Join(t.TempDir(), "web.json")
+	if _, errOut, code := f.do(t, "--image", f.demo.Tag, "--apply", "--save-plan", planFile); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	f.clock.Advance(time.Hour) // the cleanup runs again, after the journal's entries
+	again := f.demo.Deleted[0]
+	if err := f.gh.SoftDeleteVersion(f.demo.Package, again); err != nil {
+		t.Fatal(err)
+	}
+	f.gh.ResetRequests()
+	out, errOut, code := f.run.do(t, "--plan", planFile, "--base-url", f.gh.URL, "--registry", f.reg.URL, "--pacing", "0", "--apply")
+	if code != exitOK {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	if got := f.restores(); !slices.Equal(got, []string{itoa(again)}) {
+		t.Errorf("restored %v, want only %d", got, again)
+	}
+	if !strings.Contains(errOut, "restored again version "+itoa(again)) || !strings.Contains(errOut, "deleted again after the journal's entry") {
+		t.Errorf("the output does not say it was restored again:\n%s", errOut)
 	}
 }
