@@ -1,3 +1,6 @@
+// Image applies on the one engine: interrupted and resumed, from plan
+// files, unknown outcomes, redeletions.
+
 package main
 
 import (
