@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -28,6 +29,10 @@ func TestVersionIDRestoreWithAReadWriteToken(t *testing.T) {
 		t.Errorf("POSTs %+v, want the one restore", p)
 	}
 	all := out + errOut
+	row := regexp.MustCompile(`(?m)^\s*` + itoa(id) + `\s+-\s+-\s+\?\s+unknown\s*$`)
+	if !row.MatchString(out) {
+		t.Errorf("the plan row of an item that could not be listed does not say ? / unknown:\n%s", out)
+	}
 	for _, want := range []string{"Restored 1, already active 0, failed 0.", "could not be listed", "delete:packages"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("output lacks %q:\n%s", want, all)
