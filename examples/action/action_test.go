@@ -181,7 +181,7 @@ func digest(n int) string { return fmt.Sprintf("sha256:%064x", n) }
 func TestDryRun(t *testing.T) {
 	f := newFakes(t)
 	now := time.Now().UTC()
-	ids := f.gh.AddPackage("octo-org", api.PackageTypeContainer, "team/app", apitest.PackageSeed{Versions: []apitest.VersionSeed{
+	ids := seedPackage(t, f.gh, orgPkg("octo-org", api.PackageTypeContainer, "team/app"), apitest.PackageSeed{Versions: []apitest.VersionSeed{
 		{Name: digest(1), Tags: []string{"latest"}, CreatedAt: now.Add(-40 * time.Hour)},
 		{Name: digest(2), CreatedAt: now.Add(-30 * time.Hour), DeletedAt: now.Add(-72 * time.Hour)},
 		{Name: digest(3), Tags: []string{"v1"}, CreatedAt: now.Add(-30 * time.Hour), DeletedAt: now.Add(-90 * time.Minute)},
@@ -213,15 +213,15 @@ func TestDryRun(t *testing.T) {
 // multi-arch image, verifies it, and shows the outcome per platform.
 func TestApplyImageRepair(t *testing.T) {
 	f := newFakes(t)
-	f.reg.SeedIndex("octo-org", "team/web", apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
-	deleted := f.reg.DeleteUntaggedChildren("octo-org", "team/web")
+	seedIndex(t, f.reg, orgPkg("octo-org", api.PackageTypeContainer, "team/web"), apitest.ImageSpec{Tags: []string{"v1"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	deleted := deleteUntagged(t, f.reg, orgPkg("octo-org", api.PackageTypeContainer, "team/web"))
 	if len(deleted) != 2 {
 		t.Fatalf("deleted %v", deleted)
 	}
 	r := f.run(t, map[string]string{"package": "team/web", "images": "v1", "dry-run": "false", "verify": "true", "registry-url": f.reg.URL})
 	wantExit(t, r, 0)
 	for _, id := range deleted {
-		if v, ok := f.gh.Version("octo-org", api.PackageTypeContainer, "team/web", id); !ok || v.DeletedAt != nil {
+		if v, ok := f.gh.LookupVersion(orgPkg("octo-org", api.PackageTypeContainer, "team/web"), id); !ok || v.DeletedAt != nil {
 			t.Errorf("version %d is still deleted", id)
 		}
 	}
@@ -266,7 +266,7 @@ func TestUndoRun(t *testing.T) {
 			n++
 			vs = append(vs, apitest.VersionSeed{Name: digest(n), CreatedAt: runStart.Add(-48 * time.Hour), DeletedAt: at})
 		}
-		ids := f.gh.AddPackage("octo-org", api.PackageTypeContainer, fmt.Sprintf("svc-%d", i), apitest.PackageSeed{Versions: vs})
+		ids := seedPackage(t, f.gh, orgPkg("octo-org", api.PackageTypeContainer, fmt.Sprintf("svc-%d", i)), apitest.PackageSeed{Versions: vs})
 		want = append(want, ids[:len(inside[i])]...)
 	}
 	slices.Sort(want)
@@ -300,9 +300,9 @@ func TestDoctor(t *testing.T) {
 	// An image is named by tag or by its index's digest.
 	var byTag, byDigest []string
 	for _, name := range []string{"team/web", "team/api", "tools/lint"} {
-		img := f.reg.SeedIndex("octo-org", name, apitest.ImageSpec{Tags: []string{"v1"}, Salt: name})
+		img := seedIndex(t, f.reg, orgPkg("octo-org", api.PackageTypeContainer, name), apitest.ImageSpec{Tags: []string{"v1"}, Salt: name})
 		if name != "team/api" {
-			f.reg.DeleteUntaggedChildren("octo-org", name)
+			deleteUntagged(t, f.reg, orgPkg("octo-org", api.PackageTypeContainer, name))
 			byTag = append(byTag, f.reg.Host+"/octo-org/"+name+":v1")
 			byDigest = append(byDigest, f.reg.Host+"/octo-org/"+name+"@"+img.Index.Digest)
 		}
@@ -355,4 +355,37 @@ func TestHostileInputsAreData(t *testing.T) {
 	if text := strings.Join(tool, "\n") + r.actionOutputs(t)["report"]; !strings.Contains(text, "$(touch PWNED)") {
 		t.Errorf("the tool did not report the literal value:\n%s", text)
 	}
+}
+
+// Seeding by api.Package, failing the test on a seeding error.
+
+func orgPkg(org string, typ api.PackageType, name string) api.Package {
+	return api.Package{Owner: api.Org(org), Type: typ, Name: name}
+}
+
+func seedPackage(t testing.TB, srv *apitest.Server, pkg api.Package, seed apitest.PackageSeed) []int64 {
+	t.Helper()
+	ids, err := srv.SeedPackage(pkg, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func seedIndex(t testing.TB, reg *apitest.Registry, pkg api.Package, spec apitest.ImageSpec) apitest.SeededImage {
+	t.Helper()
+	img, err := reg.SeedIndexFor(pkg, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func deleteUntagged(t testing.TB, reg *apitest.Registry, pkg api.Package) []int64 {
+	t.Helper()
+	ids, err := reg.DeleteUntaggedChildrenOf(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }

@@ -50,21 +50,26 @@ func imageAct(ctx context.Context, w io.Writer, clk api.Clock, srv *apitest.Serv
 			what += " " + e.Platform
 		}
 		action := string(e.State)
-		if e.State == image.StateDeleted {
+		if e.State == image.ManifestDeleted {
 			action = fmt.Sprintf("deleted -> restore version %d", e.VersionID)
 		}
 		fmt.Fprintf(w, "   %-24s %s…  %s\n", what, e.Digest[:19], action)
 	}
 
 	fmt.Fprintln(w, "\n7. Apply, then verify every manifest in the registry:")
-	res, err := r.Apply(ctx, plan, func(x image.Restored) {
-		fmt.Fprintf(w, "   version %d (%s %s): %s\n", x.VersionID, x.Role, x.Platform, x.Outcome)
-	})
+	roles := map[int64]image.Entry{}
+	for _, e := range plan.Images[0].Manifests {
+		roles[e.VersionID] = e
+	}
+	res, err := r.Apply(ctx, plan, &api.ApplyOptions{Progress: func(p api.Progress) {
+		e := roles[p.Result.Item.ID]
+		fmt.Fprintf(w, "   version %d (%s %s): %s\n", p.Result.Item.ID, e.Role, e.Platform, p.Result.Outcome)
+	}})
 	if err != nil {
 		return 0, err
 	}
-	if res.Failed() > 0 {
-		return 0, fmt.Errorf("%d restores failed: %+v", res.Failed(), res.Restores)
+	if !res.Report.OK() {
+		return 0, fmt.Errorf("%d restores failed, %d unknown: %+v", res.Report.Failed, res.Report.Unknown, res.Report.Results)
 	}
 	rep, err := r.Verify(ctx, res.Plan)
 	if err != nil {
@@ -82,5 +87,5 @@ func imageAct(ctx context.Context, w io.Writer, clk api.Clock, srv *apitest.Serv
 		return 0, fmt.Errorf("the image is still broken: %+v", img.Manifests)
 	}
 	fmt.Fprintf(w, "   %s:%s is whole again: %d manifests resolve and the tag points at %s…\n", repo, demo.Tag, len(img.Manifests), img.Digest[:19])
-	return len(res.Restores), nil
+	return res.Report.Restored, nil
 }

@@ -127,7 +127,7 @@ func run(ctx context.Context, w io.Writer, clk api.Clock, pacing time.Duration) 
 		return err
 	}
 	fmt.Fprintf(w, "\n4. Verify: %d of %d versions active again; %s lists its versions again: %t.\n",
-		active, len(plan.Items), demo.Library, !srv.PackageDeleted(demo.Library.Owner.Login(), demo.Library.Type, demo.Library.Name))
+		active, len(plan.Items), demo.Library, !srv.IsPackageDeleted(demo.Library))
 	fmt.Fprintf(w, "   Applying the plan again: %d already active, %d restored, %d failed (a safe no-op).\n",
 		again.AlreadyActive, again.Restored, again.Failed)
 

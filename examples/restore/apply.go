@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/ghpackages/restore/api"
 )
@@ -22,16 +24,16 @@ func (c *cli) applyPlan(ctx context.Context, cancel context.CancelFunc, client *
 			cancel() // Ctrl-C, or nobody reads the output: stop after this version
 		}
 	}}
-	if planFile != "" {
-		j, err := api.OpenJournal(journalPath(planFile))
-		if err != nil {
-			return c.fail(err)
-		}
+	j, code, ok := c.journalFor(planFile)
+	if !ok {
+		return code
+	}
+	if j != nil {
 		defer j.Close()
-		if n := j.Done(); n > 0 && c.talk != modeJSON {
-			c.say(c.stdout, "Resuming: the journal %s records %s done.", journalPath(planFile), plural(n, "restore"))
-		}
 		opts.Journal = j
+		if j.Done() > 0 {
+			plan.Items = refreshDeletedAt(ctx, client, plan.Items)
+		}
 	}
 	c.rep.begin(len(plan.Items))
 	rep, err := client.Apply(ctx, plan, opts)
@@ -72,7 +74,7 @@ func (c *cli) resumeCommand(planFile string) string {
 		return "restore " + shellJoin(c.args)
 	}
 	args := []string{"--plan", planFile}
-	for _, name := range []string{"base-url", "pacing", "timeout"} {
+	for _, name := range []string{"base-url", "registry", "pacing", "timeout"} {
 		if c.given[name] {
 			args = append(args, "--"+name, flagValue(c, name))
 		}
@@ -86,6 +88,8 @@ func flagValue(c *cli, name string) string {
 		return c.baseURL
 	case "pacing":
 		return c.pacing.String()
+	case "registry":
+		return c.registry
 	}
 	return c.timeout.String()
 }
@@ -101,4 +105,36 @@ func shellJoin(args []string) string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// refreshDeletedAt updates, from the deleted listing, when each item of a
+// plan applied again was deleted: a version the journal has done but a
+// cleanup deleted again since is then restored again (api.Result.Redeleted)
+// instead of skipped. Where the listing fails (a token without
+// delete:packages), the plan's times stay.
+func refreshDeletedAt(ctx context.Context, client *api.Client, items []api.PlanItem) []api.PlanItem {
+	now := map[api.Package]map[int64]time.Time{}
+	for _, it := range items {
+		if _, ok := now[it.Package]; ok {
+			continue
+		}
+		m := map[int64]time.Time{}
+		for v, err := range client.Versions(ctx, it.Package, &api.ListOptions{State: api.StateDeleted}) {
+			if err != nil {
+				m = nil
+				break
+			}
+			if v.DeletedAt != nil {
+				m[v.ID] = *v.DeletedAt
+			}
+		}
+		now[it.Package] = m
+	}
+	out := slices.Clone(items)
+	for i, it := range out {
+		if t, ok := now[it.Package][it.ID]; ok && t.After(it.DeletedAt) {
+			out[i].DeletedAt = t
+		}
+	}
+	return out
 }

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"net"
+	"errors"
 	"net/url"
 	"strings"
 
@@ -22,11 +22,6 @@ func resolveBaseURL(o *options, getenv func(string) string) (string, error) {
 	}
 	return base, nil
 }
-
-// noReadBudget is what --no-read-budget sets today: the largest read
-// budget api.WithReadBudget accepts (100 in flight, 900 a minute). The SDK
-// option that lifts the budget entirely will replace it.
-var noReadBudget = []int{100, 900}
 
 // client finds a token (exit 2 when there is none, before anything is
 // sent) and builds the REST client. needToken false lets a plan file be
@@ -58,7 +53,7 @@ func (c *cli) client(ctx context.Context, needToken bool) (*api.Client, error) {
 		api.WithAttemptTimeout(c.timeout.d),
 	)
 	if c.noReadBudget {
-		opts = append(opts, api.WithReadBudget(noReadBudget[0], noReadBudget[1]))
+		opts = append(opts, api.WithoutReadBudget())
 	}
 	client, err := api.New(opts...)
 	if err != nil {
@@ -76,38 +71,50 @@ func hostOf(raw string) string {
 	return u.Host
 }
 
-// chooseRegistry picks the container registry: --registry when given, else
-// GitHub's host rules for the API (github.com → ghcr.io, GHE.com and GitHub
-// Enterprise Server → containers.HOST). A loopback or IP API host has no
-// registry to derive: the user must name it (exit 2), never a guessed host.
-// The SDK's discovery (GET /packages/container-registry-url) will be wired
-// in here.
-func chooseRegistry(flagValue, apiBaseURL string) (string, error) {
-	if flagValue != "" {
-		if _, _, err := image.ParseRegistry(flagValue); err != nil {
-			return "", usageErr("--registry %s: %s", flagValue, strings.TrimPrefix(message(err), "invalid registry "+quote(flagValue)+": "))
-		}
-		return flagValue, nil
+// checkRegistry checks --registry before anything is sent.
+func checkRegistry(flagValue string) error {
+	if _, _, err := image.ParseRegistry(flagValue); err != nil {
+		return usageErr("--registry %s: %s", flagValue, strings.TrimPrefix(message(err), "invalid registry "+quote(flagValue)+": "))
 	}
-	u, err := url.Parse(apiBaseURL)
-	if err != nil {
-		return "", usageErr("--base-url %s: not a URL", apiBaseURL)
-	}
-	h := strings.ToLower(u.Hostname())
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") || net.ParseIP(h) != nil {
-		return "", usageErr("the API at %s names no container registry: give --registry HOST|URL", u.Host)
-	}
-	return image.RegistryFor(apiBaseURL), nil
+	return nil
 }
 
-// registry builds the registry client for host.
+// chooseRegistry picks the container registry: --registry when given, else
+// the API's own answer or GitHub's host rules (image.DiscoverRegistry). An
+// API that names no registry (a loopback or unknown host without the
+// discovery route) ends the run asking for --registry (exit 2): nothing is
+// sent to a guessed host.
+func (c *cli) chooseRegistry(ctx context.Context, client *api.Client) (string, error) {
+	if c.registry != "" {
+		return c.registry, checkRegistry(c.registry)
+	}
+	host, err := image.DiscoverRegistry(ctx, client)
+	if errors.Is(err, image.ErrRegistryUnknown) {
+		return "", withFix(exitUsage, "Give the package's registry: --registry HOST|URL",
+			"the API at %s names no container registry, and none is guessed", escape(hostOf(client.BaseURL())))
+	}
+	return host, err
+}
+
+// registryClient builds the registry client for host. Without a token
+// (a plan file printed, which reads nothing) it is anonymous and silent.
 func (c *cli) registryClient(host string) (*image.Registry, error) {
-	rc, err := image.NewRegistry(
+	regHost, _, err := image.ParseRegistry(host)
+	if err != nil {
+		return nil, usageErr("--registry %s: %s", host, message(err))
+	}
+	opts := []image.RegistryOption{
 		image.WithRegistry(host),
-		image.WithToken(c.tok.value),
-		image.WithUserAgent("ghpackages-restore-cli/"+toolVersion()),
-		image.WithWaitHook(c.rep.registryWaited),
-	)
+		image.WithUserAgent("ghpackages-restore-cli/" + toolVersion()),
+		image.WithAttemptTimeout(c.timeout.d), // --timeout bounds registry reads too
+	}
+	if c.tok.value != "" {
+		opts = append(opts, image.WithToken(c.tok.value))
+	}
+	if rep := c.rep; rep != nil {
+		opts = append(opts, image.WithWaitHook(func(ev api.WaitEvent) { rep.registryWaited(regHost, ev) }))
+	}
+	rc, err := image.NewRegistry(opts...)
 	if err != nil {
 		return nil, usageErr("%s", message(err))
 	}

@@ -20,7 +20,7 @@ func (c *cli) runDoctor(ctx context.Context, o *doctorOptions) int {
 		return c.fail(err)
 	}
 	defer client.CloseIdleConnections()
-	host, err := chooseRegistry(c.registry, client.BaseURL())
+	host, err := c.chooseRegistry(ctx, client)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -61,7 +61,7 @@ func (c *cli) runDoctor(ctx context.Context, o *doctorOptions) int {
 				continue
 			}
 			broken++
-			c.tally.broken = append(c.tally.broken, ir.ref(h.Plan.Package, img))
+			c.tally.broken = append(c.tally.broken, ir.ref(h.Plan.Repository, img))
 			if staysBroken(img) {
 				stays++
 			}
@@ -84,7 +84,7 @@ func (c *cli) runDoctor(ctx context.Context, o *doctorOptions) int {
 			continue
 		}
 		for _, img := range h.Plan.Images {
-			ir.printImage("plan", h.Plan.Package, img)
+			ir.printImage("plan", h.Plan.Repository, img)
 		}
 	}
 	switch {

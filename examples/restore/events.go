@@ -53,7 +53,10 @@ type resultEvent struct {
 	Done     int         `json:"done"`
 	Total    int         `json:"total"`
 	Resumed  bool        `json:"resumed,omitempty"`
-	Error    string      `json:"error,omitempty"`
+	// Redeleted: the journal had it done, but it was deleted again after
+	// that entry, and restored again (api.Result.Redeleted).
+	Redeleted bool   `json:"redeleted,omitempty"`
+	Error     string `json:"error,omitempty"`
 }
 
 // imageEvent is one image as a phase (plan, apply, verify) left it.

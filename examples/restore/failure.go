@@ -20,7 +20,24 @@ func (c *cli) explain(err error) (code int, text, fix string) {
 	if errors.As(err, &fe) {
 		fix = fe.fix
 	}
+	var ae *api.Error
 	switch {
+	case errors.Is(err, api.ErrSSORequired):
+		code = exitAuth
+		fix = "The organization enforces SAML single sign-on: authorize the token for it, then run again."
+		if errors.As(err, &ae) && ae.SSOURL != "" {
+			fix += "\n  " + escape(ae.SSOURL)
+		}
+	case errors.Is(err, api.ErrLockedOut):
+		code = exitAuth
+		fix = "GitHub refuses every request for a while after several bad credentials: wait a few minutes, and check the token (GH_TOKEN) before running again."
+	case errors.Is(err, api.ErrPackagesDisabled):
+		code = exitFailed
+		fix = "GitHub Packages is not enabled on this GitHub Enterprise Server: ask its administrator to enable it."
+	case errors.As(err, &ae) && ae.StatusCode == 403 && ae.TokenKind == api.TokenFineGrained:
+		// Not a missing permission: the Packages API refuses the token's
+		// kind, and the error's hint says which token to use instead.
+		return exitFailed, text, fix
 	case errors.Is(err, api.ErrUnauthorized):
 		code = exitAuth
 		fix = "GitHub refused the token (401): set GH_TOKEN to a valid classic token, or log in again:\n  gh auth login --hostname " + c.ghHost() + " --scopes read:packages,write:packages,delete:packages"

@@ -3,52 +3,22 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	neturl "net/url"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/api/apitest"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// runsFront puts a server in front of the fake GitHub that answers GET
-// /repos/{owner}/{repo}/actions/runs/{id} from runs (keyed by that path,
-// 404 for any other run) and forwards everything else to the fake.
-func runsFront(t *testing.T, target string, runs map[string]string) string {
-	t.Helper()
-	u, err := neturl.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(u)
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.Contains(r.URL.Path, "/actions/runs/") {
-			proxy.ServeHTTP(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		body, ok := runs[r.URL.Path]
-		if !ok {
-			w.WriteHeader(http.StatusNotFound)
-			body = `{"message":"Not Found","documentation_url":"https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run"}`
-		}
-		w.Write([]byte(body))
-	}))
-	t.Cleanup(front.Close)
-	return front.URL
-}
-
-// runJSON is a finished workflow run as GitHub answers it, from start to
-// end.
-func runJSON(id int64, start, end time.Time) string {
-	return `{"id":` + itoa(id) + `,"name":"Clean up images","path":".github/workflows/cleanup.yml","display_title":"Clean up images","run_number":42,` +
-		`"run_attempt":1,"event":"schedule","status":"completed","conclusion":"success","html_url":"https://github.com/octo-org/infra/actions/runs/` + itoa(id) + `",` +
-		`"created_at":"` + start.UTC().Format(time.RFC3339) + `","run_started_at":"` + start.UTC().Format(time.RFC3339) + `","updated_at":"` + end.UTC().Format(time.RFC3339) + `"}`
+// cleanupRun is a finished workflow run, from start to end, for the fake's
+// AddWorkflowRun.
+func cleanupRun(id int64, start, end time.Time) apitest.WorkflowRunSeed {
+	return apitest.WorkflowRunSeed{ID: id, Name: "Clean up images", Path: ".github/workflows/cleanup.yml", RunNumber: 42,
+		StartedAt: start, UpdatedAt: end}
 }
 
 var (
@@ -123,4 +93,47 @@ func checkEvents(t *testing.T, out string) map[string][]map[string]any {
 		t.Errorf("%d summaries, want 1", n)
 	}
 	return got
+}
+
+// Seeding by api.Package (the fake's SeedPackage, SeedVersion,
+// SeedIndexFor, SeedImageFor), failing the test on a seeding error.
+
+func orgPkg(org string, typ api.PackageType, name string) api.Package {
+	return api.Package{Owner: api.Org(org), Type: typ, Name: name}
+}
+
+func seedPackage(t testing.TB, srv *apitest.Server, pkg api.Package, seed apitest.PackageSeed) []int64 {
+	t.Helper()
+	ids, err := srv.SeedPackage(pkg, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func seedVersion(t testing.TB, srv *apitest.Server, pkg api.Package, v apitest.VersionSeed) int64 {
+	t.Helper()
+	id, err := srv.SeedVersion(pkg, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func seedIndex(t testing.TB, reg *apitest.Registry, pkg api.Package, spec apitest.ImageSpec) apitest.SeededImage {
+	t.Helper()
+	img, err := reg.SeedIndexFor(pkg, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func seedImage(t testing.TB, reg *apitest.Registry, pkg api.Package, salt string, tags ...string) apitest.SeededManifest {
+	t.Helper()
+	m, err := reg.SeedImageFor(pkg, salt, tags...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

@@ -72,7 +72,7 @@ var (
 	selectorFlags = []string{"version-id", "version-name", "tag", "ids-from", "deleted-since", "deleted-until"}
 	packageModes  = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modeDoctor}
 	ownerModes    = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modeDoctor, modePlan}
-	selectModes   = []runMode{modeVersions, modeSweep, modeUndoRun}
+	saveModes     = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken}
 	applyModes    = []runMode{modeVersions, modeSweep, modeUndoRun, modeImage, modeBroken, modePlan}
 )
 
@@ -118,15 +118,15 @@ var flagTable = []flagSpec{
 		bind: value(func(o *options) flag.Value { return &o.images })},
 	{name: "broken", usage: "every tagged image missing a manifest; with a GLOB or no --package, across packages", modes: []runMode{modeBroken, modeDoctor},
 		bind: boolean(func(o *options) *bool { return &o.broken })},
-	{name: "verify", usage: "check in the registry that every manifest resolves (after --apply, or alone)", modes: []runMode{modeImage, modeBroken},
+	{name: "verify", usage: "check in the registry that every manifest resolves (after --apply, or alone)", modes: []runMode{modeImage, modeBroken, modePlan},
 		bind: boolean(func(o *options) *bool { return &o.verify })},
-	{name: "registry", arg: "HOST|URL", usage: "the container registry (default: the API's, e.g. ghcr.io for github.com)", modes: []runMode{modeImage, modeBroken, modeDoctor},
+	{name: "registry", arg: "HOST|URL", usage: "the container registry (default: the API's, e.g. ghcr.io for github.com)", modes: []runMode{modeImage, modeBroken, modeDoctor, modePlan},
 		bind: str(func(o *options) *string { return &o.registry })},
 	{name: "apply", usage: "perform the plan (without it nothing changes)", modes: applyModes,
 		bind: boolean(func(o *options) *bool { return &o.apply })},
 	{name: "exit-status", usage: "exit 1 when something is broken, also in a dry run", modes: []runMode{modeImage, modeBroken, modeDoctor},
 		bind: boolean(func(o *options) *bool { return &o.exitStatus })},
-	{name: "save-plan", arg: "FILE", usage: "write the plan to FILE (JSON) for review", modes: selectModes, excludes: []string{"plan"},
+	{name: "save-plan", arg: "FILE", usage: "write the plan to FILE (JSON) for review", modes: saveModes, excludes: []string{"plan"},
 		bind: str(func(o *options) *string { return &o.savePlan })},
 	{name: "plan", arg: "FILE", usage: "apply or show the plan in FILE instead of selecting", modes: []runMode{modePlan},
 		bind: str(func(o *options) *string { return &o.plan })},
@@ -259,7 +259,7 @@ func (o *options) modeOf() runMode {
 		return modeDoctor
 	case o.broken:
 		return modeBroken
-	case o.given["image"] || o.verify:
+	case o.given["image"] || (o.verify && !o.given["plan"]):
 		return modeImage
 	case window && !other && (o.pkg == "" || isGlob(o.pkg)):
 		return modeSweep

@@ -48,10 +48,12 @@ token with read:packages and write:packages restores; listing deleted
 versions needs delete:packages too:
   gh auth refresh -s read:packages,write:packages,delete:packages
 
-Plans and resuming: --save-plan FILE writes the plan; --plan FILE --apply
-applies it exactly as written and needs only the connection flags. Each
-outcome is journaled in FILE.journal as it happens, so running the same
-command again resumes without sending any restore twice.
+Plans and resuming: --save-plan FILE writes the plan (of versions, or with
+--image and --broken of images); --plan FILE --apply applies it exactly as
+written and needs only the connection flags. Each outcome is journaled in
+FILE.journal as it happens, so running the same command again resumes
+without sending any restore twice. A journal another run holds is never
+touched, and one that is not a regular file is refused.
 
 Undoing a cleanup run: --undo-run reads the workflow run and sweeps the
 owner's packages of --type (container by default) for the versions deleted
@@ -59,7 +61,8 @@ between the run's start and its last update, widened by 2 minutes each side.
 
 Images: --image and --broken restore whole multi-arch images of a container
 package: the index, every platform, the attestations and the signatures, read
-from the registry (--registry). --verify then checks that every manifest
+from the registry the API names (or --registry; a loopback or unknown API
+host names none: give --registry). --verify then checks that every manifest
 resolves; alone, it checks without restoring. A dry run exits 0 once the plan
 is printed; --exit-status makes it exit 1 when an image is broken.
 

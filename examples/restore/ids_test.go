@@ -48,7 +48,7 @@ func TestReadIDsFromAnyText(t *testing.T) {
 
 func TestIDsFromStdinSelects(t *testing.T) {
 	srv, d := fake(t)
-	v, _ := srv.Version(d.Org, d.Image.Type, d.Image.Name, d.ImageDeleted[1])
+	v, _ := srv.LookupVersion(d.Image, d.ImageDeleted[1])
 	log := "2026-11-24T14:00:00Z removed " + itoa(d.ImageDeleted[0]) + "\nremoved " + v.Name + " at 14:02\n"
 	r := withToken(d)
 	r.stdin = log
@@ -56,7 +56,7 @@ func TestIDsFromStdinSelects(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	if strings.Count(out, `"type":"plan_item"`) != 2 || !strings.Contains(out, `"id":`+itoa(d.ImageDeleted[0])) || !strings.Contains(out, `"id":`+itoa(d.ImageDeleted[1])) {
+	if strings.Count(out, `"deleted_at":`) != 2 || !strings.Contains(out, `"id":`+itoa(d.ImageDeleted[0])) || !strings.Contains(out, `"id":`+itoa(d.ImageDeleted[1])) {
 		t.Errorf("plan:\n%s", out)
 	}
 	r.stdin = "nothing here 2026-11-24\n"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/image"
@@ -12,13 +11,13 @@ import (
 
 // runImages plans, applies and verifies whole images (--image), or every
 // broken image of one package (--broken).
-func (c *cli) runImages(ctx context.Context, o *imageOptions) int {
+func (c *cli) runImages(ctx context.Context, cancel context.CancelFunc, o *imageOptions) int {
 	client, err := c.client(ctx, true)
 	if err != nil {
 		return c.fail(err)
 	}
 	defer client.CloseIdleConnections()
-	host, err := chooseRegistry(c.registry, client.BaseURL())
+	host, err := c.chooseRegistry(ctx, client)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -34,14 +33,12 @@ func (c *cli) runImages(ctx context.Context, o *imageOptions) int {
 	ir := &imageReport{c: c, registry: rc.Host(), pkg: o.pkg}
 
 	if c.verify && !c.apply && !o.broken {
-		rep, err := r.Check(ctx, o.refs...)
+		rep, err := r.Verify(ctx, image.Roots(o.refs...))
 		if err != nil {
 			return c.imageFail(ctx, client, o.pkg, err)
 		}
-		if code, done := ir.unknownRefs(ctx, client, o.pkg, rep); done {
-			return code
-		}
-		return ir.finish("verify", rep, 0)
+		rep.Repository = image.Repository(o.pkg)
+		return ir.finish("verify", rep, api.Report{})
 	}
 	var plan image.Plan
 	if o.broken {
@@ -49,49 +46,147 @@ func (c *cli) runImages(ctx context.Context, o *imageOptions) int {
 	} else {
 		plan, err = r.Plan(ctx, o.refs...)
 	}
+	var nf *image.ImageNotFoundError
+	if errors.As(err, &nf) {
+		return ir.notFound(plan, nf)
+	}
 	if err != nil {
 		return c.imageFail(ctx, client, o.pkg, err)
 	}
-	if code, done := ir.unknownRefs(ctx, client, o.pkg, plan); done {
+	if code, done := ir.showPlan(plan); done {
 		return code
 	}
-	ir.plan(plan)
+	return ir.afterPlan(ctx, cancel, client, r, plan, c.savePlan)
+}
+
+// runImagePlanFile shows or applies an image plan file (api.PlanKindImage):
+// the plan names its package and registry; its journal is FILE.journal,
+// as for a plan of versions.
+func (c *cli) runImagePlanFile(ctx context.Context, cancel context.CancelFunc, client *api.Client, data []byte, o *planOptions) int {
+	p, err := image.ParsePlan(data)
+	if err != nil {
+		return c.fail(usageErr("--plan %s: %s", o.file, message(err)))
+	}
+	if err := checkPlanHeader(o.file, p.BaseURL, client.BaseURL()); err != nil {
+		return c.fail(err)
+	}
+	if !o.owner.IsZero() && p.Package.Owner != o.owner {
+		return c.fail(usageErr("--plan %s is for %s, not %s", o.file, escape(p.Package.Owner.String()), o.owner))
+	}
+	host := c.planRegistry(ctx, client, p)
+	rc, err := c.registryClient(host)
+	if err != nil {
+		return c.fail(err)
+	}
+	defer rc.CloseIdleConnections()
+	r, err := image.NewRestorer(client, rc, p.Package, &image.RestorerOptions{Walked: c.imagesWalked})
+	if err != nil {
+		return c.fail(err)
+	}
+	ir := &imageReport{c: c, registry: rc.Host(), pkg: p.Package}
+	if c.talk != modeJSON {
+		c.say(c.stdout, "%s", planAge(p.MadeAt, p.Items, c.now()))
+	}
+	if code, done := ir.showPlan(p); done {
+		return code
+	}
+	return ir.afterPlan(ctx, cancel, client, r, p, o.file)
+}
+
+// planRegistry is the registry an image plan file is read against:
+// --registry when given; else the plan's host, reached as the API names it
+// when the API names that host (a plan keeps the host only, and a loopback
+// registry is plain http), and over https otherwise.
+func (c *cli) planRegistry(ctx context.Context, client *api.Client, p image.Plan) string {
+	if c.registry != "" {
+		return c.registry
+	}
+	if !c.apply && !c.verify {
+		return p.Registry // a dry run sends nothing
+	}
+	if found, err := image.DiscoverRegistry(ctx, client); err == nil {
+		if h, _, err := image.ParseRegistry(found); err == nil && h == p.Registry {
+			return found
+		}
+	}
+	return p.Registry
+}
+
+// afterPlan ends a dry run, or applies the plan (and verifies with
+// --verify).
+func (ir *imageReport) afterPlan(ctx context.Context, cancel context.CancelFunc, client *api.Client, r *image.Restorer, plan image.Plan, planFile string) int {
+	c := ir.c
 	if !c.apply {
 		if c.verify {
 			rep, err := r.Verify(ctx, plan)
 			if err != nil {
 				return c.fail(err)
 			}
-			return ir.finish("verify", rep, 0)
+			return ir.finish("verify", rep, api.Report{})
 		}
 		return ir.dryRunEnd(plan)
 	}
 	c.applied = true
 	ir.total = len(plan.Restores())
-	res, err := r.Apply(ctx, plan, ir.restored)
+	ir.index(plan)
+	opts := &api.ApplyOptions{Sending: c.rep.sending, Progress: func(p api.Progress) {
+		ir.restored(p)
+		if c.stdout.Err() != nil || c.stop.stopRequested() {
+			cancel() // Ctrl-C, or nobody reads the output: stop after this version
+		}
+	}}
+	j, code, ok := c.journalFor(planFile)
+	if !ok {
+		return code
+	}
+	if j != nil {
+		defer j.Close()
+		opts.Journal = j
+		if j.Done() > 0 {
+			plan.Items = refreshDeletedAt(ctx, client, plan.Items)
+		}
+	}
+	res, err := r.Apply(ctx, plan, opts)
+	c.rep.idle()
+	c.record(res.Report)
 	if err != nil {
 		if ctx.Err() != nil {
-			return ir.interrupted(res, "applying")
+			ir.print("apply", res.Plan)
+			c.printInterrupted(res.Report, c.resumeCommand(planFile))
+			if c.stdout.Err() != nil {
+				return exitFailed // a closed pipe stopped the run, not Ctrl-C
+			}
+			return exitInterrupted
 		}
 		return c.fail(err)
 	}
 	if !c.verify {
-		return ir.finish("apply", res.Plan, res.Failed())
+		return ir.finish("apply", res.Plan, res.Report)
 	}
 	rep, err := r.Verify(ctx, res.Plan)
 	if err != nil {
 		if ctx.Err() != nil {
 			// The restores are done: "nothing changed" would be false.
-			return ir.interrupted(res, "verifying")
+			return ir.interrupted(res.Report, "verifying")
 		}
 		return c.fail(err)
 	}
-	return ir.finish("verify", rep, res.Failed())
+	return ir.finish("verify", rep, res.Report)
 }
 
 // imageFail explains an error of an image run: a package not found gets
-// its diagnosis and suggestions (exit 3).
+// its diagnosis and suggestions (exit 3), a registry that serves none of
+// the package's images is named (exit 1).
 func (c *cli) imageFail(ctx context.Context, client *api.Client, pkg api.Package, err error) int {
+	var wr *image.WrongRegistryError
+	if errors.As(err, &wr) {
+		host := wr.Host
+		if host == "" {
+			host = c.registry
+		}
+		return c.fail(withFix(exitFailed, "Give the package's registry with --registry HOST|URL (or omit it to let the API name it).",
+			"the registry %s serves none of %s's images: is --registry right?", escape(host), escape(pkg.String())))
+	}
 	if !errors.Is(err, api.ErrNotFound) {
 		return c.fail(err)
 	}
@@ -119,38 +214,22 @@ func (c *cli) imageFail(ctx context.Context, client *api.Client, pkg api.Package
 	return exitNotFound
 }
 
-// unknownRoot reports whether the image's root is a tag or digest that no
-// version of the package has.
-func unknownRoot(img image.Image) bool {
-	return len(img.Manifests) == 1 && img.Manifests[0].State == image.StateGone &&
-		strings.HasPrefix(img.Manifests[0].Why, "no version of the package has this tag or digest")
-}
-
-// unknownRefs ends the run (exit 3, nothing restored) when a tag or digest
-// given with --image is on no version, with the nearest tags.
-func (ir *imageReport) unknownRefs(ctx context.Context, client *api.Client, pkg api.Package, p image.Plan) (int, bool) {
-	var unknown []string
-	for _, img := range p.Images {
-		if unknownRoot(img) {
-			unknown = append(unknown, img.Root)
-		}
-	}
-	if len(unknown) == 0 {
-		return 0, false
-	}
+// notFound ends the run (exit 3, nothing restored) when a tag or digest
+// given with --image is on no version, with the nearest tags the SDK
+// found.
+func (ir *imageReport) notFound(p image.Plan, nf *image.ImageNotFoundError) int {
 	c := ir.c
-	tags := packageTags(ctx, client, pkg)
-	for _, ref := range unknown {
+	for _, ref := range nf.Refs {
 		kind := "tag"
 		if image.IsDigest(ref) {
 			kind = "digest"
 		}
-		similar := similarNames(ref, tags)
+		similar := nf.Suggestions[ref]
 		if similar == nil || kind == "digest" {
 			similar = []string{}
 		}
-		msg := fmt.Sprintf("No version of %s has the %s %s (a typo, or deleted more than 30 days ago).", escape(p.Package), kind, escape(ref))
-		ev := notFoundEvent{Event: "not_found", Kind: kind, Name: escape(ref), Package: pkg.String(), Similar: escapeAll(similar), Message: msg}
+		msg := fmt.Sprintf("No version of %s has the %s %s (a typo, or deleted more than 30 days ago).", escape(nf.Package), kind, escape(ref))
+		ev := notFoundEvent{Event: "not_found", Kind: kind, Name: escape(ref), Package: ir.pkg.String(), Similar: escapeAll(similar), Message: msg}
 		if c.talk == modeJSON {
 			emit(c.stdout, ev)
 			continue
@@ -166,24 +245,7 @@ func (ir *imageReport) unknownRefs(ctx context.Context, client *api.Client, pkg 
 	if c.apply && c.talk != modeJSON {
 		c.say(c.stderr, "Nothing was restored: fix or drop what was not found, and run again.")
 	}
-	return exitNotFound, true
-}
-
-// packageTags lists the tags of the package's versions, active and
-// deleted, for suggestions (up to maxSuggestionPackages versions each).
-func packageTags(ctx context.Context, client *api.Client, pkg api.Package) []string {
-	var tags []string
-	for _, state := range []api.State{api.StateActive, api.StateDeleted} {
-		n := 0
-		for v, err := range client.Versions(ctx, pkg, &api.ListOptions{State: state}) {
-			if err != nil || n >= maxSuggestionPackages {
-				break
-			}
-			n++
-			tags = append(tags, v.Tags...)
-		}
-	}
-	return tags
+	return exitNotFound
 }
 
 func escapeAll(l []string) []string {
@@ -203,23 +265,14 @@ func (c *cli) imagesWalked(done, total int) {
 	c.show(progressEvent{Event: "progress", What: "images", Done: done, Total: total})
 }
 
-// interrupted reports a run stopped (Ctrl-C) while applying or verifying:
-// the images as apply left them, and how many restores were sent.
-func (ir *imageReport) interrupted(res image.Result, while string) int {
-	ir.print("apply", res.Plan)
+// interrupted reports a run stopped (Ctrl-C) while verifying: the restores
+// are done, and the report says how many.
+func (ir *imageReport) interrupted(r api.Report, while string) int {
 	c := ir.c
-	done := 0
-	for _, x := range res.Restores {
-		ref := versionRef(ir.pkg, x.VersionID)
-		switch {
-		case x.Err == nil && x.Outcome != api.OutcomeUnknown:
-			done++
-		case x.Outcome == api.OutcomeUnknown || errors.Is(x.Err, api.ErrOutcomeUnknown) || errors.Is(x.Err, context.Canceled):
-			c.tally.unknown = append(c.tally.unknown, ref)
-		}
-	}
+	done := r.Restored + r.AlreadyActive + r.Skipped
 	if c.talk == modeJSON {
-		emit(c.stdout, interruptedEvent{Event: "interrupted", While: while, Done: done, Failed: res.Failed(), InFlight: []string{}, NotTried: []string{}})
+		emit(c.stdout, interruptedEvent{Event: "interrupted", While: while, Done: done, Failed: r.Failed, Unknown: r.Unknown,
+			InFlight: refs(r.InFlight), NotTried: refs(r.NotTried)})
 		return exitInterrupted
 	}
 	c.say(c.stderr, "restore: interrupted while %s after %s; run the same command again to resume: what is restored is no longer deleted.", while, plural(done, "restore"))

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-
 	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/api/image"
 )
@@ -15,6 +13,7 @@ type imageReport struct {
 	registry    string
 	pkg         api.Package
 	done, total int // restores so far, and planned (it grows as deleted indexes are walked)
+	entries     map[int64]image.Entry
 }
 
 // ref names an image as the summary does: REGISTRY/OWNER/NAME:TAG, or
@@ -27,23 +26,34 @@ func (ir *imageReport) ref(pkg string, img image.Image) string {
 	return escape(ir.registry + "/" + pkg + sep + img.Root)
 }
 
-// restored is Apply's progress callback: a result event, and a line.
-func (ir *imageReport) restored(x image.Restored) {
-	c := ir.c
-	ir.done++
-	ir.total = max(ir.total, ir.done)
-	pkg := ir.pkg
-	ref := versionRef(pkg, x.VersionID)
-	switch {
-	case x.Outcome == api.OutcomeUnknown || errors.Is(x.Err, api.ErrOutcomeUnknown):
-		c.tally.unknown = append(c.tally.unknown, ref)
-	case x.Err != nil:
-		c.tally.failed = append(c.tally.failed, ref)
-	default:
-		c.tally.restored = append(c.tally.restored, ref)
+// index maps the plan's version ids to their manifests, for the result
+// lines.
+func (ir *imageReport) index(p image.Plan) {
+	ir.entries = map[int64]image.Entry{}
+	for _, img := range p.Images {
+		for _, e := range img.Manifests {
+			if e.VersionID != 0 {
+				if _, ok := ir.entries[e.VersionID]; !ok {
+					ir.entries[e.VersionID] = e
+				}
+			}
+		}
 	}
-	ev := resultEvent{Event: "result", Package: pkg.String(), ID: x.VersionID, Name: escape(x.Digest), Role: string(x.Role),
-		Platform: escape(x.Platform), Outcome: x.Outcome, Done: ir.done, Total: ir.total}
+}
+
+// restored is Apply's progress callback: a result event, and a line.
+func (ir *imageReport) restored(p api.Progress) {
+	c := ir.c
+	c.rep.idle()
+	x := p.Result
+	ir.done++
+	ir.total = max(ir.total, ir.done, p.Total)
+	e, ok := ir.entries[x.Item.ID]
+	if !ok {
+		e = image.Entry{Digest: x.Item.Name, Role: "manifest"}
+	}
+	ev := resultEvent{Event: "result", Package: ir.pkg.String(), ID: x.Item.ID, Name: escape(x.Item.Name), Role: string(e.Role),
+		Platform: escape(e.Platform), Outcome: x.Outcome, Done: ir.done, Total: ir.total, Resumed: x.Resumed, Redeleted: x.Redeleted}
 	if x.Err != nil {
 		ev.Error = message(x.Err)
 	}
@@ -55,20 +65,30 @@ func (ir *imageReport) restored(x image.Restored) {
 	if ev.Platform != "" {
 		what += " " + ev.Platform
 	}
-	if x.Err != nil {
-		c.say(c.stderr, "[%d/%d] failed   version %d (%s): %s", ir.done, ir.total, x.VersionID, what, ev.Error)
+	outcome := outcomeText(x)
+	switch {
+	case x.Outcome == api.OutcomeUnknown:
+		c.say(c.stderr, "[%d/%d] unknown  version %d (%s): %s; it may be restored: run again to settle it", ir.done, ir.total, x.Item.ID, what, ev.Error)
+		return
+	case x.Err != nil:
+		c.say(c.stderr, "[%d/%d] failed   version %d (%s): %s", ir.done, ir.total, x.Item.ID, what, ev.Error)
+		return
+	case x.Redeleted:
+		c.say(c.stderr, "[%d/%d] %s version %d (%s): %s", ir.done, ir.total, outcome, x.Item.ID, what, redeletedText)
 		return
 	}
-	c.say(c.stderr, "[%d/%d] %-8s version %d (%s)", ir.done, ir.total, x.Outcome, x.VersionID, what)
+	c.say(c.stderr, "[%d/%d] %-8s version %d (%s)", ir.done, ir.total, outcome, x.Item.ID, what)
 }
 
-// plan presents a plan: once as a plan event, or as trees.
-func (ir *imageReport) plan(p image.Plan) {
+// showPlan presents a plan (once as a plan event, or as trees) and saves
+// it with --save-plan; done reports that the run ends here with code.
+func (ir *imageReport) showPlan(p image.Plan) (code int, done bool) {
 	c := ir.c
 	if c.talk == modeJSON {
-		emit(c.stdout, planEvent{Event: "plan", Mode: c.mode, Apply: c.apply, Plan: cleanPlan(p)})
+		emit(c.stdout, planEvent{Event: "plan", Mode: c.mode, Apply: c.apply, SavedTo: c.savePlan, Plan: cleanPlan(p)})
 	}
 	ir.print("plan", p) // with --json, an image event per image
+	return c.saveAndTell(p)
 }
 
 // print shows every image of p as a phase (plan, apply, verify) left it.
@@ -77,17 +97,17 @@ func (ir *imageReport) print(phase string, p image.Plan) {
 	if c.talk == modeJSON {
 		for _, img := range p.Images {
 			img = cleanImage(img)
-			emit(c.stdout, imageEvent{Event: "image", Phase: phase, Package: escape(p.Package), Ref: ir.ref(p.Package, img), Root: img.Root,
+			emit(c.stdout, imageEvent{Event: "image", Phase: phase, Package: escape(p.Repository), Ref: ir.ref(p.Repository, img), Root: img.Root,
 				Digest: img.Digest, Tags: nonNil(img.Tags), Whole: img.Whole(), Pending: img.Pending, TagsOK: img.TagsOK,
 				Manifests: nonNilEntries(img.Manifests), Platforms: nonNilPlatforms(img.Platforms()), Error: img.Err})
 		}
 		return
 	}
 	if p.Scanned > 0 && phase == "plan" {
-		c.say(c.stdout, "Scanned %s of %s: %s broken.", plural(p.Scanned, "tagged image"), escape(p.Package), plural(len(p.Images), "image"))
+		c.say(c.stdout, "Scanned %s of %s: %s broken.", plural(p.Scanned, "tagged image"), escape(p.Repository), plural(len(p.Images), "image"))
 	}
 	for _, img := range p.Images {
-		ir.printImage(phase, p.Package, img)
+		ir.printImage(phase, p.Repository, img)
 	}
 }
 
@@ -111,7 +131,7 @@ func (ir *imageReport) dryRunEnd(p image.Plan) int {
 			continue
 		}
 		broken++
-		c.tally.broken = append(c.tally.broken, ir.ref(p.Package, img))
+		c.tally.broken = append(c.tally.broken, ir.ref(p.Repository, img))
 		if staysBroken(img) {
 			stays++
 		}
@@ -143,7 +163,7 @@ func (ir *imageReport) registryHint(p image.Plan) {
 	for _, img := range p.Images {
 		for _, e := range img.Manifests {
 			any++
-			if e.State == image.StateMissing {
+			if e.State == image.ManifestMissing {
 				missing++
 			}
 		}
@@ -154,8 +174,9 @@ func (ir *imageReport) registryHint(p image.Plan) {
 }
 
 // finish prints the last phase and its summary, and returns the exit code:
-// 1 when a restore failed or an image is still broken.
-func (ir *imageReport) finish(phase string, p image.Plan, failed int) int {
+// 1 when a restore failed, its outcome is unknown, or an image is still
+// broken. Unknown outcomes are said as such, never as failures.
+func (ir *imageReport) finish(phase string, p image.Plan, r api.Report) int {
 	c := ir.c
 	ir.print(phase, p)
 	whole := 0
@@ -163,11 +184,11 @@ func (ir *imageReport) finish(phase string, p image.Plan, failed int) int {
 		if img.Whole() {
 			whole++
 		} else {
-			c.tally.broken = append(c.tally.broken, ir.ref(p.Package, img))
+			c.tally.broken = append(c.tally.broken, ir.ref(p.Repository, img))
 		}
 	}
 	code := exitOK
-	if failed > 0 || whole < len(p.Images) {
+	if r.Failed > 0 || r.Unknown > 0 || whole < len(p.Images) {
 		code = exitFailed
 	}
 	if c.talk == modeJSON {
@@ -177,11 +198,14 @@ func (ir *imageReport) finish(phase string, p image.Plan, failed int) int {
 	case whole == len(p.Images):
 		c.say(c.stdout, "%s whole.", plural(whole, "image"))
 	default:
-		c.say(c.stdout, "%s still broken (%s whole); see the manifests marked gone, missing or failed.", plural(len(p.Images)-whole, "image"), plural(whole, "image"))
+		c.say(c.stdout, "%s still broken (%s whole); see the manifests marked gone, missing, failed or unknown.", plural(len(p.Images)-whole, "image"), plural(whole, "image"))
 		ir.registryHint(p)
 	}
-	if failed > 0 {
-		c.say(c.stdout, "%s failed.", plural(failed, "restore"))
+	if r.Failed > 0 {
+		c.say(c.stdout, "%s failed.", plural(r.Failed, "restore"))
+	}
+	if r.Unknown > 0 {
+		c.say(c.stdout, "%s: outcome unknown (they may be restored: run again to settle them).", plural(r.Unknown, "restore"))
 	}
 	return code
 }
@@ -214,10 +238,18 @@ func nonNilPlatforms(l []image.PlatformStatus) []image.PlatformStatus {
 // (escape), as every output prints them.
 func cleanPlan(p image.Plan) image.Plan {
 	out := p
-	out.Package = escape(p.Package)
+	out.Repository = escape(p.Repository)
 	out.Images = make([]image.Image, len(p.Images)) // [], never null
 	for i, img := range p.Images {
 		out.Images[i] = cleanImage(img)
+	}
+	out.Items = make([]api.PlanItem, len(p.Items))
+	for i, it := range p.Items {
+		it.Name, it.Digest, it.Tags, it.Reasons = escape(it.Name), escape(it.Digest), escapeAll(it.Tags), escapeAll(it.Reasons)
+		out.Items[i] = it
+	}
+	if len(out.Items) == 0 {
+		out.Items = nil
 	}
 	return out
 }

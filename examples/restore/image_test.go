@@ -128,13 +128,13 @@ func TestImageApplyVerifyRestoresExactlyTheSixAndReportsEveryPlatformWhole(t *te
 
 func TestImageWithAChildPastTheWindowStaysBrokenAndExitsOne(t *testing.T) {
 	f := newImageFake(t)
-	img := f.reg.SeedIndex("octo-org", "team/web", apitest.ImageSpec{Tags: []string{"v2"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
+	img := seedIndex(t, f.reg, orgPkg("octo-org", api.PackageTypeContainer, "team/web"), apitest.ImageSpec{Tags: []string{"v2"}, Platforms: []string{"linux/amd64", "linux/arm64"}})
 	f.clock.Advance(-31 * 24 * time.Hour)
-	if err := f.gh.DeleteVersion("octo-org", api.PackageTypeContainer, "team/web", img.Platforms[0].ID); err != nil {
+	if err := f.gh.SoftDeleteVersion(orgPkg("octo-org", api.PackageTypeContainer, "team/web"), img.Platforms[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(31 * 24 * time.Hour)
-	if err := f.gh.DeleteVersion("octo-org", api.PackageTypeContainer, "team/web", img.Platforms[1].ID); err != nil {
+	if err := f.gh.SoftDeleteVersion(orgPkg("octo-org", api.PackageTypeContainer, "team/web"), img.Platforms[1].ID); err != nil {
 		t.Fatal(err)
 	}
 	out, _, code := f.do(t, "--image", "v2", "--apply", "--verify")
@@ -226,7 +226,7 @@ func TestImageTokenNeverReachesARealmOnAnotherHost(t *testing.T) {
 func TestImageBrokenFindsTheBrokenImagesAndRestoresThem(t *testing.T) {
 	f := newImageFake(t)
 	for i := range 4 {
-		f.reg.SeedIndex("octo-org", "team/web", apitest.ImageSpec{Tags: []string{"v0." + strconv.Itoa(i)}, Platforms: []string{"linux/amd64"}})
+		seedIndex(t, f.reg, orgPkg("octo-org", api.PackageTypeContainer, "team/web"), apitest.ImageSpec{Tags: []string{"v0." + strconv.Itoa(i)}, Platforms: []string{"linux/amd64"}})
 	}
 	// Only the demo image (v1.4.0, latest) is broken: its children are deleted.
 	out, _, code := f.do(t, "--broken")
@@ -244,7 +244,7 @@ func TestImageBrokenFindsTheBrokenImagesAndRestoresThem(t *testing.T) {
 
 func TestImageWhoseIndexIsDeletedIsRestoredFirstThenWalked(t *testing.T) {
 	f := newImageFake(t)
-	if err := f.gh.DeleteVersion("octo-org", api.PackageTypeContainer, "team/web", f.demo.Image.Index.ID); err != nil {
+	if err := f.gh.SoftDeleteVersion(orgPkg("octo-org", api.PackageTypeContainer, "team/web"), f.demo.Image.Index.ID); err != nil {
 		t.Fatal(err)
 	}
 	out, _, code := f.do(t, "--image", "v1.4.0")
@@ -281,7 +281,7 @@ func TestImageOfAnUnknownPackageExitsThreeWithSimilarNames(t *testing.T) {
 // the terminal only escaped, in the plan and in the verify report.
 func TestImageTreeEscapesWhatTheRegistryServes(t *testing.T) {
 	f := newImageFake(t)
-	child := f.reg.SeedImage("octo-org", "team/web", "evil child")
+	child := seedImage(t, f.reg, orgPkg("octo-org", api.PackageTypeContainer, "team/web"), "evil child")
 	index, err := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []any{
 		map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": child.Digest, "size": 1,
 			"platform": map[string]string{"os": "linux\x1b]0;pwned\x07", "architecture": "amd64\x1b[2J"}},

@@ -62,7 +62,7 @@ func (ir *imageReport) printImage(phase, pkg string, img image.Image) {
 		} else {
 			cont += "   "
 		}
-		rows = append(rows, row{branch + escape(ir.label(e, under)), ir.digest(e.Digest), string(e.State), ir.detail(e), "  " + cont + " "})
+		rows = append(rows, row{branch + escape(ir.label(e, under)), ir.digest(e.Digest), stateText(e.State), ir.detail(e), "  " + cont + " "})
 		for n, child := range t.children[k] {
 			walk(child, next, n == len(t.children[k])-1, depth+1)
 		}
@@ -96,8 +96,8 @@ func (ir *imageReport) printImage(phase, pkg string, img image.Image) {
 			if !p.Whole {
 				var bad []string
 				for _, e := range p.Manifests {
-					if e.State != image.StatePresent && e.State != image.StateReused && e.State != image.StateRestored {
-						bad = append(bad, fmt.Sprintf("%s %s %s", e.Role, ir.digest(e.Digest), e.State))
+					if e.State != image.ManifestPresent && e.State != image.ManifestReused && e.State != image.ManifestRestored {
+						bad = append(bad, fmt.Sprintf("%s %s %s", e.Role, ir.digest(e.Digest), stateText(e.State)))
 					}
 				}
 				verdict = "BROKEN: " + strings.Join(bad, "; ")
@@ -130,7 +130,7 @@ func (ir *imageReport) detail(e image.Entry) string {
 	if e.Err != "" {
 		why = escape(e.Err)
 	}
-	if e.State == image.StateDeleted {
+	if e.State == image.ManifestDeleted {
 		return fmt.Sprintf("restore version %d: %s", e.VersionID, why)
 	}
 	return why
@@ -180,4 +180,9 @@ func treeOf(ms []image.Entry) tree {
 		t.children[p] = append(t.children[p], k)
 	}
 	return t
+}
+
+// stateText is a manifest's state as the tree shows it: "not tried".
+func stateText(s image.ManifestState) string {
+	return strings.ReplaceAll(string(s), "_", " ")
 }

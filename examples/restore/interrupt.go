@@ -49,9 +49,8 @@ func (c *cli) watchInterrupts(ctx context.Context) {
 	}
 	if c.rep != nil && c.rep.onTheWire() {
 		c.stop.request()
-		if c.talk != modeJSON {
-			c.rep.note(fmt.Sprintf("Stopping after the restore in flight (up to %s; Ctrl-C again to abandon it)…", stopGrace))
-		}
+		// On stderr, with --json too (stdout holds only events).
+		c.rep.note(fmt.Sprintf("Stopping after the restore in flight (up to %s; Ctrl-C again to abandon it)…", stopGrace))
 		t := time.NewTimer(stopGrace)
 		defer t.Stop()
 		select {

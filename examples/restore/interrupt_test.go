@@ -24,12 +24,12 @@ import (
 func tenDeleted(t *testing.T, srv *apitest.Server) (ids []int64) {
 	t.Helper()
 	for i := range 10 {
-		ids = append(ids, srv.AddVersion("octo-org", api.PackageTypeNpm, "ten", apitest.VersionSeed{Name: "1.0." + strconv.Itoa(i)}))
+		ids = append(ids, seedVersion(t, srv, orgPkg("octo-org", api.PackageTypeNpm, "ten"), apitest.VersionSeed{Name: "1.0." + strconv.Itoa(i)}))
 	}
 	// An eleventh stays active, so the package is not deleted with the tenth.
-	srv.AddVersion("octo-org", api.PackageTypeNpm, "ten", apitest.VersionSeed{Name: "2.0.0"})
+	seedVersion(t, srv, orgPkg("octo-org", api.PackageTypeNpm, "ten"), apitest.VersionSeed{Name: "2.0.0"})
 	for _, id := range ids {
-		if err := srv.DeleteVersion("octo-org", api.PackageTypeNpm, "ten", id); err != nil {
+		if err := srv.SoftDeleteVersion(orgPkg("octo-org", api.PackageTypeNpm, "ten"), id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -156,7 +156,7 @@ func TestInterruptedApplyResumesFromItsJournal(t *testing.T) {
 		t.Errorf("resume output:\n%s", out)
 	}
 	for _, id := range ids {
-		if v, _ := srv.Version("octo-org", api.PackageTypeNpm, "ten", id); v.DeletedAt != nil {
+		if v, _ := srv.LookupVersion(orgPkg("octo-org", api.PackageTypeNpm, "ten"), id); v.DeletedAt != nil {
 			t.Errorf("version %d is still deleted", id)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ghpackages/restore/api"
 	"io"
 	"os"
 	"os/signal"
@@ -88,6 +89,9 @@ type cli struct {
 	stop               *stopper
 	tally              tally
 	applied            bool
+	// journal is the journal --save-plan opened (and reset), held for the
+	// apply that follows.
+	journal *api.FileJournal
 }
 
 func run(ctx context.Context, e env) int {

@@ -183,7 +183,7 @@ func TestDryRunSendsNoPost(t *testing.T) {
 
 func TestWideShowsFullDigests(t *testing.T) {
 	srv, d := fake(t)
-	v, _ := srv.Version(d.Org, d.Image.Type, d.Image.Name, d.ImageDeleted[0])
+	v, _ := srv.LookupVersion(d.Image, d.ImageDeleted[0])
 	args := []string{"--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--version-id", itoa(d.ImageDeleted[0])}
 	out, _, _ := withToken(d).do(t, args...)
 	if strings.Contains(out, v.Name) || !strings.Contains(out, v.Name[:19]+"…") {
@@ -212,7 +212,7 @@ func TestApplyRestores(t *testing.T) {
 	}
 	restored := 0
 	for _, id := range d.ImageDeleted {
-		if v, _ := srv.Version(d.Org, d.Image.Type, d.Image.Name, id); v.DeletedAt == nil {
+		if v, _ := srv.LookupVersion(d.Image, id); v.DeletedAt == nil {
 			restored++
 		}
 	}
@@ -299,8 +299,8 @@ var sdkField = regexp.MustCompile(`invalid (org|username|package_type|package_na
 func TestPartialFailureExits1(t *testing.T) {
 	srv, d := fake(t)
 	// The digest of a deleted version is pushed again: its name is taken.
-	v, _ := srv.Version(d.Org, d.Image.Type, d.Image.Name, d.ImageDeleted[0])
-	srv.AddVersion(d.Org, d.Image.Type, d.Image.Name, apitest.VersionSeed{Name: v.Name})
+	v, _ := srv.LookupVersion(d.Image, d.ImageDeleted[0])
+	seedVersion(t, srv, d.Image, apitest.VersionSeed{Name: v.Name})
 	out, _, code := withToken(d).do(t, "--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--all-deleted", "--apply", "--pacing", "0")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s", code, out)
@@ -319,7 +319,7 @@ func TestWholePackageAndGHES(t *testing.T) {
 	if !strings.Contains(out, "(not found: deleted as a whole, or a typo)") || !strings.Contains(out, "Package octo-org/npm/left-pad: restored") {
 		t.Errorf("output:\n%s", out)
 	}
-	if srv.PackageDeleted(d.Org, d.Library.Type, d.Library.Name) {
+	if srv.IsPackageDeleted(orgPkg(d.Org, d.Library.Type, d.Library.Name)) {
 		t.Error("the package is still deleted")
 	}
 	for _, r := range srv.Requests() {

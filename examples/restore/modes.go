@@ -75,7 +75,7 @@ func (c *cli) dispatch(ctx context.Context, cancel context.CancelFunc) int {
 		if err != nil {
 			return c.fail(err)
 		}
-		return c.runImages(ctx, o)
+		return c.runImages(ctx, cancel, o)
 	case modeDoctor:
 		o, err := c.doctorOptions()
 		if err != nil {
@@ -229,7 +229,7 @@ func (c *cli) imageOptions() (*imageOptions, error) {
 		}
 	}
 	if c.registry != "" {
-		if _, err := chooseRegistry(c.registry, ""); err != nil {
+		if err := checkRegistry(c.registry); err != nil {
 			return nil, err
 		}
 	}
@@ -249,7 +249,7 @@ func (c *cli) doctorOptions() (*doctorOptions, error) {
 		return nil, usageErr("--broken works on container packages: --type container, not %s", c.typ)
 	}
 	if c.registry != "" {
-		if _, err := chooseRegistry(c.registry, ""); err != nil {
+		if err := checkRegistry(c.registry); err != nil {
 			return nil, err
 		}
 	}

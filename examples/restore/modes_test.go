@@ -46,30 +46,96 @@ func TestImageFromARegistryThatServesNothingExitsOne(t *testing.T) {
 		w.Write([]byte(`{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}`))
 	}))
 	defer empty.Close()
-	out, errOut, code := f.do(t, "--image", f.demo.Tag, "--registry", empty.URL)
-	if code != exitFailed || strings.Contains(out, "Nothing to restore") || !strings.Contains(strings.Join(strings.Fields(out), " "), "Check --registry") {
-		t.Errorf("exit %d, want 1 and the registry named:\n%s%s", code, out, errOut)
+	// The issue's measurement: --registry http://127.0.0.1:API_PORT. A fake
+	// GitHub not bound to t, which would count the registry's requests
+	// as spec violations.
+	gh, err := apitest.Start(apitest.WithClock(f.clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gh.Close()
+	d := apitest.SeedDemo(gh)
+	apitest.SeedRegistryDemo(apitest.NewRegistry(t, gh))
+	cases := []struct {
+		name string
+		run  func(reg string) (string, string, int)
+		reg  string
+	}{
+		{"a registry that serves nothing", func(reg string) (string, string, int) { return f.do(t, "--image", f.demo.Tag, "--registry", reg) }, empty.URL},
+		{"--broken against a registry that serves nothing", func(reg string) (string, string, int) { return f.do(t, "--broken", "--apply", "--registry", reg) }, empty.URL},
+		{"the API's own port", func(reg string) (string, string, int) {
+			return cliRun{env: map[string]string{"GH_TOKEN": d.Token}}.do(t, "--base-url", gh.URL, "--registry", reg, "--org", "octo-org", "--package", "team/web", "--image", f.demo.Tag)
+		}, gh.URL},
+	}
+	for _, tc := range cases {
+		host := strings.TrimPrefix(tc.reg, "http://")
+		out, errOut, code := tc.run(tc.reg)
+		flat := strings.Join(strings.Fields(out+errOut), " ")
+		if code != exitFailed || strings.Contains(flat, "Nothing to restore") ||
+			!strings.Contains(flat, "the registry "+host+" serves none of octo-org/container/team/web's images: is --registry right?") {
+			t.Errorf("%s: exit %d, want 1 and the registry named:\n%s%s", tc.name, code, out, errOut)
+		}
+	}
+	if f.restores() != nil {
+		t.Errorf("restored %v", f.restores())
 	}
 }
 
-// With a loopback API and no --registry there is no registry to derive:
-// exit 2 asking for it, and nothing is sent to a guessed host.
-func TestLoopbackAPIWithoutRegistryAsksForIt(t *testing.T) {
+// --image with a tag no version has: exit 3, nothing restored, the
+// nearest tags suggested (image.ImageNotFoundError).
+func TestImageTagNotFoundExitsThree(t *testing.T) {
 	f := newImageFake(t)
-	for _, args := range [][]string{{"--package", "team/web", "--image", "v1.4.0"}, {"--broken"}} {
-		_, errOut, code := f.run.do(t, append([]string{"--base-url", f.gh.URL, "--org", "octo-org"}, args...)...)
-		if code != exitUsage || !strings.Contains(errOut, "give --registry HOST|URL") || strings.Contains(errOut, "containers.127.0.0.1") {
+	out, errOut, code := f.do(t, "--image", "v9.9.9", "--apply")
+	if code != exitNotFound || !strings.Contains(out, "No version of octo-org/team/web has the tag v9.9.9") || !strings.Contains(out, "--image v1.4.0") {
+		t.Errorf("exit %d, want 3 with the nearest tags:\n%s%s", code, out, errOut)
+	}
+	if f.restores() != nil {
+		t.Errorf("restored %v", f.restores())
+	}
+}
+
+// With a loopback API that does not answer the discovery route and no
+// --registry there is no registry to derive: exit 2 asking for it, and
+// nothing is sent to a guessed host (only the discovery route is asked).
+func TestLoopbackAPIWithoutRegistryAsksForIt(t *testing.T) {
+	gh := apitest.New(t, apitest.WithClock(apitest.NewClock(time.Now())), apitest.WithoutContainerRegistryURL())
+	d := apitest.SeedDemo(gh)
+	reg := apitest.NewRegistry(t, gh)
+	apitest.SeedRegistryDemo(reg)
+	run := cliRun{env: map[string]string{"GH_TOKEN": d.Token}}
+	for _, args := range [][]string{{"--package", "team/web", "--image", "v1.4.0"}, {"--package", "team/web", "--broken"}, {"--broken"}} {
+		_, errOut, code := run.do(t, append([]string{"--base-url", gh.URL, "--org", "octo-org"}, args...)...)
+		if code != exitUsage || !strings.Contains(errOut, "--registry HOST|URL") || strings.Contains(errOut, "containers.127.0.0.1") {
 			t.Errorf("%v: exit %d: %s", args, code, errOut)
 		}
 	}
-	if n := len(f.gh.Requests()) + len(f.reg.Requests()); n != 0 {
-		t.Errorf("%d requests sent", n)
+	if n := len(reg.Requests()); n != 0 {
+		t.Errorf("%d requests sent to the registry", n)
 	}
-	if host, err := chooseRegistry("", "https://api.github.com"); err != nil || host != "ghcr.io" {
-		t.Errorf("github.com: %q, %v", host, err)
+	for _, r := range gh.Requests() {
+		if r.Method != http.MethodGet || r.RawPath != "/packages/container-registry-url" {
+			t.Errorf("sent %s %s before the registry was known", r.Method, r.RawPath)
+		}
 	}
-	if host, err := chooseRegistry("", "https://ghes.example.com/api/v3"); err != nil || host != "containers.ghes.example.com" {
-		t.Errorf("GHES: %q, %v", host, err)
+}
+
+// With the discovery route the API names its registry: --registry is not
+// needed, and the plan is read from the registry the API named.
+func TestRegistryIsDiscoveredFromTheAPI(t *testing.T) {
+	f := newImageFake(t)
+	out, errOut, code := f.run.do(t, "--base-url", f.gh.URL, "--org", "octo-org", "--package", "team/web", "--image", f.demo.Tag)
+	if code != exitOK || !strings.Contains(out, "to restore") {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	if len(f.reg.Requests()) == 0 {
+		t.Error("nothing was read from the discovered registry")
+	}
+	asked := false
+	for _, r := range f.gh.Requests() {
+		asked = asked || (r.Method == http.MethodGet && r.RawPath == "/packages/container-registry-url")
+	}
+	if !asked {
+		t.Error("the discovery route was not asked")
 	}
 }
 
@@ -78,18 +144,18 @@ func TestLoopbackAPIWithoutRegistryAsksForIt(t *testing.T) {
 // clear-screen, OSC 52, OSC 8, bidi or C1 character.
 func TestImageApplyEscapesWhatTheRegistryServes(t *testing.T) {
 	f := newImageFake(t)
-	child := f.reg.SeedImage("octo-org", "team/web", "evil child")
+	child := seedImage(t, f.reg, orgPkg("octo-org", api.PackageTypeContainer, "team/web"), "evil child")
 	hostile := "linux\x1b]52;c;cHduZWQ=\x07\x1b]8;;https://evil.example\x07\u202e\u0085\x1b[2J"
 	index, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []any{
 		map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": child.Digest, "size": 1,
 			"platform": map[string]string{"os": hostile, "architecture": "amd64"}},
 	}})
 	f.reg.Push("octo-org", "team/web", "application/vnd.oci.image.index.v1+json", index, "evil")
-	if err := f.gh.DeleteVersion("octo-org", api.PackageTypeContainer, "team/web", child.ID); err != nil {
+	if err := f.gh.SoftDeleteVersion(orgPkg("octo-org", api.PackageTypeContainer, "team/web"), child.ID); err != nil {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{"--image", "evil", "--apply"}, {"--image", "evil", "--apply", "--json"}} {
-		if err := f.gh.DeleteVersion("octo-org", api.PackageTypeContainer, "team/web", child.ID); err != nil && args[len(args)-1] == "--json" {
+		if err := f.gh.SoftDeleteVersion(orgPkg("octo-org", api.PackageTypeContainer, "team/web"), child.ID); err != nil && args[len(args)-1] == "--json" {
 			// restored by the first run: deleted again for the second
 			t.Fatal(err)
 		}
@@ -107,7 +173,7 @@ func TestImageApplyEscapesWhatTheRegistryServes(t *testing.T) {
 // container packages; a dry run exits 0 once printed, 1 with --exit-status.
 func TestDoctorReportsEveryBrokenImage(t *testing.T) {
 	f := newImageFake(t)
-	f.reg.SeedIndex("octo-org", "team/api", apitest.ImageSpec{Tags: []string{"v2"}, Platforms: []string{"linux/amd64"}})
+	seedIndex(t, f.reg, orgPkg("octo-org", api.PackageTypeContainer, "team/api"), apitest.ImageSpec{Tags: []string{"v2"}, Platforms: []string{"linux/amd64"}})
 	args := []string{"--base-url", f.gh.URL, "--registry", f.reg.URL, "--org", "octo-org", "--broken"}
 	// team/app's image is not in the registry at all: it stays broken
 	// whatever is restored, so even the dry run exits 1.
@@ -149,7 +215,7 @@ func TestUndoRunPlansWhatTheRunDeleted(t *testing.T) {
 			}
 			seed.Versions = append(seed.Versions, apitest.VersionSeed{Name: "sha256:" + strings.Repeat(string(rune('a'+i)), 63) + itoa(int64(p)), DeletedAt: at})
 		}
-		ids := srv.AddPackage(d.Org, api.PackageTypeContainer, name, seed)
+		ids := seedPackage(t, srv, orgPkg(d.Org, api.PackageTypeContainer, name), seed)
 		for i, id := range ids[1:] {
 			if i < 2 && p < 3 || i == 2 && p == 0 {
 				want = append(want, itoa(id))
@@ -157,7 +223,8 @@ func TestUndoRunPlansWhatTheRunDeleted(t *testing.T) {
 		}
 	}
 	slices.Sort(want)
-	front := runsFront(t, srv.URL, map[string]string{"/repos/octo-org/infra/actions/runs/4242": runJSON(4242, start, start.Add(10*time.Minute))})
+	srv.AddWorkflowRun("octo-org", "infra", cleanupRun(4242, start, start.Add(10*time.Minute)))
+	front := srv.URL
 	out, errOut, code := withToken(d).do(t, "--base-url", front, "--undo-run", "https://github.com/octo-org/infra/actions/runs/4242", "--json")
 	if code != exitOK {
 		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
@@ -183,15 +250,12 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// --no-read-budget is accepted in every mode that reads (it maps to the
-// largest budget the SDK accepts today) and changes nothing else.
+// --no-read-budget is accepted (it lifts the SDK's read budget:
+// api.WithoutReadBudget) and changes nothing else.
 func TestNoReadBudgetIsAccepted(t *testing.T) {
 	srv, d := fake(t)
 	out, errOut, code := withToken(d).do(t, "--base-url", srv.URL, "--org", d.Org, "--type", "container", "--deleted-since", "30d", "--no-read-budget")
 	if code != exitOK || !strings.Contains(out, "Plan: 5 deleted versions of octo-org/container/team/app") {
 		t.Errorf("exit %d:\n%s%s", code, out, errOut)
-	}
-	if noReadBudget[0] != 100 || noReadBudget[1] != 900 {
-		t.Errorf("--no-read-budget maps to %v, want the SDK's largest budget (100 in flight, 900 a minute)", noReadBudget)
 	}
 }

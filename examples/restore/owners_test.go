@@ -21,7 +21,7 @@ func TestSweepAcrossPackagesGroupsByPackage(t *testing.T) {
 		for i := range deleted {
 			seed.Versions = append(seed.Versions, apitest.VersionSeed{Name: "sha256:" + strings.Repeat(string(rune('b'+i)), 64), DeletedAt: now.Add(-10 * time.Minute)})
 		}
-		srv.AddPackage(d.Org, api.PackageTypeContainer, name, seed)
+		seedPackage(t, srv, orgPkg(d.Org, api.PackageTypeContainer, name), seed)
 	}
 	base := []string{"--base-url", srv.URL, "--org", d.Org, "--type", "container"}
 
@@ -71,7 +71,7 @@ func TestUserAtMeUsesTheUserRoutes(t *testing.T) {
 	srv, _ := fake(t)
 	const tok = "ghp_mona000000000000000000000000000000000"
 	srv.AddToken(apitest.Token{Value: tok, User: "mona", Scopes: []string{"read:packages", "write:packages", "delete:packages"}})
-	ids := srv.AddPackage("mona", api.PackageTypeNpm, "dotfiles", apitest.PackageSeed{Versions: []apitest.VersionSeed{
+	ids := seedPackage(t, srv, api.Package{Owner: api.User("mona"), Type: api.PackageTypeNpm, Name: "dotfiles"}, apitest.PackageSeed{Versions: []apitest.VersionSeed{
 		{Name: "1.0.0", DeletedAt: time.Now().Add(-time.Hour)}, {Name: "1.0.1", DeletedAt: time.Now().Add(-time.Hour)}, {Name: "1.1.0"},
 	}})
 	r := cliRun{env: map[string]string{"GH_TOKEN": tok}}
@@ -92,7 +92,7 @@ func TestUserAtMeUsesTheUserRoutes(t *testing.T) {
 		}
 	}
 	for _, id := range ids[:2] {
-		if v, _ := srv.Version("mona", api.PackageTypeNpm, "dotfiles", id); v.DeletedAt != nil {
+		if v, _ := srv.LookupVersion(api.Package{Owner: api.User("mona"), Type: api.PackageTypeNpm, Name: "dotfiles"}, id); v.DeletedAt != nil {
 			t.Errorf("version %d is still deleted", id)
 		}
 	}
@@ -115,7 +115,7 @@ func TestSweepOf30PackagesResumesAcrossPackages(t *testing.T) {
 			seed.Versions = append(seed.Versions, apitest.VersionSeed{Name: "1.1.0", DeletedAt: now.Add(-10 * time.Minute)},
 				apitest.VersionSeed{Name: "1.2.0", DeletedAt: now.Add(-5 * time.Minute)})
 		}
-		ids := srv.AddPackage(d.Org, api.PackageTypeNpm, name, seed)
+		ids := seedPackage(t, srv, orgPkg(d.Org, api.PackageTypeNpm, name), seed)
 		if inWindow[i] {
 			want[ids[2]], want[ids[3]] = true, true
 		}
@@ -165,7 +165,7 @@ func TestSweepOf30PackagesResumesAcrossPackages(t *testing.T) {
 	for id := range want {
 		found := false
 		for i := 1; i <= 30 && !found; i++ {
-			if v, ok := srv.Version(d.Org, api.PackageTypeNpm, fmt.Sprintf("svc-%02d", i), id); ok {
+			if v, ok := srv.LookupVersion(orgPkg(d.Org, api.PackageTypeNpm, fmt.Sprintf("svc-%02d", i)), id); ok {
 				found = true
 				if v.DeletedAt != nil {
 					t.Errorf("version %d is still deleted", id)

@@ -16,36 +16,87 @@ import (
 // FILE.journal, so that it travels with the plan and a re-run finds it.
 func journalPath(planFile string) string { return planFile + ".journal" }
 
-// savePlan writes the plan as indented JSON, atomically (a temporary file
-// renamed over FILE), and removes the journal of an earlier plan of the same
-// name: its outcomes belong to another plan.
-func savePlan(name string, p api.Plan) (staleJournal bool, err error) {
+// savePlan writes the plan (an api.Plan or an image.Plan) as indented
+// JSON, atomically (a temporary file renamed over FILE). First it opens the
+// journal FILE.journal (api.OpenJournal, which takes its lock) and resets
+// it: the outcomes of an earlier plan of the same name belong to another
+// plan. A journal another run holds is never touched (api.ErrJournalInUse:
+// nothing is written), and one that is not a regular file is refused.
+// The journal is returned open, for the apply that follows.
+func savePlan(name string, p any) (j *api.FileJournal, stale bool, err error) {
 	data, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {
-		return false, err
+		return nil, false, err
+	}
+	j, err = openJournal(name)
+	if err != nil {
+		return nil, false, err
+	}
+	stale = j.Done() > 0
+	if fi, err := os.Stat(journalPath(name)); err == nil && fi.Size() > 0 {
+		stale = true
+	}
+	if err := j.Reset(); err != nil {
+		j.Close()
+		return nil, false, fmt.Errorf("--save-plan: resetting the journal %s: %w", journalPath(name), err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
 	if err != nil {
-		return false, fmt.Errorf("--save-plan: %w", err)
+		j.Close()
+		return nil, false, fmt.Errorf("--save-plan: %w", err)
 	}
 	_, werr := tmp.Write(append(data, '\n'))
 	cerr := tmp.Close()
 	if err := errors.Join(werr, cerr); err != nil {
 		os.Remove(tmp.Name())
-		return false, fmt.Errorf("--save-plan: %w", err)
+		j.Close()
+		return nil, false, fmt.Errorf("--save-plan: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), name); err != nil {
 		os.Remove(tmp.Name())
-		return false, fmt.Errorf("--save-plan: %w", err)
+		j.Close()
+		return nil, false, fmt.Errorf("--save-plan: %w", err)
 	}
-	switch err := os.Remove(journalPath(name)); {
+	return j, stale, nil
+}
+
+// openJournal opens the journal of a plan file, in the tool's words when
+// another run holds it or it is not a regular file.
+func openJournal(planFile string) (*api.FileJournal, error) {
+	path := journalPath(planFile)
+	j, err := api.OpenJournal(path)
+	switch {
 	case err == nil:
-		return true, nil
-	case errors.Is(err, os.ErrNotExist):
-		return false, nil
-	default:
-		return false, fmt.Errorf("--save-plan: removing the old journal: %w", err)
+		return j, nil
+	case errors.Is(err, api.ErrJournalInUse):
+		return nil, withFix(exitFailed, "Wait for the other run to end, or save the plan to another file.",
+			"the journal %s is in use by another run of this plan: nothing was sent", path)
+	case errors.Is(err, api.ErrJournalNotRegular):
+		return nil, withFix(exitUsage, "Remove it, or save the plan to another file.",
+			"the journal %s is not a regular file (a symbolic link, a FIFO, a device or a directory): nothing was sent", path)
 	}
+	return nil, err
+}
+
+// journalFor is the journal an apply records in: the one --save-plan
+// opened, else that of the plan file, else none. ok false ends the run with
+// code.
+func (c *cli) journalFor(planFile string) (j *api.FileJournal, code int, ok bool) {
+	if c.journal != nil {
+		j, c.journal = c.journal, nil
+		return j, 0, true
+	}
+	if planFile == "" {
+		return nil, 0, true
+	}
+	j, err := openJournal(planFile)
+	if err != nil {
+		return nil, c.fail(err), false
+	}
+	if n := j.Done(); n > 0 && c.talk != modeJSON {
+		c.say(c.stdout, "Resuming: the journal %s records %s done.", journalPath(planFile), plural(n, "restore"))
+	}
+	return j, 0, true
 }
 
 // checkSavePlan refuses, before anything is sent, a --save-plan FILE that
@@ -62,21 +113,30 @@ func checkSavePlan(name string) error {
 	return nil
 }
 
-// loadPlan reads --plan FILE and checks it against the connection: the
-// plan's API must be this one, and an owner given on the command line must
-// be the plan's.
-func loadPlan(name, baseURL string, owner api.Owner) (api.Plan, error) {
+// readPlanFile reads --plan FILE and tells its kind (api.PlanKindOf):
+// versions (api.ParsePlan) or images (image.ParsePlan).
+func readPlanFile(name string) ([]byte, api.PlanKind, error) {
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return api.Plan{}, usageErr("--plan: %v", err)
+		return nil, "", usageErr("--plan: %v", err)
 	}
+	kind, err := api.PlanKindOf(data)
+	if err != nil {
+		return nil, "", usageErr("--plan %s: %s", name, message(err))
+	}
+	return data, kind, nil
+}
+
+// loadPlan parses a plan file of versions and checks it against the
+// connection: the plan's API must be this one, and an owner given on the
+// command line must be the plan's.
+func loadPlan(name string, data []byte, baseURL string, owner api.Owner) (api.Plan, error) {
 	p, err := api.ParsePlan(data)
 	if err != nil {
 		return api.Plan{}, usageErr("--plan %s: %s", name, message(err))
 	}
-	if strings.TrimRight(p.BaseURL, "/") != strings.TrimRight(baseURL, "/") {
-		return api.Plan{}, usageErr("--plan %s was made against %s, not %s: version ids mean nothing on another host (give --base-url %s to use it)",
-			name, escape(p.BaseURL), baseURL, escape(p.BaseURL))
+	if err := checkPlanHeader(name, p.BaseURL, baseURL); err != nil {
+		return api.Plan{}, err
 	}
 	if !owner.IsZero() {
 		for _, pkg := range p.Packages() {
@@ -88,14 +148,24 @@ func loadPlan(name, baseURL string, owner api.Owner) (api.Plan, error) {
 	return p, nil
 }
 
+// checkPlanHeader refuses a plan made against another API.
+func checkPlanHeader(name, planBase, baseURL string) error {
+	if strings.TrimRight(planBase, "/") != strings.TrimRight(baseURL, "/") {
+		return usageErr("--plan %s was made against %s, not %s: version ids mean nothing on another host (give --base-url %s to use it)",
+			name, escape(planBase), baseURL, escape(planBase))
+	}
+	return nil
+}
+
 // planAge says how old a plan is, and how many of its versions have run out
-// of GitHub's restore window since.
-func planAge(p api.Plan, now time.Time) string {
-	age := now.Sub(p.MadeAt)
-	s := fmt.Sprintf("Plan made %s ago (%s)", roundAge(age), p.MadeAt.UTC().Format(time.RFC3339))
+// of GitHub's restore window since. Items given by id and not listed (no
+// deletion time) are not counted: their window is not known.
+func planAge(madeAt time.Time, items []api.PlanItem, now time.Time) string {
+	age := now.Sub(madeAt)
+	s := fmt.Sprintf("Plan made %s ago (%s)", roundAge(age), madeAt.UTC().Format(time.RFC3339))
 	gone := 0
-	for _, it := range p.Items {
-		if it.DaysLeftAt(now) < 0 {
+	for _, it := range items {
+		if !it.DeletedAt.IsZero() && it.DaysLeftAt(now) < 0 {
 			gone++
 		}
 	}

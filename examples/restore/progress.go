@@ -146,7 +146,7 @@ func (r *reporter) progress(p api.Progress) {
 	switch r.mode {
 	case modeJSON:
 		v := resultEvent{Event: "result", Package: res.Item.Package.String(), ID: res.Item.ID, Name: escape(res.Item.Name),
-			Outcome: res.Outcome, Done: p.Done, Total: p.Total, Resumed: res.Resumed}
+			Outcome: res.Outcome, Done: p.Done, Total: p.Total, Resumed: res.Resumed, Redeleted: res.Redeleted}
 		if res.Err != nil {
 			v.Error = message(res.Err)
 		}
@@ -162,6 +162,9 @@ func (r *reporter) progress(p api.Progress) {
 		r.draw()
 	default:
 		line := fmt.Sprintf("[%d/%d] %s %s", p.Done, p.Total, outcomeText(res), itemText(res.Item))
+		if res.Redeleted {
+			line += ": " + redeletedText
+		}
 		if res.Err != nil {
 			line += ": " + wrap(message(res.Err), r.width, "    ")
 		}
@@ -169,9 +172,16 @@ func (r *reporter) progress(p api.Progress) {
 	}
 }
 
+// redeletedText says why a version the journal had done was restored
+// again (api.Result.Redeleted).
+const redeletedText = "deleted again after the journal's entry"
+
 func outcomeText(res api.Result) string {
 	s := strings.ReplaceAll(string(res.Outcome), "_", " ")
-	if res.Resumed {
+	switch {
+	case res.Redeleted:
+		s += " again"
+	case res.Resumed:
 		s += " (journal)"
 	}
 	return s
@@ -271,6 +281,14 @@ func (r *reporter) onTheWire() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.current != nil && (r.wait == nil || !r.now().Before(r.waitEnds))
+}
+
+// idle says no restore is under way any more (image runs, which print
+// their own lines and draw no progress line).
+func (r *reporter) idle() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.current, r.wait = nil, nil
 }
 
 // note prints a line of the tool's own on stderr, above the progress line.

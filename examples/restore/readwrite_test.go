@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -21,13 +22,17 @@ func TestVersionIDRestoreWithAReadWriteToken(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
 	}
-	if v, _ := srv.Version(d.Org, d.Image.Type, d.Image.Name, id); v.DeletedAt != nil {
+	if v, _ := srv.LookupVersion(d.Image, id); v.DeletedAt != nil {
 		t.Errorf("version %d is still deleted", id)
 	}
 	if p := posts(srv); len(p) != 1 || !strings.HasSuffix(p[0].RawPath, "/versions/"+itoa(id)+"/restore") {
 		t.Errorf("POSTs %+v, want the one restore", p)
 	}
 	all := out + errOut
+	row := regexp.MustCompile(`(?m)^\s*` + itoa(id) + `\s+-\s+-\s+\?\s+unknown\s*$`)
+	if !row.MatchString(out) {
+		t.Errorf("the plan row of an item that could not be listed does not say ? / unknown:\n%s", out)
+	}
 	for _, want := range []string{"Restored 1, already active 0, failed 0.", "could not be listed", "delete:packages"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("output lacks %q:\n%s", want, all)

@@ -122,12 +122,16 @@ func (c *cli) itemTable(items []api.PlanItem) table {
 		if !c.wide {
 			name = short(name)
 		}
-		left := fmt.Sprintf("%dd", it.DaysLeftAt(now))
-		if it.DaysLeftAt(now) < 0 {
-			left = "gone"
+		// An item given by id that could not be listed (a token without
+		// delete:packages) has no deletion time: its window is unknown.
+		deleted, left := "?", "unknown"
+		if !it.DeletedAt.IsZero() {
+			deleted, left = it.DeletedAt.UTC().Format("2006-01-02 15:04"), fmt.Sprintf("%dd", it.DaysLeftAt(now))
+			if it.DaysLeftAt(now) < 0 {
+				left = "gone"
+			}
 		}
-		t.rows = append(t.rows, []string{itoa64(it.ID), name, dash(escape(strings.Join(it.Tags, ","))),
-			it.DeletedAt.UTC().Format("2006-01-02 15:04"), left})
+		t.rows = append(t.rows, []string{itoa64(it.ID), dash(name), dash(escape(strings.Join(it.Tags, ","))), deleted, left})
 	}
 	return t
 }

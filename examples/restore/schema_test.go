@@ -61,9 +61,10 @@ func TestEveryJSONEventMatchesTheSchema(t *testing.T) {
 	}
 	record(checkEvents(t, out))
 
-	// Undo a run: its window, from a run the front serves.
+	// Undo a run: its window, from a run the fake serves.
 	now := time.Now()
-	front := runsFront(t, srv.URL, map[string]string{"/repos/octo-org/infra/actions/runs/77": runJSON(77, now.Add(-time.Hour), now.Add(-50*time.Minute))})
+	srv.AddWorkflowRun("octo-org", "infra", cleanupRun(77, now.Add(-time.Hour), now.Add(-50*time.Minute)))
+	front := srv.URL
 	for _, tc := range []struct {
 		run  string
 		code int
@@ -79,7 +80,7 @@ func TestEveryJSONEventMatchesTheSchema(t *testing.T) {
 	// doctor over more than 20 packages (progress).
 	f := newImageFake(t)
 	for i := range 20 {
-		f.gh.AddVersion("octo-org", api.PackageTypeContainer, "many/p"+itoa(int64(i)), apitest.VersionSeed{Name: "sha256:" + strings.Repeat("0", 63) + "1", Tags: []string{"v1"}})
+		seedVersion(t, f.gh, orgPkg("octo-org", api.PackageTypeContainer, "many/p"+itoa(int64(i))), apitest.VersionSeed{Name: "sha256:" + strings.Repeat("0", 63) + "1", Tags: []string{"v1"}})
 	}
 	for _, tc := range []struct {
 		args []string

@@ -98,7 +98,7 @@ func TestSelectorsAllApply(t *testing.T) {
 
 func versionName(t *testing.T, srv *apitest.Server, d apitest.Demo, id int64) string {
 	t.Helper()
-	v, ok := srv.Version(d.Org, d.Image.Type, d.Image.Name, id)
+	v, ok := srv.LookupVersion(d.Image, id)
 	if !ok {
 		t.Fatalf("no version %d", id)
 	}
@@ -114,7 +114,6 @@ func TestNotFoundAndWrongKindSayWhatToFix(t *testing.T) {
 	srv.AddUser("octocat")
 	srv.AddToken(apitest.Token{Value: "ghp_" + strings.Repeat("r", 36), User: apitest.DemoUser, Scopes: []string{"read:packages", "write:packages"}})
 	f := newImageFake(t)
-	front := runsFront(t, srv.URL, nil)
 	pkg := []string{"--type", "container", "--package", d.Image.Name}
 	tests := []struct {
 		name  string
@@ -138,7 +137,7 @@ func TestNotFoundAndWrongKindSayWhatToFix(t *testing.T) {
 			"team/app is a container package, not docker: use --type container", false},
 		{"a package", withToken(d), []string{"--org", d.Org, "--type", "container", "--package", "team/ap", "--all-deleted"}, exitNotFound,
 			"Package octo-org/container/team/ap was not found", false},
-		{"a run", withToken(d), []string{"--base-url", front, "--undo-run", "octo-org/infra/5"}, exitNotFound,
+		{"a run", withToken(d), []string{"--base-url", srv.URL, "--undo-run", "octo-org/infra/5"}, exitNotFound,
 			"Workflow run octo-org/infra/5 was not found", false},
 		{"a refused token", cliRun{env: map[string]string{"GH_TOKEN": "ghp_" + strings.Repeat("x", 36)}}, slices.Concat([]string{"--org", d.Org}, pkg, []string{"--all-deleted"}), exitAuth,
 			"GitHub refused the token (401)", false},

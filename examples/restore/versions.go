@@ -50,7 +50,14 @@ func (c *cli) planVersions(ctx context.Context, client *api.Client, o *versionsO
 	var deleted []api.Version
 	for v, err := range client.Versions(ctx, o.pkg, &api.ListOptions{State: api.StateDeleted}) {
 		if err != nil {
-			if !errors.Is(err, api.ErrNotFound) {
+			if errors.Is(err, api.ErrForbidden) && len(o.sel.ids) > 0 {
+				// The listing needs delete:packages, a restore does not:
+				// MakePlan restores the given ids without it, and its
+				// notes say what could not be listed and why.
+				p, err := client.MakePlan(ctx, o.pkg, o.sel.selector())
+				return p, nil, err
+			}
+			if !errors.Is(err, api.ErrNotFound) || errors.Is(err, api.ErrPackagesDisabled) {
 				return plan, nil, err
 			}
 			if err := c.diagnose(ctx, client, o.pkg); err != nil {
@@ -107,17 +114,27 @@ func (c *cli) planVersions(ctx context.Context, client *api.Client, o *versionsO
 
 // runPlanFile shows or applies a plan file. Printing it needs no token.
 func (c *cli) runPlanFile(ctx context.Context, cancel context.CancelFunc, o *planOptions) int {
-	client, err := c.client(ctx, c.apply)
+	client, err := c.client(ctx, c.apply || c.verify)
 	if err != nil {
 		return c.fail(err)
 	}
 	defer client.CloseIdleConnections()
-	plan, err := loadPlan(o.file, client.BaseURL(), o.owner)
+	data, kind, err := readPlanFile(o.file)
+	if err != nil {
+		return c.fail(err)
+	}
+	if kind == api.PlanKindImage {
+		return c.runImagePlanFile(ctx, cancel, client, data, o)
+	}
+	if c.verify || c.registry != "" {
+		return c.fail(usageErr("--plan %s restores versions, not images: --verify and --registry go with image plans (--image, --broken)", o.file))
+	}
+	plan, err := loadPlan(o.file, data, client.BaseURL(), o.owner)
 	if err != nil {
 		return c.fail(err)
 	}
 	if c.talk != modeJSON {
-		c.say(c.stdout, "%s", planAge(plan, c.now()))
+		c.say(c.stdout, "%s", planAge(plan.MadeAt, plan.Items, c.now()))
 	}
 	head := planHead{mode: modePlan, selection: selectorText(plan.Selector), label: o.file}
 	if code, done := c.showPlan(plan, head); done {
@@ -155,16 +172,27 @@ func (c *cli) showPlan(plan api.Plan, head planHead) (code int, done bool) {
 	} else {
 		c.printPlan(plan, head)
 	}
+	return c.saveAndTell(plan)
+}
+
+// saveAndTell saves the plan with --save-plan FILE, and says how to apply
+// it; done reports that the run ends here with code.
+func (c *cli) saveAndTell(plan any) (code int, done bool) {
 	if c.savePlan == "" {
 		return 0, false
 	}
-	stale, err := savePlan(c.savePlan, plan)
+	j, stale, err := savePlan(c.savePlan, plan)
 	if err != nil {
 		return c.fail(err), true
 	}
+	if c.apply {
+		c.journal = j
+	} else {
+		j.Close()
+	}
 	if c.talk != modeJSON {
 		if stale {
-			c.say(c.stdout, "Removed the journal of the earlier plan %s.", c.savePlan)
+			c.say(c.stdout, "Reset the journal of the earlier plan %s.", c.savePlan)
 		}
 		if !c.apply {
 			c.say(c.stdout, "Plan saved to %s. Apply it with:", c.savePlan)

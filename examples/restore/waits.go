@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/ghpackages/restore/api"
-	"github.com/ghpackages/restore/api/image"
 )
 
 // Waits: what the tool says while a client waits, naming the host and the
@@ -39,23 +38,23 @@ func (r *reporter) waited(ev api.WaitEvent) {
 	}
 }
 
-// registryWaited is the registry client's wait hook.
-func (r *reporter) registryWaited(w image.Wait) {
-	host := hostOf(w.URL)
-	cause := "answered " + fmt.Sprint(w.Status)
-	switch {
-	case w.Status == 429:
-		cause = "rate limit (429)"
-	case w.Status == 0:
-		cause = "network error" // image.Wait carries no error to name the cause
+// registryWaited is the registry client's wait hook: the registry's host
+// and the cause ("HOST: connection refused", "HOST: rate limit (429)").
+func (r *reporter) registryWaited(host string, ev api.WaitEvent) {
+	cause := causeOf(ev)
+	switch ev.Reason {
+	case api.ReasonRegistryLimit:
+		cause = fmt.Sprintf("rate limit (%d)", max(ev.Status, 429))
+	case api.ReasonServerError:
+		cause = fmt.Sprintf("server error %d", ev.Status)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	text := fmt.Sprintf("%s: %s: %s (retry %d)", roundDuration(w.Duration), escape(host), cause, w.Attempt)
+	text := fmt.Sprintf("%s: %s: %s (%s %s, before attempt %d)", roundDuration(ev.Wait), escape(host), cause, ev.Method, escape(ev.Path), ev.Attempt)
 	switch r.mode {
 	case modeJSON:
-		emit(r.stdout, waitEvent{Event: "wait", Host: escape(host), Cause: cause, Reason: "registry", Seconds: w.Duration.Seconds(),
-			Status: w.Status, Attempt: w.Attempt, Message: text})
+		emit(r.stdout, waitEvent{Event: "wait", Host: escape(host), Cause: cause, Reason: string(ev.Reason), Seconds: ev.Wait.Seconds(),
+			Until: untilText(ev.Until), Method: ev.Method, Path: escape(ev.Path), Status: ev.Status, Attempt: ev.Attempt, Message: text})
 	case modeTTY:
 		r.println(r.stderr, r.paint(yellow, "waiting")+" "+wrap(text, r.width-8, "  "))
 	default:

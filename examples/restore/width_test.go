@@ -56,7 +56,7 @@ func TestEveryOutputFits80Columns(t *testing.T) {
 	srv, d := fake(t)
 	f := newImageFake(t)
 	// A long package name and a long tag make the plan table wider than 80.
-	srv.AddPackage(d.Org, api.PackageTypeContainer, "platform-team/very-long-service-name-for-width", apitest.PackageSeed{Versions: []apitest.VersionSeed{
+	seedPackage(t, srv, orgPkg(d.Org, api.PackageTypeContainer, "platform-team/very-long-service-name-for-width"), apitest.PackageSeed{Versions: []apitest.VersionSeed{
 		{Name: "sha256:" + strings.Repeat("c", 64), Tags: []string{"release-2026.11.24-build.1234567890-with-a-long-suffix", "stable"}, DeletedAt: nowMinus(2)},
 		{Name: "sha256:" + strings.Repeat("d", 64)},
 	}})
