@@ -291,7 +291,10 @@ func TestImageTreeEscapesWhatTheRegistryServes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.reg.Push("octo-org", "team/web", "application/vnd.oci.image.index.v1+json", index, "evil")
+	web := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/web"}
+	if _, err := f.reg.PushFor(web, "application/vnd.oci.image.index.v1+json", index, "evil"); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{{"--image", "evil"}, {"--image", "evil", "--verify"}, {"--image", "evil", "--wide"}} {
 		out, errOut, _ := f.do(t, args...)
 		if strings.ContainsAny(out+errOut, "\x1b\x07") {

@@ -150,7 +150,10 @@ func TestImageApplyEscapesWhatTheRegistryServes(t *testing.T) {
 		map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": child.Digest, "size": 1,
 			"platform": map[string]string{"os": hostile, "architecture": "amd64"}},
 	}})
-	f.reg.Push("octo-org", "team/web", "application/vnd.oci.image.index.v1+json", index, "evil")
+	web := api.Package{Owner: api.Org("octo-org"), Type: api.PackageTypeContainer, Name: "team/web"}
+	if _, err := f.reg.PushFor(web, "application/vnd.oci.image.index.v1+json", index, "evil"); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.gh.SoftDeleteVersion(orgPkg("octo-org", api.PackageTypeContainer, "team/web"), child.ID); err != nil {
 		t.Fatal(err)
 	}
