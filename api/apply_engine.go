@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync/atomic"
+	"sync"
 
 	"github.com/ghpackages/restore/internal/wire"
 )
@@ -258,18 +258,19 @@ func (e *engine) one(ctx context.Context, t target) (Result, bool, error) {
 	if err := e.record(k, OutcomeUnknown, nil); err != nil {
 		return Result{}, false, err
 	}
-	var sent atomic.Bool
+	sent := &attempts{}
 	sctx := wire.WithSent(ctx, func() {
-		if sent.CompareAndSwap(false, true) && e.o.Sending != nil && !t.whole {
+		if sent.left() && e.o.Sending != nil && !t.whole {
 			e.o.Sending(Progress{Done: e.done, Total: e.total, Result: Result{Item: t.item}})
 		}
 	})
+	sctx = wire.WithAnswered(sctx, sent.answered)
 	if t.whole {
-		return e.restorePackage(ctx, sctx, t, sentBefore, &sent)
+		return e.restorePackage(ctx, sctx, t, sentBefore, sent)
 	}
 	out, err := e.c.RestoreVersion(sctx, t.item.Package, t.item.ID)
 	if err != nil && ctx.Err() != nil {
-		return Result{}, e.interrupted(k, &sent), ctx.Err()
+		return Result{}, e.interrupted(k, sent), ctx.Err()
 	}
 	r := Result{Item: t.item, Outcome: out, Err: err, Redeleted: done(entry.Outcome)}
 	switch {
@@ -311,11 +312,47 @@ func named(it PlanItem, v Version) PlanItem {
 	return it
 }
 
-// interrupted records, for a restore whose ctx ended before an answer,
-// whether it had left the client: if not, the journal says not tried
-// (best effort: "unknown", recorded before, is safe too).
-func (e *engine) interrupted(k journalKey, sent *atomic.Bool) bool {
-	if sent.Load() {
+// attempts follows the attempts of one restore, for an interruption: it
+// may have taken effect when an attempt left and no answer came yet, or
+// when an answer left the effect uncertain (a dropped connection, a 5xx).
+// A restore whose every answer refused it (a rate limit) and that was
+// waiting to be sent again did not take effect: it is not tried.
+type attempts struct {
+	mu                   sync.Mutex
+	sent, pending, maybe bool
+}
+
+// left notes an attempt leaving the client; it reports whether it is the
+// first.
+func (a *attempts) left() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	first := !a.sent
+	a.sent, a.pending = true, true
+	return first
+}
+
+// answered notes an answer after which the restore is sent again.
+func (a *attempts) answered(uncertain bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.pending = false
+	a.maybe = a.maybe || uncertain
+}
+
+// mayHaveTakenEffect reports whether the restore may have taken effect.
+func (a *attempts) mayHaveTakenEffect() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.pending || a.maybe
+}
+
+// interrupted records, for a restore whose ctx ended before a final
+// answer, whether it may have taken effect (an attempt in flight, or an
+// uncertain answer): if not, the journal says not tried (best effort:
+// "unknown", recorded before, is safe too).
+func (e *engine) interrupted(k journalKey, sent *attempts) bool {
+	if sent.mayHaveTakenEffect() {
 		return true
 	}
 	_ = e.record(k, OutcomeNotTried, nil)
@@ -325,7 +362,7 @@ func (e *engine) interrupted(k journalKey, sent *atomic.Bool) bool {
 // restorePackage restores a package deleted whole and records it in the
 // report. A failure is in the report; the error is non-nil only when ctx
 // ended or the journal failed.
-func (e *engine) restorePackage(ctx, sctx context.Context, t target, sentBefore bool, sent *atomic.Bool) (Result, bool, error) {
+func (e *engine) restorePackage(ctx, sctx context.Context, t target, sentBefore bool, sent *attempts) (Result, bool, error) {
 	pkg := t.item.Package
 	out, err := e.c.RestorePackage(sctx, pkg, nil)
 	if err != nil && ctx.Err() != nil {

@@ -245,3 +245,61 @@ func TestVersionPlanRefusesAnImagePlan(t *testing.T) {
 		}
 	}
 }
+
+// A restore whose attempt was answered, and which waits to be sent again
+// when ctx ends, is in flight only when that answer left its effect
+// uncertain: a rate limit refused it (not tried), a 502 may have applied it
+// (in flight, outcome unknown).
+func TestApplyCutWhileARestoreWaitsToRetry(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		fault    apitest.Fault
+		reason   api.WaitReason
+		inFlight bool
+	}{
+		{"refused by a secondary limit", apitest.SecondaryLimit(403, "60"), api.ReasonSecondaryLimit, false},
+		{"answered 502", apitest.BadGateway, api.ReasonServerError, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			e := newEnv(t, nil)
+			c, err := api.New(api.WithBaseURL(e.srv.URL), api.WithToken(testToken), api.WithClock(e.clock), api.WithWritePacing(0),
+				api.WithWaitHook(func(ev api.WaitEvent) {
+					if ev.Reason == tc.reason {
+						cancel() // Ctrl-C while the restore waits to be sent again
+					}
+				}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := e.deletedVersion(t, restorePkg, "sha256:a", nil, day)
+			second := e.deletedVersion(t, restorePkg, "sha256:b", nil, day)
+			p, err := e.c.MakePlan(context.Background(), restorePkg, api.Selector{All: true})
+			if err != nil || len(p.Items) != 2 {
+				t.Fatalf("plan: %v %+v", err, p.Items)
+			}
+			e.srv.Script(api.OpRestoreVersion, tc.fault)
+			j := memJournal{}
+			rep, err := c.Apply(ctx, p, &api.ApplyOptions{Journal: j})
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want context.Canceled", err)
+			}
+			wantInFlight, wantNotTried := []int64(nil), []int64{first, second}
+			wantJournal := api.OutcomeNotTried
+			if tc.inFlight {
+				wantInFlight, wantNotTried, wantJournal = []int64{first}, []int64{second}, api.OutcomeUnknown
+			}
+			if !slices.Equal(ids(rep.InFlight), wantInFlight) || !slices.Equal(ids(rep.NotTried), wantNotTried) || rep.Restored+rep.Failed+rep.Unknown != 0 {
+				t.Fatalf("in flight %v, not tried %v (restored %d, failed %d, unknown %d); want %v, %v, nothing else",
+					ids(rep.InFlight), ids(rep.NotTried), rep.Restored, rep.Failed, rep.Unknown, wantInFlight, wantNotTried)
+			}
+			if got, _ := j.Lookup(restorePkg, first); got.Outcome != wantJournal {
+				t.Errorf("the journal says %q of the interrupted restore, want %q", got.Outcome, wantJournal)
+			}
+			if got := restorePOSTs(e.srv); got[first] != 1 || got[second] != 0 {
+				t.Errorf("restore POSTs = %v, want one of %d", got, first)
+			}
+		})
+	}
+}

@@ -181,6 +181,7 @@ func (t *Retry) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return resp, err
 		}
+		NoteAnswered(ctx, a.Uncertain)
 		ev := WaitEvent{Method: req.Method, Path: req.URL.EscapedPath(), Attempt: attempt + 1, Reason: a.Reason, Wait: a.Wait, Err: err}
 		if resp != nil {
 			ev.Status = resp.StatusCode

@@ -28,3 +28,26 @@ func NoteSent(ctx context.Context) {
 		fn()
 	}
 }
+
+type answeredKey struct{}
+
+// WithAnswered returns a context whose requests call fn each time an
+// attempt was answered and the retry loop is about to wait and send again:
+// uncertain says whether that attempt may have taken effect (a dropped
+// connection, a 5xx to a write) or surely did not (a rate limit refused
+// it). With WithSent, a caller can tell a restore that may have taken
+// effect from one that was refused and then waited when its context ended.
+func WithAnswered(ctx context.Context, fn func(uncertain bool)) context.Context {
+	if fn == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, answeredKey{}, fn)
+}
+
+// NoteAnswered calls the function WithAnswered set on ctx, if any. The
+// retry loop calls it after classifying an attempt that will be retried.
+func NoteAnswered(ctx context.Context, uncertain bool) {
+	if fn, ok := ctx.Value(answeredKey{}).(func(bool)); ok {
+		fn(uncertain)
+	}
+}

@@ -20,3 +20,17 @@ func TestNoteSentCallsTheFunctionOfItsContext(t *testing.T) {
 		t.Fatal("WithSent(ctx, nil) should return ctx unchanged")
 	}
 }
+
+func TestNoteAnsweredCallsTheFunctionOfItsContext(t *testing.T) {
+	var got []bool
+	ctx := WithAnswered(context.Background(), func(uncertain bool) { got = append(got, uncertain) })
+	NoteAnswered(ctx, true)
+	NoteAnswered(ctx, false)
+	NoteAnswered(context.Background(), true) // none set: nothing happens
+	if len(got) != 2 || !got[0] || got[1] {
+		t.Fatalf("fn called with %v, want [true false]", got)
+	}
+	if WithAnswered(context.Background(), nil) != context.Background() {
+		t.Fatal("WithAnswered(ctx, nil) should return ctx unchanged")
+	}
+}
