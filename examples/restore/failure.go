@@ -35,9 +35,9 @@ func (c *cli) explain(err error) (code int, text, fix string) {
 		code = exitFailed
 		fix = "GitHub Packages is not enabled on this GitHub Enterprise Server: ask its administrator to enable it."
 	case errors.As(err, &ae) && ae.StatusCode == 403 && ae.TokenKind == api.TokenFineGrained:
-		// Not a missing permission: the Packages API refuses the token's
-		// kind, and the error's hint says which token to use instead.
-		return exitFailed, text, fix
+		// Not a missing scope: the Packages API refuses the token's kind.
+		code = exitAuth
+		fix = "GitHub Packages' REST API refuses fine-grained tokens: use a classic token (ghp_) with read:packages and write:packages (and delete:packages to list deleted versions), for example gh's:\n  " + c.tok.refreshCommand()
 	case errors.Is(err, api.ErrUnauthorized):
 		code = exitAuth
 		fix = "GitHub refused the token (401): set GH_TOKEN to a valid classic token, or log in again:\n  gh auth login --hostname " + c.ghHost() + " --scopes read:packages,write:packages,delete:packages"

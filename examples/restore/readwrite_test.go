@@ -50,9 +50,9 @@ func TestVersionIDRestoreWithAFineGrainedToken(t *testing.T) {
 	out, errOut, code := cliRun{env: map[string]string{"GH_TOKEN": fg}}.do(t,
 		"--base-url", srv.URL, "--org", d.Org, "--type", "container", "--package", d.Image.Name, "--version-id", itoa(d.ImageDeleted[0]), "--apply", "--pacing", "0")
 	flat := strings.Join(strings.Fields(errOut), " ")
-	if code != 1 || !strings.Contains(flat, "403 Resource not accessible by personal access token") ||
+	if code != 4 || !strings.Contains(flat, "403 Resource not accessible by personal access token") ||
 		!strings.Contains(flat, "does not accept fine-grained personal access tokens (github_pat_): use a classic personal access token (ghp_) or an OAuth token with read:packages and write:packages") {
-		t.Errorf("exit %d, want 1 with GitHub's answer and the fix:\n%s\n%s", code, out, errOut)
+		t.Errorf("exit %d, want 4 (authentication and permission) with GitHub's answer and the fix:\n%s\n%s", code, out, errOut)
 	}
 	if len(posts(srv)) != 0 {
 		t.Errorf("a restore was sent")
