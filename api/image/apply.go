@@ -81,7 +81,7 @@ func (r *Restorer) checkPlan(p Plan) error {
 	if err := r.gh.CheckPlan(kind, api.PlanKindImage, p.BaseURL); err != nil {
 		return err
 	}
-	if h := r.host(); p.Registry != "" && h != "" && p.Registry != h {
+	if h := r.host(); p.Registry != "" && h != "" && registryHost(p.Registry) != h {
 		return invalid("registry", p.Registry, "the plan was read from another registry than this Restorer's %s", h)
 	}
 	if p.Package != (api.Package{}) && p.Package != r.pkg {
@@ -270,4 +270,14 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// registryHost is the host[:port] of a registry as a plan keeps it (a host,
+// or http://host for a plain-http one), "" when it is not one.
+func registryHost(loc string) string {
+	h, _, err := ParseRegistry(loc)
+	if err != nil {
+		return ""
+	}
+	return h
 }

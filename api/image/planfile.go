@@ -20,9 +20,18 @@ func (r *Restorer) stamp(w *walker, p Plan) Plan {
 		p.BaseURL = r.gh.BaseURL()
 	}
 	p.MadeAt = r.clock.Now().UTC()
-	p.Package, p.Repository, p.Registry = r.pkg, r.repo, r.host()
+	p.Package, p.Repository, p.Registry = r.pkg, r.repo, r.location()
 	p.Items = r.items(w.versions, p.Images, p.Restores())
 	return p
+}
+
+// location is the registry as WithRegistry takes it (Registry.Location),
+// else its host, when the Reader says.
+func (r *Restorer) location() string {
+	if l, ok := r.reg.(interface{ Location() string }); ok {
+		return l.Location()
+	}
+	return r.host()
 }
 
 // host is the registry's host, when the Reader says (a *Registry does).
@@ -137,6 +146,9 @@ func ParsePlan(data []byte) (Plan, error) {
 		return Plan{}, invalid("made_at", "", "is missing")
 	case p.Registry == "":
 		return Plan{}, invalid("registry", "", "is missing: the plan does not say which registry its images were read from")
+	}
+	if _, _, err := ParseRegistry(p.Registry); err != nil {
+		return Plan{}, err
 	}
 	if err := p.Package.Validate(); err != nil {
 		return Plan{}, err

@@ -139,6 +139,16 @@ func (r *Registry) CloseIdleConnections() {
 	}
 }
 
+// Location is the registry as WithRegistry takes it: its host[:port], or
+// http://host[:port] for a plain-http (loopback) registry. Image plans keep
+// it, so that a plan file says how its registry is reached.
+func (r *Registry) Location() string {
+	if r.plainHTTP {
+		return "http://" + r.host
+	}
+	return r.host
+}
+
 // Clock returns the clock behind the client's waits (WithClock). A
 // Restorer without a GitHub client waits on it too.
 func (r *Registry) Clock() api.Clock { return r.clock }

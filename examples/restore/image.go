@@ -73,7 +73,7 @@ func (c *cli) runImagePlanFile(ctx context.Context, cancel context.CancelFunc, c
 	if !o.owner.IsZero() && p.Package.Owner != o.owner {
 		return c.fail(usageErr("--plan %s is for %s, not %s", o.file, escape(p.Package.Owner.String()), o.owner))
 	}
-	host := c.planRegistry(ctx, client, p)
+	host := c.planRegistry(p)
 	rc, err := c.registryClient(host)
 	if err != nil {
 		return c.fail(err)
@@ -94,20 +94,11 @@ func (c *cli) runImagePlanFile(ctx context.Context, cancel context.CancelFunc, c
 }
 
 // planRegistry is the registry an image plan file is read against:
-// --registry when given; else the plan's host, reached as the API names it
-// when the API names that host (a plan keeps the host only, and a loopback
-// registry is plain http), and over https otherwise.
-func (c *cli) planRegistry(ctx context.Context, client *api.Client, p image.Plan) string {
+// --registry when given, else the plan's own (as WithRegistry takes it:
+// http://HOST for a plain-http loopback registry).
+func (c *cli) planRegistry(p image.Plan) string {
 	if c.registry != "" {
 		return c.registry
-	}
-	if !c.apply && !c.verify {
-		return p.Registry // a dry run sends nothing
-	}
-	if found, err := image.DiscoverRegistry(ctx, client); err == nil {
-		if h, _, err := image.ParseRegistry(found); err == nil && h == p.Registry {
-			return found
-		}
 	}
 	return p.Registry
 }
