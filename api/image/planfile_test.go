@@ -25,7 +25,7 @@ func TestImagePlanFileRoundTripAppliesExactlyThePlannedRestores(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if plan.Schema != api.PlanSchema || plan.Kind != api.PlanKindImage || plan.BaseURL != e.c.BaseURL() || plan.Registry != e.rc.Host() ||
+	if plan.Schema != api.PlanSchema || plan.Kind != api.PlanKindImage || plan.BaseURL != e.c.BaseURL() || plan.Registry != e.rc.Location() || plan.Registry != "http://"+e.rc.Host() ||
 		plan.Package != e.pkg || plan.Repository != "acme/team/app" || !plan.MadeAt.Equal(e.clock.Now()) {
 		t.Fatalf("plan header = %+v", plan)
 	}
@@ -101,7 +101,8 @@ func TestImagePlanOfAnotherSchemaKindOrHostIsRefused(t *testing.T) {
 		{"an unknown kind", edit(`"kind":"image"`, `"kind":"tarball"`), "kind"},
 		{"an unknown field", edit(`"schema":1,`, `"schema":1,"frobs":1,`), "plan"},
 		{"no base url", edit(`"base_url":"`+e.c.BaseURL()+`",`, ``), "base_url"},
-		{"no registry", edit(`"registry":"`+e.rc.Host()+`",`, ``), "registry"},
+		{"no registry", edit(`"registry":"`+e.rc.Location()+`",`, ``), "registry"},
+		{"a registry that is no registry", edit(`"registry":"`+e.rc.Location()+`"`, `"registry":"ftp://x"`), "registry"},
 		{"another repository", edit(`"repository":"acme/team/app"`, `"repository":"acme/other"`), "repository"},
 		{"an unknown state", edit(`"state":"deleted"`, `"state":"lost"`), "images[0].manifests[1].state"},
 		{"an item no image restores", edit(`"id":`+itoa(plan.Items[0].ID), `"id":999999`), "items[0].id"},
