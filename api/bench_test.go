@@ -222,8 +222,11 @@ func BenchmarkApply1000(b *testing.B) {
 		srv.AddToken(apitest.Token{Value: testToken, Kind: api.TokenClassic, Scopes: []string{"read:packages", "write:packages"}, Budget: 1 << 30})
 		p := api.Plan{Items: make([]api.PlanItem, 0, n)}
 		for i := range n {
-			id := seedVersion(b, srv, restorePkg, apitest.VersionSeed{Name: "sha256:" + strconv.Itoa(i), DeletedAt: start.Add(-time.Hour)})
-			p.Items = append(p.Items, api.PlanItem{Package: restorePkg, ID: id})
+			name, deleted := "sha256:"+strconv.Itoa(i), start.Add(-time.Hour)
+			id := seedVersion(b, srv, restorePkg, apitest.VersionSeed{Name: name, DeletedAt: deleted})
+			// As MakePlan lists them: named, with their deletion time (an
+			// item with no name is looked up after its restore, to name it).
+			p.Items = append(p.Items, api.PlanItem{Package: restorePkg, ID: id, Name: name, DeletedAt: deleted})
 		}
 		c, err := api.New(api.WithBaseURL(srv.URL), api.WithToken(testToken), api.WithClock(clock), api.WithWritePacing(pacing))
 		if err != nil {
