@@ -79,6 +79,27 @@ func checkRegistry(flagValue string) error {
 	return nil
 }
 
+// imageClients connects to the API and to the registry it names (or
+// --registry), for the image modes; done closes both clients' idle
+// connections.
+func (c *cli) imageClients(ctx context.Context) (*api.Client, *image.Registry, func(), error) {
+	client, err := c.client(ctx, true)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	host, err := c.chooseRegistry(ctx, client)
+	if err != nil {
+		client.CloseIdleConnections()
+		return nil, nil, nil, err
+	}
+	rc, err := c.registryClient(host)
+	if err != nil {
+		client.CloseIdleConnections()
+		return nil, nil, nil, err
+	}
+	return client, rc, func() { rc.CloseIdleConnections(); client.CloseIdleConnections() }, nil
+}
+
 // chooseRegistry picks the container registry: --registry when given, else
 // the API's own answer or GitHub's host rules (image.DiscoverRegistry). An
 // API that names no registry (a loopback or unknown host without the

@@ -15,20 +15,11 @@ import (
 // stays broken whatever is restored, and with --exit-status 1 when any
 // image is broken.
 func (c *cli) runDoctor(ctx context.Context, o *doctorOptions) int {
-	client, err := c.client(ctx, true)
+	client, rc, done, err := c.imageClients(ctx)
 	if err != nil {
 		return c.fail(err)
 	}
-	defer client.CloseIdleConnections()
-	host, err := c.chooseRegistry(ctx, client)
-	if err != nil {
-		return c.fail(err)
-	}
-	rc, err := c.registryClient(host)
-	if err != nil {
-		return c.fail(err)
-	}
-	defer rc.CloseIdleConnections()
+	defer done()
 	rep, err := image.Doctor(ctx, client, rc, o.owner, &image.DoctorOptions{Packages: o.glob,
 		Checked: func(_ api.Package, done, total int) {
 			if total >= 20 && (done*10/total != (done-1)*10/total || done == total) {

@@ -12,20 +12,11 @@ import (
 // runImages plans, applies and verifies whole images (--image), or every
 // broken image of one package (--broken).
 func (c *cli) runImages(ctx context.Context, cancel context.CancelFunc, o *imageOptions) int {
-	client, err := c.client(ctx, true)
+	client, rc, done, err := c.imageClients(ctx)
 	if err != nil {
 		return c.fail(err)
 	}
-	defer client.CloseIdleConnections()
-	host, err := c.chooseRegistry(ctx, client)
-	if err != nil {
-		return c.fail(err)
-	}
-	rc, err := c.registryClient(host)
-	if err != nil {
-		return c.fail(err)
-	}
-	defer rc.CloseIdleConnections()
+	defer done()
 	r, err := image.NewRestorer(client, rc, o.pkg, &image.RestorerOptions{Walked: c.imagesWalked})
 	if err != nil {
 		return c.fail(err)
