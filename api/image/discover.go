@@ -1,8 +1,6 @@
 package image
 
 import (
-	"github.com/ghpackages/restore/internal/wire"
-
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ghpackages/restore/api"
+	"github.com/ghpackages/restore/internal/wire"
 )
 
 // ErrRegistryUnknown matches *RegistryUnknownError.

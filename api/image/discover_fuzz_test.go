@@ -1,11 +1,11 @@
 package image
 
 import (
-	"github.com/ghpackages/restore/internal/wire"
-
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/ghpackages/restore/internal/wire"
 )
 
 // GitHub's host rules never guess a registry on a loopback host or an IP

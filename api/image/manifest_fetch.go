@@ -1,8 +1,6 @@
 package image
 
 import (
-	"github.com/ghpackages/restore/internal/wire"
-
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +12,8 @@ import (
 	"oras.land/oras-go/v2/registry"
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/errcode"
+
+	"github.com/ghpackages/restore/internal/wire"
 )
 
 // maxErrorBytes bounds how much of a registry's error body is read.

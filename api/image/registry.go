@@ -1,8 +1,6 @@
 package image
 
 import (
-	"github.com/ghpackages/restore/api"
-
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/errcode"
 
+	"github.com/ghpackages/restore/api"
 	"github.com/ghpackages/restore/internal/wire"
 )
 
