@@ -12,7 +12,7 @@ import (
 )
 
 // ModuleVersion is this module's version, sent in the default User-Agent.
-const ModuleVersion = "v0.2.0"
+const ModuleVersion = "v0.3.0"
 
 // DefaultUserAgent is sent unless WithUserAgent says otherwise.
 const DefaultUserAgent = "ghpackages-restore/" + ModuleVersion + " (+https://github.com/ghpackages/restore)"
