@@ -16,8 +16,7 @@ func TestRegistryEchoOfTheTokenIsNeverPrinted(t *testing.T) {
 	f := newImageFake(t)
 	token := f.run.env["GH_TOKEN"]
 	echo := func(grant bool) *httptest.Server {
-		var srv *httptest.Server
-		srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case r.URL.Path == "/token":
 				_, pass, _ := r.BasicAuth()
@@ -30,7 +29,7 @@ func TestRegistryEchoOfTheTokenIsNeverPrinted(t *testing.T) {
 				w.WriteHeader(http.StatusUnauthorized)
 				w.Write([]byte(`{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials for password ` + pass + `"}]}`))
 			case r.Header.Get("Authorization") == "":
-				w.Header().Set("WWW-Authenticate", `Bearer realm="`+srv.URL+`/token",service="test",scope="repository:octo-org/team/web:pull"`)
+				w.Header().Set("WWW-Authenticate", `Bearer realm="http://`+r.Host+`/token",service="test",scope="repository:octo-org/team/web:pull"`)
 				w.WriteHeader(http.StatusUnauthorized)
 			default:
 				w.Header().Set("Content-Type", "application/json")
@@ -41,7 +40,6 @@ func TestRegistryEchoOfTheTokenIsNeverPrinted(t *testing.T) {
 					` (basic ` + base64.StdEncoding.EncodeToString([]byte("x:"+token)) + `)"}]}`))
 			}
 		}))
-		return srv
 	}
 	for _, tc := range []struct {
 		name  string
