@@ -93,7 +93,7 @@ func registryByHostRules(base string) (string, bool) {
 	h := strings.ToLower(u.Hostname())
 	path := strings.TrimSuffix(u.Path, "/")
 	switch {
-	case h == "" || wire.IsLoopback(h) || strings.HasSuffix(h, ".localhost") || net.ParseIP(strings.Trim(h, "[]")) != nil:
+	case h == "" || wire.IsLoopback(h) || net.ParseIP(strings.Trim(h, "[]")) != nil:
 		return "", false
 	case h == "api.github.com" && path == "":
 		return "ghcr.io", true
